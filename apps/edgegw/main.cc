@@ -1,0 +1,100 @@
+// edgegw: the command-line entry point. `edgegw serve` runs the gateway; `edgegw version`
+// prints the version. All behaviour lives in gw/server; this file parses flags and waits for
+// a signal.
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "gw/base/log.h"
+#include "gw/server/config.h"
+#include "gw/server/gateway.h"
+
+namespace {
+
+int Fail(const gw::Error& error) {
+  std::fprintf(stderr, "edgegw: %s\n", error.message().c_str());
+  return 1;
+}
+
+struct ServeFlags {
+  std::string config_path;
+  std::string listen;
+  std::string log_level;
+  bool stdio = false;
+};
+
+int Serve(const ServeFlags& flags) {
+  gw::server::Config config;
+  if (!flags.config_path.empty()) {
+    auto loaded = gw::server::LoadConfigFile(flags.config_path);
+    if (!loaded) return Fail(loaded.error());
+    config = std::move(*loaded);
+  }
+  if (!flags.listen.empty()) {
+    gw::Status s = gw::server::ParseListenAddress(flags.listen, &config.http_host, &config.http_port);
+    if (!s) return Fail(gw::InvalidArgument("--listen: " + s.error().message()));
+    config.http_enabled = true;
+  } else if (flags.stdio) {
+    config.http_enabled = false;  // stdio alone unless --listen asks for both
+  }
+  if (!flags.log_level.empty() && !gw::ParseLogLevel(flags.log_level, &config.log_level)) {
+    return Fail(gw::InvalidArgument("--log-level: expected debug, info, warning, error or off"));
+  }
+  gw::SetLogLevel(config.log_level);
+
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);  // peers vanish mid-write; we see EPIPE instead
+
+  auto gateway = gw::server::Gateway::Create(config);
+  if (!gateway) return Fail(gateway.error());
+  if (gw::Status s = (*gateway)->StartHttp(); !s) return Fail(s.error());
+  if (uint16_t port = (*gateway)->http_port()) {
+    GW_LOG_INFO("MCP over Streamable HTTP at http://%s:%u%s (health: /healthz, metrics: /metrics)",
+                config.http_host.find(':') != std::string::npos ? ("[" + config.http_host + "]").c_str()
+                                                               : config.http_host.c_str(),
+                port, config.http_path.c_str());
+  }
+  if (flags.stdio) {
+    GW_LOG_INFO("MCP over stdio: one JSON-RPC message per line on stdin");
+    gw::Status s = (*gateway)->ServeStdio();
+    (*gateway)->Stop();
+    (*gateway)->Wait();
+    return s ? 0 : Fail(s.error());
+  }
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  GW_LOG_INFO("received %s, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  (*gateway)->Stop();
+  (*gateway)->Wait();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"edgegw: an MCP edge gateway. Serves MCP over Streamable HTTP and stdio with "
+               "local tools; see README.md."};
+  app.require_subcommand(1);
+  ServeFlags flags;
+  CLI::App* serve = app.add_subcommand("serve", "Run the gateway (HTTP on 127.0.0.1:8787 by default)");
+  serve->add_option("-c,--config", flags.config_path, "TOML config file (see config/edgegw.toml)")
+      ->check(CLI::ExistingFile);
+  serve->add_option("-l,--listen", flags.listen, "HOST:PORT for Streamable HTTP; overrides http.listen");
+  serve->add_flag("--stdio", flags.stdio,
+                  "Serve one MCP session on stdin/stdout (HTTP stays off unless --listen is given)");
+  serve->add_option("--log-level", flags.log_level, "debug, info, warning, error or off (to stderr)");
+  CLI::App* version = app.add_subcommand("version", "Print the version and exit");
+  CLI11_PARSE(app, argc, argv);
+  if (version->parsed()) {
+    std::printf("edgegw %s\n", gw::server::GatewayVersion().c_str());
+    return 0;
+  }
+  return Serve(flags);
+}

@@ -1,0 +1,323 @@
+#include "gw/catalog/catalog.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "gw/protocol/jsonrpc.h"
+
+namespace gw::catalog {
+
+using protocol::JsonWriter;
+namespace rpc = protocol::rpc;
+
+Catalog::Catalog(CatalogOptions options) : options_(std::move(options)) {}
+Catalog::~Catalog() = default;
+
+Status Catalog::AddTool(ToolSpec spec) {
+  if (spec.name.empty() || !spec.handler) return InvalidArgument("a tool needs a name and a handler");
+  auto schema = JsonSchema::Parse(spec.input_schema);
+  if (!schema) return InvalidArgument("tool '" + spec.name + "': inputSchema: " + schema.error().message());
+  std::lock_guard lock(mu_);
+  for (const auto& t : tools_) {
+    if (t->spec.name == spec.name) return MakeError(Code::kAlreadyExists, "tool '" + spec.name + "' is defined twice");
+  }
+  tools_.push_back(std::make_shared<const Tool>(Tool{std::move(spec), std::move(*schema)}));
+  return OkStatus();
+}
+
+Status Catalog::AddResource(ResourceSpec spec) {
+  if (spec.uri.empty() || !spec.read) return InvalidArgument("a resource needs a uri and a reader");
+  std::lock_guard lock(mu_);
+  for (const auto& r : resources_) {
+    if (r->uri == spec.uri) return MakeError(Code::kAlreadyExists, "resource '" + spec.uri + "' is defined twice");
+  }
+  resources_.push_back(std::make_shared<const ResourceSpec>(std::move(spec)));
+  return OkStatus();
+}
+
+Status Catalog::AddResourceTemplate(ResourceTemplateSpec spec) {
+  if (spec.uri_template.empty() || !spec.read) return InvalidArgument("a resource template needs a uriTemplate and a reader");
+  std::lock_guard lock(mu_);
+  templates_.push_back(std::make_shared<const ResourceTemplateSpec>(std::move(spec)));
+  return OkStatus();
+}
+
+Status Catalog::AddPrompt(PromptSpec spec) {
+  if (spec.name.empty() || !spec.get) return InvalidArgument("a prompt needs a name and a getter");
+  std::lock_guard lock(mu_);
+  for (const auto& p : prompts_) {
+    if (p->name == spec.name) return MakeError(Code::kAlreadyExists, "prompt '" + spec.name + "' is defined twice");
+  }
+  prompts_.push_back(std::make_shared<const PromptSpec>(std::move(spec)));
+  return OkStatus();
+}
+
+size_t Catalog::tool_count() const {
+  std::lock_guard lock(mu_);
+  return tools_.size();
+}
+
+std::string Catalog::Capabilities() const {
+  return R"({"tools":{"listChanged":true},"resources":{"subscribe":true,"listChanged":true},)"
+         R"("prompts":{"listChanged":true},"logging":{},"completions":{}})";
+}
+
+bool Catalog::Handle(const CallPtr& call) {
+  Remember(call);
+  const std::string& m = call->method();
+  if (m == "tools/list") ListTools(call);
+  else if (m == "tools/call") CallTool(call);
+  else if (m == "resources/list") ListResources(call);
+  else if (m == "resources/templates/list") ListResourceTemplates(call);
+  else if (m == "resources/read") ReadResource(call);
+  else if (m == "resources/subscribe") Subscribe(call, true);
+  else if (m == "resources/unsubscribe") Subscribe(call, false);
+  else if (m == "prompts/list") ListPrompts(call);
+  else if (m == "prompts/get") GetPrompt(call);
+  else if (m == "completion/complete") Complete(call);
+  else return false;
+  return true;
+}
+
+void Catalog::Remember(const CallPtr& call) {
+  auto channel = call->session();
+  std::lock_guard lock(mu_);
+  auto& slot = sessions_[channel->session_id()];
+  if (slot.expired()) slot = channel;
+}
+
+void Catalog::SessionClosed(const std::string& session_id) {
+  std::lock_guard lock(mu_);
+  sessions_.erase(session_id);
+  for (auto& [uri, ids] : subscribers_) {
+    ids.erase(std::remove(ids.begin(), ids.end(), session_id), ids.end());
+  }
+}
+
+std::optional<size_t> Catalog::PageStart(const CallPtr& call, size_t total) const {
+  auto cursor = protocol::StringMember(call->params(), "cursor");
+  if (!cursor) return size_t{0};
+  // Cursors are opaque to clients; ours is "o" + decimal offset.
+  size_t offset = 0;
+  if (cursor->size() < 2 || (*cursor)[0] != 'o' ||
+      std::from_chars(cursor->data() + 1, cursor->data() + cursor->size(), offset).ec != std::errc() ||
+      offset > total) {
+    call->Fail(rpc::kInvalidParams, "Invalid params: unknown pagination cursor '" + std::string(*cursor) + "'");
+    return std::nullopt;
+  }
+  return offset;
+}
+
+namespace {
+
+// Writes the page [start, start+page) of `items` as `key` and nextCursor when more remain.
+template <class T, class F>
+std::string Page(const std::vector<T>& items, size_t start, size_t page, std::string_view key, F&& write) {
+  JsonWriter w;
+  w.StartObject().Key(key).StartArray();
+  size_t end = std::min(items.size(), start + page);
+  for (size_t i = start; i < end; ++i) write(w, *items[i]);
+  w.EndArray();
+  if (end < items.size()) w.Field("nextCursor", "o" + std::to_string(end));
+  w.EndObject();
+  return w.str();
+}
+
+void OptionalField(JsonWriter& w, std::string_view key, const std::string& value) {
+  if (!value.empty()) w.Field(key, value);
+}
+
+}  // namespace
+
+void Catalog::ListTools(const CallPtr& call) {
+  std::vector<std::shared_ptr<const Tool>> tools;
+  {
+    std::lock_guard lock(mu_);
+    tools = tools_;
+  }
+  auto start = PageStart(call, tools.size());
+  if (!start) return;
+  call->Reply(Page(tools, *start, options_.page_size, "tools", [](JsonWriter& w, const Tool& t) {
+    w.StartObject().Field("name", t.spec.name);
+    OptionalField(w, "title", t.spec.title);
+    OptionalField(w, "description", t.spec.description);
+    w.Key("inputSchema").Raw(t.spec.input_schema);
+    if (!t.spec.output_schema.empty()) w.Key("outputSchema").Raw(t.spec.output_schema);
+    if (!t.spec.annotations.empty()) w.Key("annotations").Raw(t.spec.annotations);
+    w.EndObject();
+  }));
+}
+
+void Catalog::CallTool(const CallPtr& call) {
+  auto name = protocol::StringMember(call->params(), "name");
+  if (!name) return call->Fail(rpc::kInvalidParams, "Invalid params: tools/call needs a string \"name\"");
+  std::shared_ptr<const Tool> tool;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& t : tools_) {
+      if (t->spec.name == *name) tool = t;
+    }
+  }
+  if (!tool) return call->Fail(rpc::kInvalidParams, "Unknown tool: " + std::string(*name));
+  static const protocol::JsonValue kEmptyObject(rapidjson::kObjectType);
+  const JsonValue* args = protocol::Member(call->params(), "arguments");
+  if (args && !args->IsObject() && !args->IsNull()) {
+    return call->Fail(rpc::kInvalidParams, "Invalid params: \"arguments\" must be an object");
+  }
+  const JsonValue& arguments = args && args->IsObject() ? *args : kEmptyObject;
+  // MCP 2025-11-25 §Tools, Error Handling: input validation failures are tool execution
+  // errors, so the model sees what was wrong and can try again.
+  if (Status valid = tool->schema.Validate(arguments); !valid) {
+    return call->Reply(ErrorToolResult("Invalid arguments for tool '" + tool->spec.name + "': " + valid.error().message()));
+  }
+  tool->spec.handler(call, arguments);
+}
+
+void Catalog::ListResources(const CallPtr& call) {
+  std::vector<std::shared_ptr<const ResourceSpec>> items;
+  {
+    std::lock_guard lock(mu_);
+    items = resources_;
+  }
+  auto start = PageStart(call, items.size());
+  if (!start) return;
+  call->Reply(Page(items, *start, options_.page_size, "resources", [](JsonWriter& w, const ResourceSpec& r) {
+    w.StartObject().Field("uri", r.uri).Field("name", r.name);
+    OptionalField(w, "title", r.title);
+    OptionalField(w, "description", r.description);
+    OptionalField(w, "mimeType", r.mime_type);
+    w.EndObject();
+  }));
+}
+
+void Catalog::ListResourceTemplates(const CallPtr& call) {
+  std::vector<std::shared_ptr<const ResourceTemplateSpec>> items;
+  {
+    std::lock_guard lock(mu_);
+    items = templates_;
+  }
+  auto start = PageStart(call, items.size());
+  if (!start) return;
+  call->Reply(Page(items, *start, options_.page_size, "resourceTemplates",
+                   [](JsonWriter& w, const ResourceTemplateSpec& t) {
+                     w.StartObject().Field("uriTemplate", t.uri_template).Field("name", t.name);
+                     OptionalField(w, "title", t.title);
+                     OptionalField(w, "description", t.description);
+                     OptionalField(w, "mimeType", t.mime_type);
+                     w.EndObject();
+                   }));
+}
+
+void Catalog::ReadResource(const CallPtr& call) {
+  auto uri = protocol::StringMember(call->params(), "uri");
+  if (!uri) return call->Fail(rpc::kInvalidParams, "Invalid params: resources/read needs a string \"uri\"");
+  ReadFunction read;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& r : resources_) {
+      if (r->uri == *uri) read = r->read;
+    }
+    std::map<std::string, std::string> vars;
+    for (size_t i = 0; !read && i < templates_.size(); ++i) {
+      if (MatchUriTemplate(templates_[i]->uri_template, *uri, &vars)) read = templates_[i]->read;
+    }
+  }
+  if (!read) {
+    JsonWriter data;
+    data.StartObject().Field("uri", *uri).EndObject();
+    return call->Fail(rpc::kResourceNotFound, "Resource not found: " + std::string(*uri), data.str());
+  }
+  Result<std::string> contents = read(*uri);
+  if (!contents) return call->Fail(contents.error());
+  JsonWriter w;
+  w.StartObject().Key("contents").Raw(*contents).EndObject();
+  call->Reply(w.str());
+}
+
+void Catalog::Subscribe(const CallPtr& call, bool subscribe) {
+  auto uri = protocol::StringMember(call->params(), "uri");
+  if (!uri) return call->Fail(rpc::kInvalidParams, "Invalid params: needs a string \"uri\"");
+  {
+    std::lock_guard lock(mu_);
+    auto& ids = subscribers_[std::string(*uri)];
+    const std::string& id = call->session()->session_id();
+    ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+    if (subscribe) ids.push_back(id);
+  }
+  call->Reply("{}");
+}
+
+void Catalog::NotifyResourceUpdated(std::string_view uri) {
+  std::vector<std::shared_ptr<protocol::SessionChannel>> targets;
+  {
+    std::lock_guard lock(mu_);
+    auto it = subscribers_.find(std::string(uri));
+    if (it == subscribers_.end()) return;
+    for (const std::string& id : it->second) {
+      auto s = sessions_.find(id);
+      if (s != sessions_.end()) {
+        if (auto channel = s->second.lock()) targets.push_back(channel);
+      }
+    }
+  }
+  JsonWriter w;
+  w.StartObject().Field("uri", uri).EndObject();
+  for (auto& channel : targets) channel->Notify("notifications/resources/updated", w.str());
+}
+
+void Catalog::NotifyListChanged(std::string_view kind) {
+  std::vector<std::shared_ptr<protocol::SessionChannel>> targets;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, weak] : sessions_) {
+      if (auto channel = weak.lock()) targets.push_back(channel);
+    }
+  }
+  std::string method = "notifications/" + std::string(kind) + "/list_changed";
+  for (auto& channel : targets) channel->Notify(method, "");
+}
+
+std::string TextToolResult(std::string_view text) {
+  JsonWriter w;
+  w.StartObject().Key("content").StartArray();
+  w.StartObject().Field("type", "text").Field("text", text).EndObject();
+  w.EndArray().EndObject();
+  return w.str();
+}
+
+std::string ErrorToolResult(std::string_view text) {
+  JsonWriter w;
+  w.StartObject().Key("content").StartArray();
+  w.StartObject().Field("type", "text").Field("text", text).EndObject();
+  w.EndArray().Field("isError", true).EndObject();
+  return w.str();
+}
+
+bool MatchUriTemplate(std::string_view uri_template, std::string_view uri,
+                      std::map<std::string, std::string>* vars) {
+  vars->clear();
+  size_t t = 0, u = 0;
+  while (t < uri_template.size()) {
+    if (uri_template[t] != '{') {
+      if (u >= uri.size() || uri[u] != uri_template[t]) return false;
+      ++t;
+      ++u;
+      continue;
+    }
+    size_t close = uri_template.find('}', t);
+    if (close == std::string_view::npos) return false;
+    std::string name(uri_template.substr(t + 1, close - t - 1));
+    t = close + 1;
+    // A variable runs to the next literal character of the template (or the end); it
+    // never spans '/', as in RFC 6570 simple expansion of a path segment.
+    char stop = t < uri_template.size() ? uri_template[t] : '\0';
+    size_t end = u;
+    while (end < uri.size() && uri[end] != stop && uri[end] != '/') ++end;
+    if (end == u) return false;
+    (*vars)[name] = std::string(uri.substr(u, end - u));
+    u = end;
+  }
+  return u == uri.size();
+}
+
+}  // namespace gw::catalog

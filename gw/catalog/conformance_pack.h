@@ -1,0 +1,13 @@
+// The conformance pack: the tools, resources and prompts that the server scenarios of
+// @modelcontextprotocol/conformance expect (names and contents as the suite checks them).
+// Enabled by `catalog.packs = ["conformance"]` (config/conformance.toml); off by default.
+#pragma once
+
+#include "gw/catalog/catalog.h"
+
+namespace gw::catalog {
+
+// Registers every fixture. kAlreadyExists if a name is taken.
+Status AddConformancePack(Catalog& catalog);
+
+}  // namespace gw::catalog

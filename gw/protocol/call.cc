@@ -1,0 +1,78 @@
+#include "gw/protocol/service.h"
+
+#include "gw/base/check.h"
+#include "gw/protocol/error_mapping.h"
+#include "gw/protocol/internal/session_core.h"
+
+namespace gw::protocol {
+
+Call::Call(std::shared_ptr<SessionCore> session, Message request)
+    : session_(std::move(session)), request_(std::move(request)) {
+  if (const JsonValue* meta = ObjectMember(request_.params(), "_meta")) {
+    const JsonValue* token = Member(*meta, "progressToken");
+    if (token && (token->IsString() || token->IsInt64())) progress_token_ = Serialize(*token);
+  }
+}
+
+Call::~Call() {
+  // A request that was accepted is always answered: a service that drops a call without
+  // completing it produces an internal error rather than a client waiting forever.
+  if (!session_->IsDone(*this)) {
+    session_->Complete(*this, MakeErrorResponse(id(), rpc::kInternalError,
+                                                "Internal error: the request was dropped "
+                                                "without an answer"));
+  }
+  session_->Forget(*this);
+}
+
+const ClientInfo& Call::client() const { return session_->client(); }
+
+std::shared_ptr<SessionChannel> Call::session() const { return session_; }
+
+void Call::Reply(std::string_view result) {
+  session_->Complete(*this, MakeResult(id(), result));
+}
+
+void Call::Fail(int rpc_code, std::string_view message, std::string_view data) {
+  session_->Complete(*this, MakeErrorResponse(id(), rpc_code, message, data));
+}
+
+void Call::Fail(const Error& error) { Fail(RpcCodeFor(error.code()), error.message()); }
+
+void Call::Progress(double progress, std::optional<double> total, std::string_view message) {
+  if (progress_token_.empty()) return;
+  JsonWriter w;
+  w.StartObject().Key("progressToken").Raw(progress_token_).Field("progress", progress);
+  if (total) w.Field("total", *total);
+  if (!message.empty()) w.Field("message", message);
+  w.EndObject();
+  session_->SendRelated(*this, MakeNotification("notifications/progress", w.str()));
+}
+
+void Call::Notify(std::string_view method, std::string_view params) {
+  session_->SendRelated(*this, MakeNotification(method, params));
+}
+
+void Call::Log(std::string_view level, std::string_view logger, std::string_view data_json) {
+  if (!session_->LevelEnabled(level)) return;
+  JsonWriter w;
+  w.StartObject().Field("level", level);
+  if (!logger.empty()) w.Field("logger", logger);
+  w.Key("data").Raw(data_json).EndObject();
+  Notify("notifications/message", w.str());
+}
+
+void Call::Request(std::string_view method, std::string_view params, ResponseCallback callback) {
+  session_->SendRequest(this, method, params, std::move(callback));
+}
+
+void Call::InterruptStream() { session_->Interrupt(*this); }
+
+bool Call::cancelled() const { return session_->IsCancelled(*this); }
+bool Call::done() const { return session_->IsDone(*this); }
+
+void Call::OnCancel(std::function<void()> handler) {
+  session_->SetCancelHandler(*this, std::move(handler));
+}
+
+}  // namespace gw::protocol

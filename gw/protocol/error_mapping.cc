@@ -1,0 +1,37 @@
+#include "gw/protocol/error_mapping.h"
+
+#include "gw/protocol/jsonrpc.h"
+
+namespace gw::protocol {
+
+int RpcCodeFor(Code code) {
+  switch (code) {
+    case Code::kInvalidArgument: return rpc::kInvalidParams;
+    case Code::kNotFound: return rpc::kInvalidParams;  // unknown tool/prompt: MCP uses -32602
+    case Code::kUnimplemented: return rpc::kMethodNotFound;
+    case Code::kFailedPrecondition: return rpc::kInvalidRequest;
+    case Code::kCancelled: return rpc::kRequestCancelled;
+    case Code::kUnavailable:
+    case Code::kDeadlineExceeded:
+    case Code::kResourceExhausted:
+    case Code::kPermissionDenied:
+    case Code::kUnauthenticated:
+      return rpc::kServerUnavailable;
+    default: return rpc::kInternalError;
+  }
+}
+
+Code CodeForRpc(int rpc_code) {
+  switch (rpc_code) {
+    case rpc::kParseError:
+    case rpc::kInvalidRequest:
+    case rpc::kInvalidParams: return Code::kInvalidArgument;
+    case rpc::kMethodNotFound: return Code::kUnimplemented;
+    case rpc::kResourceNotFound: return Code::kNotFound;
+    case rpc::kRequestCancelled: return Code::kCancelled;
+    case rpc::kServerUnavailable: return Code::kUnavailable;
+    default: return Code::kInternal;
+  }
+}
+
+}  // namespace gw::protocol

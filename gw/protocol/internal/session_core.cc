@@ -1,0 +1,296 @@
+#include "gw/protocol/internal/session_core.h"
+
+#include <array>
+#include <vector>
+
+#include "gw/base/log.h"
+#include "gw/protocol/version.h"
+
+namespace gw::protocol {
+namespace {
+
+// RFC 5424 severities, as MCP's logging/setLevel names them, least severe first.
+constexpr std::array<std::string_view, 8> kLogLevels = {
+    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+
+int LevelIndex(std::string_view level) {
+  for (size_t i = 0; i < kLogLevels.size(); ++i) {
+    if (kLogLevels[i] == level) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace
+
+SessionCore::SessionCore(std::string id, Service& service, std::shared_ptr<Outbox> outbox)
+    : id_(std::move(id)), service_(service), outbox_(std::move(outbox)) {}
+
+SessionState SessionCore::state() const {
+  std::lock_guard lock(mu_);
+  return state_;
+}
+
+std::string SessionCore::protocol_version() const {
+  std::lock_guard lock(mu_);
+  return client_.protocol_version;
+}
+
+size_t SessionCore::calls_in_flight() const {
+  std::lock_guard lock(mu_);
+  return calls_.size();
+}
+
+bool SessionCore::closed() const { return state() == SessionState::kClosed; }
+
+void SessionCore::SendError(std::string_view id, int code, std::string_view text) {
+  std::lock_guard lock(mu_);
+  if (state_ == SessionState::kClosed) return;
+  std::string_view related = id == "null" ? std::string_view() : id;
+  outbox_->Send(MakeErrorResponse(id, code, text), related, !related.empty());
+}
+
+void SessionCore::Receive(Message message) {
+  if (message.is_response()) return HandleResponse(message);
+  if (message.is_notification()) return HandleNotification(message);
+
+  const std::string& method = message.method();
+  SessionState state = this->state();
+  if (state == SessionState::kClosed) return;
+  if (method == "initialize") return HandleInitialize(message);
+  if (method == "ping") {
+    std::lock_guard lock(mu_);
+    outbox_->Send(MakeResult(message.id(), "{}"), message.id(), true);
+    return;
+  }
+  // MCP §Lifecycle: the client should not send requests other than pings before the
+  // server has responded to initialize.
+  if (state == SessionState::kAwaitingInitialize) {
+    return SendError(message.id(), rpc::kInvalidRequest,
+                     "Invalid Request: session not initialized; the first request must be "
+                     "initialize");
+  }
+  if (method == "logging/setLevel") return HandleSetLevel(message);
+  Dispatch(std::move(message));
+}
+
+void SessionCore::HandleInitialize(Message& message) {
+  const JsonValue& params = message.params();
+  auto version = StringMember(params, "protocolVersion");
+  if (!version) {
+    return SendError(message.id(), rpc::kInvalidParams,
+                     "Invalid params: initialize needs a string \"protocolVersion\"");
+  }
+  if (!ObjectMember(params, "capabilities") || !ObjectMember(params, "clientInfo")) {
+    return SendError(message.id(), rpc::kInvalidParams,
+                     "Invalid params: initialize needs \"capabilities\" and \"clientInfo\" objects");
+  }
+  std::string result;
+  {
+    std::lock_guard lock(mu_);
+    if (state_ != SessionState::kAwaitingInitialize) {
+      outbox_->Send(MakeErrorResponse(message.id(), rpc::kInvalidRequest,
+                                      "Invalid Request: initialize was already received"),
+                    message.id(), true);
+      return;
+    }
+    const JsonValue& caps = *ObjectMember(params, "capabilities");
+    const JsonValue& info = *ObjectMember(params, "clientInfo");
+    client_.protocol_version = std::string(NegotiateProtocolVersion(*version));
+    client_.name = std::string(StringMember(info, "name").value_or(""));
+    client_.version = std::string(StringMember(info, "version").value_or(""));
+    client_.supports_sampling = Member(caps, "sampling") != nullptr;
+    client_.supports_elicitation = Member(caps, "elicitation") != nullptr;
+    client_.supports_roots = Member(caps, "roots") != nullptr;
+    state_ = SessionState::kInitializing;
+  }
+  ServerInfo server = service_.Info();
+  JsonWriter w;
+  w.StartObject().Field("protocolVersion", client_.protocol_version);
+  w.Key("capabilities").Raw(service_.Capabilities());
+  w.Key("serverInfo").StartObject().Field("name", server.name).Field("version", server.version);
+  if (!server.title.empty()) w.Field("title", server.title);
+  w.EndObject();
+  if (!server.instructions.empty()) w.Field("instructions", server.instructions);
+  w.EndObject();
+  result = w.str();
+  std::lock_guard lock(mu_);
+  outbox_->Send(MakeResult(message.id(), result), message.id(), true);
+}
+
+void SessionCore::HandleSetLevel(const Message& message) {
+  auto level = StringMember(message.params(), "level");
+  int index = level ? LevelIndex(*level) : -1;
+  if (index < 0) {
+    return SendError(message.id(), rpc::kInvalidParams,
+                     "Invalid params: \"level\" must be one of debug, info, notice, warning, "
+                     "error, critical, alert, emergency");
+  }
+  std::lock_guard lock(mu_);
+  log_level_ = index;
+  outbox_->Send(MakeResult(message.id(), "{}"), message.id(), true);
+}
+
+bool SessionCore::LevelEnabled(std::string_view level) const {
+  int index = LevelIndex(level);
+  std::lock_guard lock(mu_);
+  return index >= log_level_;
+}
+
+void SessionCore::HandleNotification(const Message& message) {
+  const std::string& method = message.method();
+  if (method == "notifications/initialized") {
+    std::lock_guard lock(mu_);
+    if (state_ == SessionState::kInitializing) state_ = SessionState::kReady;
+    return;
+  }
+  if (method == "notifications/cancelled") {
+    const JsonValue* id = Member(message.params(), "requestId");
+    if (!id || !(id->IsString() || id->IsInt64())) return;
+    std::function<void()> handler;
+    {
+      std::lock_guard lock(mu_);
+      auto it = calls_.find(Serialize(*id));
+      // MCP §Cancellation: initialize cannot be cancelled; unknown ids are ignored.
+      if (it == calls_.end()) return;
+      Call& call = *it->second;
+      call.cancelled_ = true;
+      call.done_ = true;
+      handler = std::move(call.cancel_handler_);
+      // No response for a cancelled request; just end its stream.
+      outbox_->Send(std::string(), it->first, true);
+      calls_.erase(it);
+    }
+    if (handler) handler();
+    return;
+  }
+  // Other client notifications (roots/list_changed, progress) need no answer.
+  GW_LOG_DEBUG("session %s: notification %s", id_.c_str(), method.c_str());
+}
+
+void SessionCore::HandleResponse(Message& message) {
+  ResponseCallback callback;
+  {
+    std::lock_guard lock(mu_);
+    auto it = requests_.find(message.id());
+    if (it == requests_.end()) {
+      GW_LOG_DEBUG("session %s: response to unknown request %s", id_.c_str(),
+                   message.id().c_str());
+      return;
+    }
+    callback = std::move(it->second.callback);
+    requests_.erase(it);
+  }
+  if (callback) callback(std::move(message));
+}
+
+void SessionCore::Dispatch(Message message) {
+  auto call = std::make_shared<Call>(shared_from_this(), std::move(message));
+  {
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = calls_.emplace(call->id(), call.get());
+    if (!inserted) {
+      call->done_ = true;
+      outbox_->Send(MakeErrorResponse(call->id(), rpc::kInvalidRequest,
+                                      "Invalid Request: a request with this id is still in "
+                                      "progress; ids must be unique per session"),
+                    call->id(), true);
+      return;
+    }
+  }
+  if (!service_.Handle(call)) {
+    call->Fail(rpc::kMethodNotFound, "Method not found: " + call->method());
+  }
+}
+
+bool SessionCore::Complete(Call& call, std::string message) {
+  std::lock_guard lock(mu_);
+  if (call.done_) return false;
+  call.done_ = true;
+  auto it = calls_.find(call.id());
+  if (it != calls_.end() && it->second == &call) calls_.erase(it);
+  if (state_ == SessionState::kClosed) return true;
+  outbox_->Send(std::move(message), call.id(), true);
+  return true;
+}
+
+void SessionCore::SendRelated(const Call& call, std::string message) {
+  std::lock_guard lock(mu_);
+  if (call.done_ || state_ == SessionState::kClosed) return;
+  outbox_->Send(std::move(message), call.id(), false);
+}
+
+void SessionCore::Interrupt(const Call& call) {
+  std::lock_guard lock(mu_);
+  if (call.done_ || state_ == SessionState::kClosed) return;
+  outbox_->Interrupt(call.id());
+}
+
+void SessionCore::Notify(std::string_view method, std::string_view params) {
+  std::lock_guard lock(mu_);
+  if (state_ == SessionState::kClosed || state_ == SessionState::kAwaitingInitialize) return;
+  outbox_->Send(MakeNotification(method, params), {}, false);
+}
+
+void SessionCore::SendRequest(const Call* call, std::string_view method,
+                              std::string_view params, ResponseCallback callback) {
+  std::unique_lock lock(mu_);
+  if (state_ == SessionState::kClosed || (call && call->done_)) {
+    lock.unlock();
+    callback(Unavailable("session closed before the request could be sent"));
+    return;
+  }
+  std::string id = std::to_string(next_request_id_++);
+  std::string related = call ? call->id() : std::string();
+  requests_.emplace(id, PendingRequest{related, std::move(callback)});
+  outbox_->Send(MakeRequest(id, method, params), related, false);
+}
+
+void SessionCore::SetCancelHandler(Call& call, std::function<void()> handler) {
+  {
+    std::lock_guard lock(mu_);
+    if (!call.cancelled_) {
+      call.cancel_handler_ = std::move(handler);
+      return;
+    }
+  }
+  handler();
+}
+
+bool SessionCore::IsCancelled(const Call& call) const {
+  std::lock_guard lock(mu_);
+  return call.cancelled_;
+}
+
+bool SessionCore::IsDone(const Call& call) const {
+  std::lock_guard lock(mu_);
+  return call.done_;
+}
+
+void SessionCore::Forget(const Call& call) {
+  std::lock_guard lock(mu_);
+  auto it = calls_.find(call.id());
+  if (it != calls_.end() && it->second == &call) calls_.erase(it);
+}
+
+void SessionCore::Close() {
+  std::vector<std::function<void()>> handlers;
+  std::vector<ResponseCallback> callbacks;
+  {
+    std::lock_guard lock(mu_);
+    if (state_ == SessionState::kClosed) return;
+    state_ = SessionState::kClosed;
+    for (auto& [id, call] : calls_) {
+      call->cancelled_ = true;
+      if (call->cancel_handler_) handlers.push_back(std::move(call->cancel_handler_));
+    }
+    for (auto& [id, pending] : requests_) callbacks.push_back(std::move(pending.callback));
+    requests_.clear();
+  }
+  for (auto& handler : handlers) handler();
+  for (auto& callback : callbacks) {
+    if (callback) callback(Unavailable("session closed"));
+  }
+  service_.SessionClosed(id_);
+}
+
+}  // namespace gw::protocol

@@ -1,0 +1,73 @@
+// SessionCore: the shared state of one ServerSession (see server_session.h). Private to
+// gw/protocol; Calls and the ServerSession facade hold it by shared_ptr.
+//
+// Thread-safety: every member is guarded by mu_. Outbox sends happen under mu_ so that the
+// messages of one session leave in the order they were produced.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "gw/protocol/server_session.h"
+
+namespace gw::protocol {
+
+class SessionCore : public SessionChannel, public std::enable_shared_from_this<SessionCore> {
+ public:
+  SessionCore(std::string id, Service& service, std::shared_ptr<Outbox> outbox);
+
+  void Receive(Message message);
+  void Close();
+
+  // Answers a request (or an unreadable message, id "null") with a JSON-RPC error.
+  void SendError(std::string_view id, int code, std::string_view text);
+
+  // SessionChannel.
+  const std::string& session_id() const override { return id_; }
+  void Notify(std::string_view method, std::string_view params) override;
+  bool closed() const override;
+
+  // Used by Call.
+  bool Complete(Call& call, std::string message);
+  void SendRelated(const Call& call, std::string message);
+  void Interrupt(const Call& call);
+  void SendRequest(const Call* call, std::string_view method, std::string_view params,
+                   ResponseCallback callback);
+  bool LevelEnabled(std::string_view level) const;
+  void SetCancelHandler(Call& call, std::function<void()> handler);
+  bool IsCancelled(const Call& call) const;
+  bool IsDone(const Call& call) const;
+  void Forget(const Call& call);
+
+  const ClientInfo& client() const { return client_; }  // written once, before any Call
+  SessionState state() const;
+  std::string protocol_version() const;
+  size_t calls_in_flight() const;
+
+ private:
+  void HandleInitialize(Message& message);
+  void HandleResponse(Message& message);
+  void HandleNotification(const Message& message);
+  void HandleSetLevel(const Message& message);
+  void Dispatch(Message message);
+
+  const std::string id_;
+  Service& service_;
+  const std::shared_ptr<Outbox> outbox_;
+
+  mutable std::mutex mu_;
+  SessionState state_ = SessionState::kAwaitingInitialize;
+  ClientInfo client_;
+  int log_level_ = 1;  // index into the RFC 5424 levels; "info" by default
+  std::map<std::string, Call*> calls_;  // in-flight client requests by serialized id
+  struct PendingRequest {
+    std::string related;  // serialized id of the call that made it, or empty
+    ResponseCallback callback;
+  };
+  std::map<std::string, PendingRequest> requests_;  // our requests to the client
+  uint64_t next_request_id_ = 1;
+};
+
+}  // namespace gw::protocol

@@ -1,0 +1,80 @@
+#include "gw/protocol/json.h"
+
+#include <rapidjson/error/en.h>
+
+namespace gw::protocol {
+
+Result<JsonDocument> ParseJson(std::string_view text) {
+  JsonDocument doc;
+  // kParseStopWhenDoneFlag is not set: trailing garbage after the value is an error.
+  doc.Parse<rapidjson::kParseDefaultFlags>(text.data(), text.size());
+  if (doc.HasParseError()) {
+    std::string message = "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) +
+                          ": " + rapidjson::GetParseError_En(doc.GetParseError());
+    return InvalidArgument(std::move(message));
+  }
+  return doc;
+}
+
+std::string Serialize(const JsonValue& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+const JsonValue* Member(const JsonValue& object, std::string_view key) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(
+      rapidjson::Value(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+const JsonValue* ObjectMember(const JsonValue& object, std::string_view key) {
+  const JsonValue* v = Member(object, key);
+  return v && v->IsObject() ? v : nullptr;
+}
+
+const JsonValue* ArrayMember(const JsonValue& object, std::string_view key) {
+  const JsonValue* v = Member(object, key);
+  return v && v->IsArray() ? v : nullptr;
+}
+
+std::optional<std::string_view> StringMember(const JsonValue& object, std::string_view key) {
+  const JsonValue* v = Member(object, key);
+  if (!v || !v->IsString()) return std::nullopt;
+  return AsView(*v);
+}
+
+std::optional<double> NumberMember(const JsonValue& object, std::string_view key) {
+  const JsonValue* v = Member(object, key);
+  if (!v || !v->IsNumber()) return std::nullopt;
+  return v->GetDouble();
+}
+
+std::optional<int64_t> IntMember(const JsonValue& object, std::string_view key) {
+  const JsonValue* v = Member(object, key);
+  if (!v || !v->IsInt64()) return std::nullopt;
+  return v->GetInt64();
+}
+
+std::optional<bool> BoolMember(const JsonValue& object, std::string_view key) {
+  const JsonValue* v = Member(object, key);
+  if (!v || !v->IsBool()) return std::nullopt;
+  return v->GetBool();
+}
+
+std::string_view TypeName(const JsonValue& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType: return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType: return "boolean";
+    case rapidjson::kObjectType: return "object";
+    case rapidjson::kArrayType: return "array";
+    case rapidjson::kStringType: return "string";
+    case rapidjson::kNumberType: return v.IsInt64() || v.IsUint64() ? "integer" : "number";
+  }
+  return "unknown";
+}
+
+}  // namespace gw::protocol

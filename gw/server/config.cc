@@ -1,0 +1,169 @@
+#include "gw/server/config.h"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace gw::server {
+namespace {
+
+std::string Where(std::string_view source, const toml::node& node) {
+  return std::string(source) + ":" + std::to_string(node.source().begin.line);
+}
+
+// Reads one table's keys with per-key setters; unknown keys are errors.
+struct TableReader {
+  std::string_view source;
+  std::string prefix;  // "http."
+  using Setter = std::function<Status(const toml::node&, const std::string& where)>;
+  std::map<std::string, Setter> setters;
+
+  Status Read(const toml::table& table) const {
+    for (const auto& [key, node] : table) {
+      std::string name = prefix + std::string(key.str());
+      auto it = setters.find(std::string(key.str()));
+      std::string where = Where(source, node) + ": " + name;
+      if (it == setters.end()) return InvalidArgument(where + ": unknown key (see docs/configuration.md)");
+      GW_RETURN_IF_ERROR(it->second(node, where));
+    }
+    return OkStatus();
+  }
+};
+
+TableReader::Setter String(std::string* out) {
+  return [out](const toml::node& n, const std::string& where) -> Status {
+    auto v = n.value<std::string>();
+    if (!n.is_string() || !v) return InvalidArgument(where + ": expected a string");
+    *out = *v;
+    return OkStatus();
+  };
+}
+
+TableReader::Setter Bool(bool* out) {
+  return [out](const toml::node& n, const std::string& where) -> Status {
+    if (!n.is_boolean()) return InvalidArgument(where + ": expected true or false");
+    *out = *n.value<bool>();
+    return OkStatus();
+  };
+}
+
+template <class T>
+TableReader::Setter Integer(T* out, int64_t min, int64_t max) {
+  return [out, min, max](const toml::node& n, const std::string& where) -> Status {
+    if (!n.is_integer()) return InvalidArgument(where + ": expected an integer");
+    int64_t v = *n.value<int64_t>();
+    if (v < min || v > max) {
+      return InvalidArgument(where + ": must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                             " (got " + std::to_string(v) + ")");
+    }
+    *out = static_cast<T>(v);
+    return OkStatus();
+  };
+}
+
+TableReader::Setter StringList(std::vector<std::string>* out) {
+  return [out](const toml::node& n, const std::string& where) -> Status {
+    const toml::array* array = n.as_array();
+    if (!array) return InvalidArgument(where + ": expected an array of strings");
+    out->clear();
+    for (const toml::node& item : *array) {
+      if (!item.is_string()) return InvalidArgument(where + ": expected an array of strings");
+      out->push_back(*item.value<std::string>());
+    }
+    return OkStatus();
+  };
+}
+
+}  // namespace
+
+Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    return InvalidArgument("expected HOST:PORT, e.g. 127.0.0.1:8787 (got '" + std::string(text) + "')");
+  }
+  std::string_view h = text.substr(0, colon);
+  std::string_view p = text.substr(colon + 1);
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || ptr != p.data() + p.size() || value > 65535) {
+    return InvalidArgument("port must be a number from 0 to 65535 (got '" + std::string(p) + "')");
+  }
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (!h.empty()) *host = std::string(h);
+  *port = static_cast<uint16_t>(value);
+  return OkStatus();
+}
+
+Result<Config> ParseConfig(std::string_view text, std::string_view source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument(std::string(source) + ":" + std::to_string(e.source().begin.line) + ": " +
+                           std::string(e.description()));
+  }
+  Config c;
+  std::string listen;
+  std::string log_level;
+  std::map<std::string, TableReader> tables;
+  tables["server"] = {source, "server.", {{"name", String(&c.name)}, {"instructions", String(&c.instructions)},
+                                          {"log_level", String(&log_level)}}};
+  tables["http"] = {source, "http.", {{"enabled", Bool(&c.http_enabled)}, {"listen", String(&listen)},
+                                      {"path", String(&c.http_path)},
+                                      {"io_threads", Integer(&c.io_threads, 0, 256)},
+                                      {"max_body_bytes", Integer(&c.max_body_bytes, 1024, int64_t{1} << 30)},
+                                      {"max_sessions", Integer(&c.max_sessions, 1, 1 << 20)},
+                                      {"session_idle_seconds", Integer(&c.session_idle_seconds, 1, 7 * 86400)},
+                                      {"allowed_origins", StringList(&c.allowed_origins)},
+                                      {"allowed_hosts", StringList(&c.allowed_hosts)}}};
+  tables["stdio"] = {source, "stdio.", {{"max_line_bytes", Integer(&c.max_line_bytes, 1024, int64_t{1} << 30)}}};
+  tables["catalog"] = {source, "catalog.", {{"packs", StringList(&c.packs)},
+                                            {"page_size", Integer(&c.page_size, 1, 10000)}}};
+  tables["storage"] = {source, "storage.", {{"data_dir", String(&c.data_dir)}}};
+
+  for (const auto& [key, node] : root) {
+    auto it = tables.find(std::string(key.str()));
+    if (it == tables.end()) {
+      return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) +
+                             ": unknown section (expected server, http, stdio, catalog or storage)");
+    }
+    const toml::table* table = node.as_table();
+    if (!table) return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) + ": expected a [table]");
+    GW_RETURN_IF_ERROR(it->second.Read(*table));
+  }
+  auto line_of = [&](const char* section, const char* key) {
+    const toml::node* n = root.at_path(std::string(section) + "." + key).node();
+    return n ? Where(source, *n) + ": " + section + "." + key : std::string(source) + ": " + section + "." + key;
+  };
+  if (!listen.empty()) {
+    if (Status s = ParseListenAddress(listen, &c.http_host, &c.http_port); !s) {
+      return InvalidArgument(line_of("http", "listen") + ": " + s.error().message());
+    }
+  }
+  if (!log_level.empty() && !ParseLogLevel(log_level, &c.log_level)) {
+    return InvalidArgument(line_of("server", "log_level") + ": expected debug, info, warning, error or off");
+  }
+  if (c.http_path.empty() || c.http_path[0] != '/') {
+    return InvalidArgument(line_of("http", "path") + ": must start with '/'");
+  }
+  for (const std::string& pack : c.packs) {
+    if (pack != "device" && pack != "conformance") {
+      return InvalidArgument(line_of("catalog", "packs") + ": unknown pack '" + pack + "' (expected device or conformance)");
+    }
+  }
+  return c;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot read config file '" + path + "'");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return ParseConfig(buffer.str(), path);
+}
+
+}  // namespace gw::server

@@ -1,0 +1,71 @@
+// EventStream: the ordered, replayable messages of one SSE stream of a session: the stream
+// that answers one POSTed request, or the session's standalone GET stream.
+//
+// Messages are kept after they are written so that a client that lost the connection can
+// resume with Last-Event-ID (MCP 2025-11-25 §Transports, Resumability and Redelivery). At
+// most one writer (an HTTP connection) is attached at a time; it is woken through a
+// callback when messages arrive.
+//
+// Thread-safety: all methods are thread-safe. The waker runs under no lock of ours.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace gw::transport {
+
+struct StreamEvent {
+  uint64_t seq;      // 1-based position in the stream
+  std::string data;  // one JSON-RPC message
+};
+
+class EventStream {
+ public:
+  // `number` identifies the stream within its session; event ids are "<number>-<seq>".
+  EventStream(uint64_t number, size_t max_retained);
+
+  uint64_t number() const { return number_; }
+  // Appends a message (empty `data` appends nothing) and, if `final`, marks the end.
+  void Push(std::string data, bool final);
+  // Events with seq > `after`, and whether the stream has ended.
+  std::vector<StreamEvent> Since(uint64_t after, bool* finished) const;
+  bool finished() const;
+  size_t size() const;
+
+  // Asks the attached (or next) writer to end its connection without ending the stream.
+  void Interrupt();
+  // True once after Interrupt(); the writer that sees it ends its response.
+  bool ConsumeInterrupt();
+  bool interrupted() const;
+
+  // Attaches a writer; returns false if another is attached. The waker is called (from any
+  // thread) after each Push until Detach.
+  bool Attach(std::function<void()> waker);
+  void Detach();
+
+  // The highest seq a writer has delivered; a new GET without Last-Event-ID starts there.
+  void MarkDelivered(uint64_t seq);
+  uint64_t delivered() const;
+
+  std::string EventId(uint64_t seq) const;
+  // Parses "<number>-<seq>". Returns false on anything else.
+  static bool ParseEventId(std::string_view id, uint64_t* number, uint64_t* seq);
+
+ private:
+  const uint64_t number_;
+  const size_t max_retained_;
+  mutable std::mutex mu_;
+  std::deque<StreamEvent> events_;  // guarded by mu_
+  uint64_t next_seq_ = 1;           // guarded by mu_
+  bool finished_ = false;           // guarded by mu_
+  bool attached_ = false;           // guarded by mu_
+  uint64_t delivered_ = 0;          // guarded by mu_
+  bool interrupted_ = false;        // guarded by mu_
+  std::function<void()> waker_;     // guarded by mu_
+};
+
+}  // namespace gw::transport

@@ -1,0 +1,109 @@
+// The Streamable HTTP side of MCP sessions: which SSE stream each outgoing message goes to
+// (StreamRouter), one MCP session with its streams (HttpSession), and the table of sessions
+// by Mcp-Session-Id (SessionRegistry).
+//
+// Routing rule (MCP 2025-11-25 §Transports, Streamable HTTP): a message related to a client
+// request (its response, its progress, a server request made while serving it) goes on the
+// stream opened by the POST that carried that request; everything else goes on the
+// session's standalone stream, which a GET attaches to.
+//
+// Ownership: the registry owns sessions by shared_ptr; connections hold them while they
+// serve a request. Thread-safety: all classes are thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gw/base/clock.h"
+#include "gw/protocol/server_session.h"
+#include "gw/transport/http/event_stream.h"
+#include "gw/transport/transport_metrics.h"
+
+namespace gw::transport {
+
+class StreamRouter : public protocol::Outbox {
+ public:
+  StreamRouter(TransportMetrics* metrics, const Clock& clock);
+
+  // Opens the stream that will carry the answer to request `id`. Returns nullptr if a
+  // request with that id is still in flight in this session.
+  std::shared_ptr<EventStream> OpenRequestStream(const std::string& id, std::string_view method);
+  std::shared_ptr<EventStream> standalone() const { return standalone_; }
+  // A stream by number, for Last-Event-ID; nullptr when unknown or forgotten.
+  std::shared_ptr<EventStream> Find(uint64_t number) const;
+  // Ends every stream (session deleted or server stopping).
+  void FinishAll();
+
+  void Send(std::string message, std::string_view related, bool final) override;
+  void Interrupt(std::string_view related) override;
+
+ private:
+  struct Pending {
+    std::shared_ptr<EventStream> stream;
+    std::string method;
+    Clock::TimePoint start;
+  };
+  TransportMetrics* const metrics_;
+  const Clock& clock_;
+  const std::shared_ptr<EventStream> standalone_;
+  mutable std::mutex mu_;
+  std::map<std::string, Pending> pending_;                          // guarded by mu_
+  std::map<uint64_t, std::shared_ptr<EventStream>> by_number_;      // guarded by mu_
+  uint64_t next_number_ = 1;                                        // guarded by mu_
+};
+
+class HttpSession {
+ public:
+  HttpSession(std::string id, protocol::Service& service, TransportMetrics* metrics,
+              const Clock& clock);
+  ~HttpSession();
+
+  const std::string& id() const { return id_; }
+  protocol::ServerSession& session() { return session_; }
+  StreamRouter& streams() { return *router_; }
+  void Touch();
+  Clock::TimePoint last_active() const;
+  void Close();
+
+ private:
+  const std::string id_;
+  TransportMetrics* const metrics_;
+  const Clock& clock_;
+  const std::shared_ptr<StreamRouter> router_;
+  protocol::ServerSession session_;
+  mutable std::mutex mu_;
+  Clock::TimePoint last_active_;  // guarded by mu_
+};
+using HttpSessionPtr = std::shared_ptr<HttpSession>;
+
+class SessionRegistry {
+ public:
+  SessionRegistry(protocol::Service& service, TransportMetrics* metrics, const Clock& clock,
+                  size_t max_sessions);
+  ~SessionRegistry();
+
+  // A new session with a fresh unguessable id; nullptr when max_sessions are open.
+  HttpSessionPtr Create();
+  HttpSessionPtr Find(const std::string& id) const;
+  // Closes and forgets `id`. Returns false if unknown.
+  bool Remove(const std::string& id);
+  // Closes sessions idle for longer than `idle`. Returns how many.
+  size_t ExpireIdle(Clock::Duration idle);
+  void CloseAll();
+  size_t size() const;
+
+ private:
+  protocol::Service& service_;
+  TransportMetrics* const metrics_;
+  const Clock& clock_;
+  const size_t max_sessions_;
+  mutable std::mutex mu_;
+  std::map<std::string, HttpSessionPtr> sessions_;  // guarded by mu_
+};
+
+// 128 random bits as 32 lowercase hex characters (visible ASCII, as the spec requires).
+std::string NewSessionId();
+
+}  // namespace gw::transport

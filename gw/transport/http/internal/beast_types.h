@@ -1,0 +1,50 @@
+// Shared Beast/Asio vocabulary of the HTTP transport. Private to gw/transport.
+//
+// ServerContext is what every connection of one HttpServer shares; it lives as long as the
+// server. Thread-safety: its members are thread-safe (see their headers); `stopping` is
+// atomic.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "gw/transport/http/http_server.h"
+#include "gw/transport/http/http_session.h"
+
+namespace gw::transport::internal {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+struct ServerContext {
+  ServerContext(const HttpServerOptions& o, protocol::Service& service, TransportMetrics* m,
+                RouteHandler r)
+      : options(o), metrics(m), routes(std::move(r)),
+        sessions(service, m, RealClock(), o.max_sessions) {}
+  const HttpServerOptions options;
+  TransportMetrics* const metrics;
+  const RouteHandler routes;
+  SessionRegistry sessions;
+  std::atomic<bool> stopping{false};
+};
+
+// Serves one request of a connection on the MCP path. Returns whether the connection may
+// be kept alive.
+asio::awaitable<bool> ServeMcp(beast::tcp_stream& stream, Request& request, ServerContext& ctx);
+
+// A complete response with `body`; sets Content-Length and keep-alive from `request`.
+Response MakeResponse(const Request& request, http::status status, std::string content_type,
+                      std::string body);
+// An HTTP error whose body is a JSON-RPC error object (as MCP clients expect).
+Response MakeRpcErrorResponse(const Request& request, http::status status, int rpc_code,
+                              std::string_view message, std::string_view id = "null");
+
+}  // namespace gw::transport::internal

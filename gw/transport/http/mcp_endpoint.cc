@@ -1,0 +1,265 @@
+// The MCP path of the HTTP server: POST, GET and DELETE as Streamable HTTP defines them
+// (MCP 2025-11-25 §Transports). Status codes are listed in docs/transports.md.
+#include "gw/base/log.h"
+#include "gw/protocol/jsonrpc.h"
+#include "gw/protocol/version.h"
+#include "gw/transport/http/internal/beast_types.h"
+#include "gw/transport/http/sse_codec.h"
+
+namespace gw::transport::internal {
+namespace {
+
+constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
+constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
+
+Response Refuse(ServerContext& ctx, const Request& request, http::status status,
+                std::string_view message, int rpc_code = protocol::rpc::kServerUnavailable) {
+  if (ctx.metrics) ctx.metrics->RecordRejected(static_cast<int>(status));
+  return MakeRpcErrorResponse(request, status, rpc_code, message);
+}
+
+asio::awaitable<bool> Write(beast::tcp_stream& stream, Response response) {
+  bool keep = response.keep_alive();
+  beast::error_code ec;
+  co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+  co_return keep && !ec;
+}
+
+// Streams `events` of `es` after `after` as SSE until the stream ends, the client goes away
+// or the server stops. The stream must already be attached by the caller.
+asio::awaitable<bool> PumpSse(beast::tcp_stream& stream, const Request& request,
+                              std::shared_ptr<EventStream> es, uint64_t after,
+                              const std::string& session_id, ServerContext& ctx,
+                              std::shared_ptr<asio::steady_timer> timer) {
+  http::response<http::empty_body> head{http::status::ok, request.version()};
+  head.set(http::field::server, "edgegw");
+  head.set(http::field::content_type, "text/event-stream");
+  head.set(http::field::cache_control, "no-cache");
+  if (!session_id.empty()) head.set(kSessionHeader, session_id);
+  head.keep_alive(request.keep_alive());
+  head.chunked(true);
+  http::response_serializer<http::empty_body> serializer{head};
+  beast::error_code ec;
+  co_await http::async_write_header(stream, serializer,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+  bool clean_end = false;
+  // Priming event (MCP 2025-11-25 §Transports, SSE polling): an id and empty data, so a
+  // client that loses this stream can resume it from here with Last-Event-ID; plus the
+  // reconnection delay.
+  std::string out;
+  if (!ec) {
+    out = EncodeSseRetry(ctx.options.sse_retry_ms) + EncodeSseEvent(es->EventId(after), "");
+  }
+  while (!ec && !ctx.stopping.load()) {
+    if (es->ConsumeInterrupt()) {
+      // Write what is already formatted (the priming event), then end this response; the
+      // stream lives on for a resuming GET.
+      if (!out.empty()) {
+        co_await asio::async_write(stream, http::make_chunk(asio::buffer(out)),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (!ec) {
+        co_await asio::async_write(stream, http::make_chunk_last(),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+      clean_end = !ec;
+      break;
+    }
+    bool finished = false;
+    for (const StreamEvent& e : es->Since(after, &finished)) {
+      out += EncodeSseEvent(es->EventId(e.seq), e.data);
+      after = e.seq;
+    }
+    if (!out.empty()) {
+      co_await asio::async_write(stream, http::make_chunk(asio::buffer(out)),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      out.clear();
+      if (!ec) es->MarkDelivered(after);
+      continue;
+    }
+    if (finished) {
+      co_await asio::async_write(stream, http::make_chunk_last(),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      clean_end = !ec;
+      break;
+    }
+    timer->expires_after(std::chrono::seconds(ctx.options.sse_keepalive_seconds));
+    beast::error_code wait_ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+    if (!wait_ec) out = EncodeSseComment("keepalive");  // timer expired: nothing arrived
+  }
+  es->Detach();
+  co_return clean_end && request.keep_alive();
+}
+
+asio::awaitable<bool> ServeSse(beast::tcp_stream& stream, const Request& request,
+                               ServerContext& ctx, std::shared_ptr<EventStream> es,
+                               uint64_t after, const std::string& session_id) {
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+  std::weak_ptr<asio::steady_timer> weak = timer;
+  auto executor = co_await asio::this_coro::executor;
+  bool attached = es->Attach([weak, executor] {
+    asio::post(executor, [weak] {
+      if (auto t = weak.lock()) t->cancel();
+    });
+  });
+  if (!attached) {
+    co_return co_await Write(
+        stream, Refuse(ctx, request, http::status::conflict,
+                       "Conflict: this SSE stream is already being read by another connection"));
+  }
+  co_return co_await PumpSse(stream, request, std::move(es), after, session_id, ctx, timer);
+}
+
+// Returns the session named by the request, or writes the refusal and returns nullptr.
+HttpSessionPtr LookUpSession(ServerContext& ctx, const Request& request,
+                             std::optional<Response>* refusal) {
+  auto header = request.find(kSessionHeader);
+  if (header == request.end() || header->value().empty()) {
+    *refusal = Refuse(ctx, request, http::status::bad_request,
+                      "Bad Request: the Mcp-Session-Id header is required; send initialize "
+                      "first to get one");
+    return nullptr;
+  }
+  HttpSessionPtr session = ctx.sessions.Find(std::string(header->value()));
+  if (!session) {
+    *refusal = Refuse(ctx, request, http::status::not_found,
+                      "Session not found: it expired or was deleted; send initialize to start "
+                      "a new session",
+                      protocol::rpc::kInvalidRequest);
+    return nullptr;
+  }
+  auto version = request.find(kVersionHeader);
+  if (version != request.end() &&
+      !protocol::IsSupportedProtocolVersion(std::string_view(version->value()))) {
+    *refusal = Refuse(ctx, request, http::status::bad_request,
+                      "Bad Request: unsupported MCP-Protocol-Version '" +
+                          std::string(version->value()) + "'");
+    return nullptr;
+  }
+  session->Touch();
+  return session;
+}
+
+asio::awaitable<bool> ServePost(beast::tcp_stream& stream, Request& request, ServerContext& ctx) {
+  std::string_view content_type = request[http::field::content_type];
+  if (content_type.substr(0, 16) != "application/json") {
+    co_return co_await Write(stream, Refuse(ctx, request, http::status::unsupported_media_type,
+                                            "Unsupported Media Type: POST a JSON-RPC message "
+                                            "with Content-Type: application/json"));
+  }
+  std::string_view accept = request[http::field::accept];
+  if (!AcceptsJson(accept) || !AcceptsEventStream(accept)) {
+    co_return co_await Write(stream, Refuse(ctx, request, http::status::not_acceptable,
+                                            "Not Acceptable: the Accept header must list both "
+                                            "application/json and text/event-stream"));
+  }
+  auto parsed = protocol::ParseMessage(request.body());
+  if (!parsed) {
+    const protocol::RpcFailure& f = parsed.error();
+    if (ctx.metrics) ctx.metrics->RecordRejected(400);
+    co_return co_await Write(stream, MakeRpcErrorResponse(request, http::status::bad_request,
+                                                          f.code, f.message, f.id));
+  }
+  protocol::Message message = std::move(*parsed);
+  bool initialize = message.is_request() && message.method() == "initialize";
+  HttpSessionPtr session;
+  std::optional<Response> refusal;
+  if (initialize) {
+    session = ctx.sessions.Create();
+    if (!session) {
+      co_return co_await Write(stream, Refuse(ctx, request, http::status::service_unavailable,
+                                              "Service Unavailable: too many open sessions"));
+    }
+  } else {
+    session = LookUpSession(ctx, request, &refusal);
+    if (!session) co_return co_await Write(stream, std::move(*refusal));
+  }
+  if (!message.is_request()) {
+    session->session().Receive(std::move(message));
+    Response accepted = MakeResponse(request, http::status::accepted, "application/json", "");
+    co_return co_await Write(stream, std::move(accepted));
+  }
+  std::string id = message.id();
+  auto es = session->streams().OpenRequestStream(id, message.method());
+  if (!es) {
+    co_return co_await Write(stream, MakeRpcErrorResponse(
+                                         request, http::status::ok, protocol::rpc::kInvalidRequest,
+                                         "Invalid Request: a request with this id is still in "
+                                         "progress in this session",
+                                         id));
+  }
+  session->session().Receive(std::move(message));
+  bool finished = false;
+  std::vector<StreamEvent> events = es->Since(0, &finished);
+  if (finished && events.size() <= 1 && !es->interrupted()) {
+    // Answered at once: a plain JSON response is simplest for every client.
+    if (initialize && (events.empty() || protocol::IsErrorResponse(events[0].data))) {
+      ctx.sessions.Remove(session->id());
+      session.reset();
+    }
+    Response response =
+        events.empty() ? MakeResponse(request, http::status::accepted, "application/json", "")
+                       : MakeResponse(request, http::status::ok, "application/json",
+                                      std::move(events[0].data));
+    if (session) response.set(kSessionHeader, session->id());
+    co_return co_await Write(stream, std::move(response));
+  }
+  co_return co_await ServeSse(stream, request, ctx, std::move(es), 0, session->id());
+}
+
+asio::awaitable<bool> ServeGet(beast::tcp_stream& stream, Request& request, ServerContext& ctx) {
+  if (!AcceptsEventStream(request[http::field::accept])) {
+    co_return co_await Write(stream, Refuse(ctx, request, http::status::not_acceptable,
+                                            "Not Acceptable: GET opens an SSE stream; send "
+                                            "Accept: text/event-stream"));
+  }
+  std::optional<Response> refusal;
+  HttpSessionPtr session = LookUpSession(ctx, request, &refusal);
+  if (!session) co_return co_await Write(stream, std::move(*refusal));
+  std::shared_ptr<EventStream> es = session->streams().standalone();
+  uint64_t after = es->delivered();
+  auto last = request.find("Last-Event-ID");
+  if (last != request.end()) {
+    uint64_t number = 0;
+    if (!EventStream::ParseEventId(std::string_view(last->value()), &number, &after) ||
+        !(es = session->streams().Find(number))) {
+      co_return co_await Write(stream, Refuse(ctx, request, http::status::bad_request,
+                                              "Bad Request: Last-Event-ID '" +
+                                                  std::string(last->value()) +
+                                                  "' does not name a stream of this session"));
+    }
+  }
+  co_return co_await ServeSse(stream, request, ctx, std::move(es), after, session->id());
+}
+
+}  // namespace
+
+asio::awaitable<bool> ServeMcp(beast::tcp_stream& stream, Request& request, ServerContext& ctx) {
+  if (auto why = CheckHost(request[http::field::host], ctx.options.guard)) {
+    co_return co_await Write(stream, Refuse(ctx, request, http::status::forbidden, *why));
+  }
+  if (auto why = CheckOrigin(request[http::field::origin], ctx.options.guard)) {
+    co_return co_await Write(stream, Refuse(ctx, request, http::status::forbidden, *why));
+  }
+  switch (request.method()) {
+    case http::verb::post: co_return co_await ServePost(stream, request, ctx);
+    case http::verb::get: co_return co_await ServeGet(stream, request, ctx);
+    case http::verb::delete_: {
+      std::optional<Response> refusal;
+      HttpSessionPtr session = LookUpSession(ctx, request, &refusal);
+      if (!session) co_return co_await Write(stream, std::move(*refusal));
+      ctx.sessions.Remove(session->id());
+      co_return co_await Write(stream, MakeResponse(request, http::status::ok,
+                                                    "application/json", ""));
+    }
+    default: {
+      Response response = Refuse(ctx, request, http::status::method_not_allowed,
+                                 "Method Not Allowed: use POST, GET or DELETE");
+      response.set(http::field::allow, "GET, POST, DELETE");
+      co_return co_await Write(stream, std::move(response));
+    }
+  }
+}
+
+}  // namespace gw::transport::internal

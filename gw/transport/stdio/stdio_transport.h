@@ -1,0 +1,26 @@
+// MCP over stdio (MCP 2025-11-25 §Transports, stdio): one session; each message is one line
+// of JSON on stdin, each answer one line on stdout. Nothing else may be written to stdout,
+// so logging goes to stderr.
+//
+// Threads: the calling thread reads; answers are written by whichever thread completes a
+// call, under a lock, so lines never interleave.
+#pragma once
+
+#include <cstdio>
+
+#include "gw/base/result.h"
+#include "gw/protocol/service.h"
+#include "gw/transport/transport_metrics.h"
+
+namespace gw::transport {
+
+struct StdioOptions {
+  size_t max_line_bytes = 4 << 20;  // longer lines are refused with -32600 and skipped
+};
+
+// Serves one MCP session until `in` reaches end of file, then closes the session (calls in
+// flight are cancelled). Returns kDataLoss if reading fails for another reason.
+Status ServeStdio(std::FILE* in, std::FILE* out, protocol::Service& service,
+                  TransportMetrics* metrics, const StdioOptions& options);
+
+}  // namespace gw::transport
