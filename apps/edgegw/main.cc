@@ -56,10 +56,12 @@ int Serve(const ServeFlags& flags) {
   if (!gateway) return Fail(gateway.error());
   if (gw::Status s = (*gateway)->StartHttp(); !s) return Fail(s.error());
   if (uint16_t port = (*gateway)->http_port()) {
-    GW_LOG_INFO("MCP over Streamable HTTP at http://%s:%u%s (health: /healthz, metrics: /metrics)",
-                config.http_host.find(':') != std::string::npos ? ("[" + config.http_host + "]").c_str()
-                                                               : config.http_host.c_str(),
-                port, config.http_path.c_str());
+    // Always printed (not a log line): scripts and tests read the bound port from it.
+    std::string host = config.http_host.find(':') != std::string::npos ? "[" + config.http_host + "]"
+                                                                       : config.http_host;
+    std::fprintf(stderr, "edgegw %s: MCP over Streamable HTTP at http://%s:%u%s (also /healthz, /readyz, /metrics)\n",
+                 gw::server::GatewayVersion().c_str(), host.c_str(), port, config.http_path.c_str());
+    std::fflush(stderr);
   }
   if (flags.stdio) {
     GW_LOG_INFO("MCP over stdio: one JSON-RPC message per line on stdin");
