@@ -1,8 +1,22 @@
 # Third-party dependencies, all from Debian packages (installed by scripts/deps).
 # The wasm32 build takes only header-only libraries (tl::expected, RapidJSON).
 
-find_path(TL_EXPECTED_INCLUDE tl/expected.hpp REQUIRED)
-find_path(RAPIDJSON_INCLUDE rapidjson/document.h REQUIRED)
+if(GW_PLATFORM STREQUAL "wasm32")
+  # The wasm build sees no native /usr/include; header-only libraries come in through a
+  # folder of links, so nothing else of the host leaks in.
+  set(GW_WASM_INCLUDE ${CMAKE_BINARY_DIR}/wasm-include)
+  file(MAKE_DIRECTORY ${GW_WASM_INCLUDE})
+  foreach(dir rapidjson tl)
+    if(NOT EXISTS ${GW_WASM_INCLUDE}/${dir})
+      file(CREATE_LINK /usr/include/${dir} ${GW_WASM_INCLUDE}/${dir} SYMBOLIC)
+    endif()
+  endforeach()
+  set(TL_EXPECTED_INCLUDE ${GW_WASM_INCLUDE})
+  set(RAPIDJSON_INCLUDE ${GW_WASM_INCLUDE})
+else()
+  find_path(TL_EXPECTED_INCLUDE tl/expected.hpp REQUIRED)
+  find_path(RAPIDJSON_INCLUDE rapidjson/document.h REQUIRED)
+endif()
 add_library(gw_thirdparty_headers INTERFACE)
 target_include_directories(gw_thirdparty_headers SYSTEM INTERFACE ${TL_EXPECTED_INCLUDE}
                            ${RAPIDJSON_INCLUDE})

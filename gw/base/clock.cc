@@ -17,6 +17,12 @@ class SteadyClock final : public Clock {
 
 }  // namespace
 
+const std::chrono::steady_clock::time_point kProcessStart = std::chrono::steady_clock::now();
+
+double ProcessUptimeSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - kProcessStart).count();
+}
+
 Clock& RealClock() {
   static SteadyClock clock;
   return clock;

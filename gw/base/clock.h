@@ -24,4 +24,7 @@ class Clock {
 // The process clock (std::chrono steady and system clocks). Never null, lives forever.
 Clock& RealClock();
 
+// Seconds since this process started (measured from static initialization).
+double ProcessUptimeSeconds();
+
 }  // namespace gw

@@ -17,7 +17,7 @@ Status Catalog::AddTool(ToolSpec spec) {
   if (spec.name.empty() || !spec.handler) return InvalidArgument("a tool needs a name and a handler");
   auto schema = JsonSchema::Parse(spec.input_schema);
   if (!schema) return InvalidArgument("tool '" + spec.name + "': inputSchema: " + schema.error().message());
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& t : tools_) {
     if (t->spec.name == spec.name) return MakeError(Code::kAlreadyExists, "tool '" + spec.name + "' is defined twice");
   }
@@ -27,7 +27,7 @@ Status Catalog::AddTool(ToolSpec spec) {
 
 Status Catalog::AddResource(ResourceSpec spec) {
   if (spec.uri.empty() || !spec.read) return InvalidArgument("a resource needs a uri and a reader");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& r : resources_) {
     if (r->uri == spec.uri) return MakeError(Code::kAlreadyExists, "resource '" + spec.uri + "' is defined twice");
   }
@@ -37,14 +37,14 @@ Status Catalog::AddResource(ResourceSpec spec) {
 
 Status Catalog::AddResourceTemplate(ResourceTemplateSpec spec) {
   if (spec.uri_template.empty() || !spec.read) return InvalidArgument("a resource template needs a uriTemplate and a reader");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   templates_.push_back(std::make_shared<const ResourceTemplateSpec>(std::move(spec)));
   return OkStatus();
 }
 
 Status Catalog::AddPrompt(PromptSpec spec) {
   if (spec.name.empty() || !spec.get) return InvalidArgument("a prompt needs a name and a getter");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& p : prompts_) {
     if (p->name == spec.name) return MakeError(Code::kAlreadyExists, "prompt '" + spec.name + "' is defined twice");
   }
@@ -53,7 +53,7 @@ Status Catalog::AddPrompt(PromptSpec spec) {
 }
 
 size_t Catalog::tool_count() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return tools_.size();
 }
 
@@ -81,13 +81,13 @@ bool Catalog::Handle(const CallPtr& call) {
 
 void Catalog::Remember(const CallPtr& call) {
   auto channel = call->session();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& slot = sessions_[channel->session_id()];
   if (slot.expired()) slot = channel;
 }
 
 void Catalog::SessionClosed(const std::string& session_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   sessions_.erase(session_id);
   for (auto& [uri, ids] : subscribers_) {
     ids.erase(std::remove(ids.begin(), ids.end(), session_id), ids.end());
@@ -132,7 +132,7 @@ void OptionalField(JsonWriter& w, std::string_view key, const std::string& value
 void Catalog::ListTools(const CallPtr& call) {
   std::vector<std::shared_ptr<const Tool>> tools;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     tools = tools_;
   }
   auto start = PageStart(call, tools.size());
@@ -153,7 +153,7 @@ void Catalog::CallTool(const CallPtr& call) {
   if (!name) return call->Fail(rpc::kInvalidParams, "Invalid params: tools/call needs a string \"name\"");
   std::shared_ptr<const Tool> tool;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& t : tools_) {
       if (t->spec.name == *name) tool = t;
     }
@@ -176,7 +176,7 @@ void Catalog::CallTool(const CallPtr& call) {
 void Catalog::ListResources(const CallPtr& call) {
   std::vector<std::shared_ptr<const ResourceSpec>> items;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     items = resources_;
   }
   auto start = PageStart(call, items.size());
@@ -193,7 +193,7 @@ void Catalog::ListResources(const CallPtr& call) {
 void Catalog::ListResourceTemplates(const CallPtr& call) {
   std::vector<std::shared_ptr<const ResourceTemplateSpec>> items;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     items = templates_;
   }
   auto start = PageStart(call, items.size());
@@ -213,7 +213,7 @@ void Catalog::ReadResource(const CallPtr& call) {
   if (!uri) return call->Fail(rpc::kInvalidParams, "Invalid params: resources/read needs a string \"uri\"");
   ReadFunction read;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& r : resources_) {
       if (r->uri == *uri) read = r->read;
     }
@@ -238,7 +238,7 @@ void Catalog::Subscribe(const CallPtr& call, bool subscribe) {
   auto uri = protocol::StringMember(call->params(), "uri");
   if (!uri) return call->Fail(rpc::kInvalidParams, "Invalid params: needs a string \"uri\"");
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto& ids = subscribers_[std::string(*uri)];
     const std::string& id = call->session()->session_id();
     ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
@@ -250,7 +250,7 @@ void Catalog::Subscribe(const CallPtr& call, bool subscribe) {
 void Catalog::NotifyResourceUpdated(std::string_view uri) {
   std::vector<std::shared_ptr<protocol::SessionChannel>> targets;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = subscribers_.find(std::string(uri));
     if (it == subscribers_.end()) return;
     for (const std::string& id : it->second) {
@@ -268,7 +268,7 @@ void Catalog::NotifyResourceUpdated(std::string_view uri) {
 void Catalog::NotifyListChanged(std::string_view kind) {
   std::vector<std::shared_ptr<protocol::SessionChannel>> targets;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto& [id, weak] : sessions_) {
       if (auto channel = weak.lock()) targets.push_back(channel);
     }
@@ -282,6 +282,14 @@ std::string TextToolResult(std::string_view text) {
   w.StartObject().Key("content").StartArray();
   w.StartObject().Field("type", "text").Field("text", text).EndObject();
   w.EndArray().EndObject();
+  return w.str();
+}
+
+std::string StructuredToolResult(std::string_view json) {
+  JsonWriter w;
+  w.StartObject().Key("content").StartArray();
+  w.StartObject().Field("type", "text").Field("text", json).EndObject();
+  w.EndArray().Key("structuredContent").Raw(json).EndObject();
   return w.str();
 }
 

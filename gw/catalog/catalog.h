@@ -11,7 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
+#include "gw/base/mutex.h"
 #include <optional>
 #include <string>
 #include <vector>
@@ -126,7 +126,7 @@ class Catalog : public protocol::Service {
   std::optional<size_t> PageStart(const CallPtr& call, size_t total) const;
 
   const CatalogOptions options_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::vector<std::shared_ptr<const Tool>> tools_;                   // guarded by mu_
   std::vector<std::shared_ptr<const ResourceSpec>> resources_;       // guarded by mu_
   std::vector<std::shared_ptr<const ResourceTemplateSpec>> templates_;  // guarded by mu_
@@ -138,6 +138,8 @@ class Catalog : public protocol::Service {
 
 // Builders for CallToolResult JSON.
 std::string TextToolResult(std::string_view text);
+// A result with `json` both as structuredContent and, for older clients, as text.
+std::string StructuredToolResult(std::string_view json);
 // A tool execution error the model can read and correct (isError: true).
 std::string ErrorToolResult(std::string_view text);
 

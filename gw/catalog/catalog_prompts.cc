@@ -12,7 +12,7 @@ namespace rpc = protocol::rpc;
 void Catalog::ListPrompts(const CallPtr& call) {
   std::vector<std::shared_ptr<const PromptSpec>> items;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     items = prompts_;
   }
   auto start = PageStart(call, items.size());
@@ -47,7 +47,7 @@ void Catalog::GetPrompt(const CallPtr& call) {
   if (!name) return call->Fail(rpc::kInvalidParams, "Invalid params: prompts/get needs a string \"name\"");
   std::shared_ptr<const PromptSpec> prompt;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& p : prompts_) {
       if (p->name == *name) prompt = p;
     }
@@ -89,7 +89,7 @@ void Catalog::Complete(const CallPtr& call) {
   CompleteFunction complete;
   bool found = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (*type == "ref/prompt") {
       auto name = protocol::StringMember(*ref, "name").value_or("");
       for (const auto& p : prompts_) {

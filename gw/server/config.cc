@@ -151,8 +151,9 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
     return InvalidArgument(line_of("http", "path") + ": must start with '/'");
   }
   for (const std::string& pack : c.packs) {
-    if (pack != "device" && pack != "conformance") {
-      return InvalidArgument(line_of("catalog", "packs") + ": unknown pack '" + pack + "' (expected device or conformance)");
+    if (pack != "core" && pack != "device" && pack != "conformance") {
+      return InvalidArgument(line_of("catalog", "packs") + ": unknown pack '" + pack +
+                             "' (expected core, device or conformance)");
     }
   }
   return c;

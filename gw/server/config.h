@@ -36,7 +36,7 @@ struct Config {
   // [stdio]
   size_t max_line_bytes = 4 << 20;
   // [catalog]
-  std::vector<std::string> packs = {"device"};
+  std::vector<std::string> packs = {"core", "device"};
   size_t page_size = 50;
   // [storage]
   std::string data_dir = "var";

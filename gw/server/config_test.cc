@@ -10,7 +10,7 @@ TEST(Config, DefaultsWhenEmpty) {
   ASSERT_TRUE(c);
   EXPECT_EQ(c->http_host, "127.0.0.1");
   EXPECT_EQ(c->http_port, 8787);
-  EXPECT_EQ(c->packs, std::vector<std::string>{"device"});
+  EXPECT_EQ(c->packs, (std::vector<std::string>{"core", "device"}));
 }
 
 TEST(Config, ReadsKnownKeys) {
@@ -28,7 +28,7 @@ packs = ["device", "conformance"]
   EXPECT_EQ(c->http_host, "0.0.0.0");
   EXPECT_EQ(c->http_port, 9000);
   EXPECT_EQ(c->log_level, LogLevel::kDebug);
-  EXPECT_EQ(c->packs.size(), 2u);
+  EXPECT_EQ(c->packs.size(), 2u);  // replaces the default list
 }
 
 TEST(Config, UnknownKeyNamesKeyAndLine) {

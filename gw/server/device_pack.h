@@ -1,7 +1,6 @@
-// The device pack: local tools and resources that make sense on any edge device and need
-// no network: `system_info` (CPU, memory, load, uptime), `time_now` (wall clock and
-// monotonic time), `echo` (a trivial tool for health checks and benchmarks), and the
-// resource `edgegw://device/info`. Enabled by default (`catalog.packs = ["device"]`).
+// The device pack: what a gateway can tell about the device it runs on, read through
+// gw/platform: the tool `system_info` (CPU, memory, load, uptime, gateway memory) and the
+// resource `edgegw://device/info`. Enabled by default (`catalog.packs` has "device").
 #pragma once
 
 #include <string>

@@ -4,6 +4,7 @@
 
 #include "gw/catalog/catalog.h"
 #include "gw/catalog/conformance_pack.h"
+#include "gw/catalog/core_pack.h"
 #include "gw/platform/system_info.h"
 #include "gw/server/device_pack.h"
 #include "gw/telemetry/metrics.h"
@@ -43,6 +44,7 @@ class GatewayImpl final : public Gateway {
 
   Status Init() {
     for (const std::string& pack : config_.packs) {
+      if (pack == "core") GW_RETURN_IF_ERROR(catalog::AddCorePack(catalog_));
       if (pack == "device") GW_RETURN_IF_ERROR(AddDevicePack(catalog_, GatewayVersion()));
       if (pack == "conformance") GW_RETURN_IF_ERROR(catalog::AddConformancePack(catalog_));
     }
@@ -75,7 +77,7 @@ class GatewayImpl final : public Gateway {
   Status ServeStdio() override {
     transport::StdioOptions o;
     o.max_line_bytes = config_.max_line_bytes;
-    return transport::ServeStdio(stdin, stdout, catalog_, &metrics_, o);
+    return transport::ServeStdio(0, 1, catalog_, &metrics_, o);
   }
 
   void Stop() override {

@@ -32,7 +32,7 @@ double Histogram::sum() const {
 
 Family<Counter>& Registry::AddCounter(std::string name, std::string help,
                                       std::vector<std::string> labels) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   counters_.push_back(std::make_unique<Family<Counter>>(std::move(name), std::move(help),
                                                         std::move(labels)));
   return *counters_.back();
@@ -40,7 +40,7 @@ Family<Counter>& Registry::AddCounter(std::string name, std::string help,
 
 Family<Gauge>& Registry::AddGauge(std::string name, std::string help,
                                   std::vector<std::string> labels) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   gauges_.push_back(
       std::make_unique<Family<Gauge>>(std::move(name), std::move(help), std::move(labels)));
   return *gauges_.back();
@@ -50,14 +50,14 @@ Family<Histogram>& Registry::AddHistogram(std::string name, std::string help,
                                           std::vector<std::string> labels,
                                           std::vector<double> bounds) {
   std::sort(bounds.begin(), bounds.end());
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   histograms_.push_back(std::make_unique<Family<Histogram>>(
       std::move(name), std::move(help), std::move(labels), std::move(bounds)));
   return *histograms_.back();
 }
 
 void Registry::AddGaugeFunction(std::string name, std::string help, std::function<double()> read) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   functions_.push_back({std::move(name), std::move(help), std::move(read)});
 }
 

@@ -12,7 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
+#include "gw/base/mutex.h"
 #include <string>
 #include <vector>
 
@@ -68,7 +68,7 @@ class Family {
 
   // The child for `values` (one per label name), created on first use.
   T& With(const std::vector<std::string>& values) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = children_.find(values);
     if (it == children_.end()) it = children_.emplace(values, MakeChild()).first;
     return *it->second;
@@ -80,7 +80,7 @@ class Family {
   // Calls `visit(label_values, metric)` for each child, in label order.
   template <class F>
   void ForEach(F&& visit) const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [values, child] : children_) visit(values, *child);
   }
 
@@ -97,7 +97,7 @@ class Family {
   const std::string help_;
   const std::vector<std::string> labels_;
   const std::vector<double> bounds_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::map<std::vector<std::string>, std::unique_ptr<T>> children_;
 };
 
@@ -122,7 +122,7 @@ class Registry {
   std::string EncodePrometheus() const;
 
  private:
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::vector<std::unique_ptr<Family<Counter>>> counters_;
   std::vector<std::unique_ptr<Family<Gauge>>> gauges_;
   std::vector<std::unique_ptr<Family<Histogram>>> histograms_;

@@ -57,7 +57,7 @@ void AppendHeader(std::string& out, const std::string& name, const std::string& 
 }  // namespace
 
 std::string Registry::EncodePrometheus() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::string out;
   for (const auto& family : counters_) {
     AppendHeader(out, family->name(), family->help(), "counter");

@@ -26,24 +26,24 @@ SessionCore::SessionCore(std::string id, Service& service, std::shared_ptr<Outbo
     : id_(std::move(id)), service_(service), outbox_(std::move(outbox)) {}
 
 SessionState SessionCore::state() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return state_;
 }
 
 std::string SessionCore::protocol_version() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return client_.protocol_version;
 }
 
 size_t SessionCore::calls_in_flight() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return calls_.size();
 }
 
 bool SessionCore::closed() const { return state() == SessionState::kClosed; }
 
 void SessionCore::SendError(std::string_view id, int code, std::string_view text) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (state_ == SessionState::kClosed) return;
   std::string_view related = id == "null" ? std::string_view() : id;
   outbox_->Send(MakeErrorResponse(id, code, text), related, !related.empty());
@@ -58,7 +58,7 @@ void SessionCore::Receive(Message message) {
   if (state == SessionState::kClosed) return;
   if (method == "initialize") return HandleInitialize(message);
   if (method == "ping") {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     outbox_->Send(MakeResult(message.id(), "{}"), message.id(), true);
     return;
   }
@@ -86,7 +86,7 @@ void SessionCore::HandleInitialize(Message& message) {
   }
   std::string result;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (state_ != SessionState::kAwaitingInitialize) {
       outbox_->Send(MakeErrorResponse(message.id(), rpc::kInvalidRequest,
                                       "Invalid Request: initialize was already received"),
@@ -113,7 +113,7 @@ void SessionCore::HandleInitialize(Message& message) {
   if (!server.instructions.empty()) w.Field("instructions", server.instructions);
   w.EndObject();
   result = w.str();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   outbox_->Send(MakeResult(message.id(), result), message.id(), true);
 }
 
@@ -125,21 +125,21 @@ void SessionCore::HandleSetLevel(const Message& message) {
                      "Invalid params: \"level\" must be one of debug, info, notice, warning, "
                      "error, critical, alert, emergency");
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   log_level_ = index;
   outbox_->Send(MakeResult(message.id(), "{}"), message.id(), true);
 }
 
 bool SessionCore::LevelEnabled(std::string_view level) const {
   int index = LevelIndex(level);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return index >= log_level_;
 }
 
 void SessionCore::HandleNotification(const Message& message) {
   const std::string& method = message.method();
   if (method == "notifications/initialized") {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (state_ == SessionState::kInitializing) state_ = SessionState::kReady;
     return;
   }
@@ -148,7 +148,7 @@ void SessionCore::HandleNotification(const Message& message) {
     if (!id || !(id->IsString() || id->IsInt64())) return;
     std::function<void()> handler;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       auto it = calls_.find(Serialize(*id));
       // MCP §Cancellation: initialize cannot be cancelled; unknown ids are ignored.
       if (it == calls_.end()) return;
@@ -170,7 +170,7 @@ void SessionCore::HandleNotification(const Message& message) {
 void SessionCore::HandleResponse(Message& message) {
   ResponseCallback callback;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = requests_.find(message.id());
     if (it == requests_.end()) {
       GW_LOG_DEBUG("session %s: response to unknown request %s", id_.c_str(),
@@ -186,7 +186,7 @@ void SessionCore::HandleResponse(Message& message) {
 void SessionCore::Dispatch(Message message) {
   auto call = std::make_shared<Call>(shared_from_this(), std::move(message));
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto [it, inserted] = calls_.emplace(call->id(), call.get());
     if (!inserted) {
       call->done_ = true;
@@ -203,7 +203,7 @@ void SessionCore::Dispatch(Message message) {
 }
 
 bool SessionCore::Complete(Call& call, std::string message) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (call.done_) return false;
   call.done_ = true;
   auto it = calls_.find(call.id());
@@ -214,28 +214,28 @@ bool SessionCore::Complete(Call& call, std::string message) {
 }
 
 void SessionCore::SendRelated(const Call& call, std::string message) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (call.done_ || state_ == SessionState::kClosed) return;
   outbox_->Send(std::move(message), call.id(), false);
 }
 
 void SessionCore::Interrupt(const Call& call) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (call.done_ || state_ == SessionState::kClosed) return;
   outbox_->Interrupt(call.id());
 }
 
 void SessionCore::Notify(std::string_view method, std::string_view params) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (state_ == SessionState::kClosed || state_ == SessionState::kAwaitingInitialize) return;
   outbox_->Send(MakeNotification(method, params), {}, false);
 }
 
 void SessionCore::SendRequest(const Call* call, std::string_view method,
                               std::string_view params, ResponseCallback callback) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (state_ == SessionState::kClosed || (call && call->done_)) {
-    lock.unlock();
+    lock.Unlock();
     callback(Unavailable("session closed before the request could be sent"));
     return;
   }
@@ -247,7 +247,7 @@ void SessionCore::SendRequest(const Call* call, std::string_view method,
 
 void SessionCore::SetCancelHandler(Call& call, std::function<void()> handler) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!call.cancelled_) {
       call.cancel_handler_ = std::move(handler);
       return;
@@ -257,17 +257,17 @@ void SessionCore::SetCancelHandler(Call& call, std::function<void()> handler) {
 }
 
 bool SessionCore::IsCancelled(const Call& call) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return call.cancelled_;
 }
 
 bool SessionCore::IsDone(const Call& call) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return call.done_;
 }
 
 void SessionCore::Forget(const Call& call) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = calls_.find(call.id());
   if (it != calls_.end() && it->second == &call) calls_.erase(it);
 }
@@ -276,7 +276,7 @@ void SessionCore::Close() {
   std::vector<std::function<void()>> handlers;
   std::vector<ResponseCallback> callbacks;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (state_ == SessionState::kClosed) return;
     state_ = SessionState::kClosed;
     for (auto& [id, call] : calls_) {

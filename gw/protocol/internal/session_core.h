@@ -7,7 +7,7 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
+#include "gw/base/mutex.h"
 #include <string>
 
 #include "gw/protocol/server_session.h"
@@ -57,7 +57,7 @@ class SessionCore : public SessionChannel, public std::enable_shared_from_this<S
   Service& service_;
   const std::shared_ptr<Outbox> outbox_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   SessionState state_ = SessionState::kAwaitingInitialize;
   ClientInfo client_;
   int log_level_ = 1;  // index into the RFC 5424 levels; "info" by default

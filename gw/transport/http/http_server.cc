@@ -34,6 +34,21 @@ asio::awaitable<void> WriteSimple(beast::tcp_stream& stream, Response response) 
   co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
 }
 
+// After refusing a request whose body we did not read, stop sending but keep reading (and
+// discarding) for a short while, so a client still uploading sees our answer instead of a
+// reset (the "lingering close" of nginx and Apache).
+asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(5));
+  static thread_local char sink[16384];
+  size_t drained = 0;
+  while (!ec && drained < (64u << 20)) {
+    drained += co_await stream.async_read_some(asio::buffer(sink),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
 asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -54,7 +69,8 @@ asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
               std::to_string(ctx.options.max_body_bytes) + " bytes (http.max_body_bytes)");
       response.keep_alive(false);
       co_await WriteSimple(stream, std::move(response));
-      break;
+      co_await LingeringClose(stream);
+      co_return;
     }
     if (ec) break;  // closed, timed out, or malformed HTTP: nothing useful to answer
     Request request = parser.release();

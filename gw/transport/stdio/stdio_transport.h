@@ -6,8 +6,6 @@
 // call, under a lock, so lines never interleave.
 #pragma once
 
-#include <cstdio>
-
 #include "gw/base/result.h"
 #include "gw/protocol/service.h"
 #include "gw/transport/transport_metrics.h"
@@ -18,9 +16,10 @@ struct StdioOptions {
   size_t max_line_bytes = 4 << 20;  // longer lines are refused with -32600 and skipped
 };
 
-// Serves one MCP session until `in` reaches end of file, then closes the session (calls in
-// flight are cancelled). Returns kDataLoss if reading fails for another reason.
-Status ServeStdio(std::FILE* in, std::FILE* out, protocol::Service& service,
+// Serves one MCP session until `in_fd` reaches end of file, then closes the session (calls
+// in flight are cancelled). Both descriptors may be non-blocking. Returns kDataLoss if reading fails
+// for another reason.
+Status ServeStdio(int in_fd, int out_fd, protocol::Service& service,
                   TransportMetrics* metrics, const StdioOptions& options);
 
 }  // namespace gw::transport

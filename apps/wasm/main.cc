@@ -1,0 +1,26 @@
+// edgegw for wasm32-wasi: one MCP session over stdin/stdout with the portable core pack
+// (echo, time_now). Runs under any WASI host; tools/wasi/run-wasi.mjs runs it under Node.
+// Configuration comes from the host later (toml++ does not build for wasm32).
+#include <cstdio>
+
+#include "gw/catalog/catalog.h"
+#include "gw/catalog/core_pack.h"
+#include "gw/transport/stdio/stdio_transport.h"
+
+int main() {
+  gw::catalog::CatalogOptions options;
+  options.info.name = "edgegw-wasm";
+  options.info.title = "edgegw (wasm32-wasi)";
+  options.info.version = "0.1.0";
+  gw::catalog::Catalog catalog(options);
+  if (gw::Status s = gw::catalog::AddCorePack(catalog); !s) {
+    std::fprintf(stderr, "edgegw-wasm: %s\n", s.error().ToString().c_str());
+    return 1;
+  }
+  gw::Status served = gw::transport::ServeStdio(0, 1, catalog, nullptr, {});
+  if (!served) {
+    std::fprintf(stderr, "edgegw-wasm: %s\n", served.error().ToString().c_str());
+    return 1;
+  }
+  return 0;
+}
