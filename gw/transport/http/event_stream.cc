@@ -66,17 +66,29 @@ bool EventStream::interrupted() const {
   return interrupted_;
 }
 
-bool EventStream::Attach(std::function<void()> waker) {
-  std::lock_guard lock(mu_);
-  if (attached_) return false;
-  attached_ = true;
-  waker_ = std::move(waker);
-  return true;
+uint64_t EventStream::Attach(std::function<void()> waker) {
+  std::function<void()> previous;
+  uint64_t ticket;
+  {
+    std::lock_guard lock(mu_);
+    ticket = next_ticket_++;
+    owner_ = ticket;
+    previous = std::move(waker_);
+    waker_ = std::move(waker);
+  }
+  if (previous) previous();  // the replaced writer wakes up, sees it lost, and leaves
+  return ticket;
 }
 
-void EventStream::Detach() {
+bool EventStream::Owns(uint64_t ticket) const {
   std::lock_guard lock(mu_);
-  attached_ = false;
+  return owner_ == ticket;
+}
+
+void EventStream::Detach(uint64_t ticket) {
+  std::lock_guard lock(mu_);
+  if (owner_ != ticket) return;
+  owner_ = 0;
   waker_ = nullptr;
 }
 

@@ -3,8 +3,9 @@
 //
 // Messages are kept after they are written so that a client that lost the connection can
 // resume with Last-Event-ID (MCP 2025-11-25 §Transports, Resumability and Redelivery). At
-// most one writer (an HTTP connection) is attached at a time; it is woken through a
-// callback when messages arrive.
+// most one writer (an HTTP connection) is attached at a time, so no message goes out on two
+// connections; a new writer takes over from the old one, which may be a connection that
+// died unnoticed (common on flaky edge links). Writers are woken through a callback.
 //
 // Thread-safety: all methods are thread-safe. The waker runs under no lock of ours.
 #pragma once
@@ -42,10 +43,12 @@ class EventStream {
   bool ConsumeInterrupt();
   bool interrupted() const;
 
-  // Attaches a writer; returns false if another is attached. The waker is called (from any
-  // thread) after each Push until Detach.
-  bool Attach(std::function<void()> waker);
-  void Detach();
+  // Attaches a writer and returns its ticket; a writer attached before is woken and must
+  // stop (Owns() turns false for it). The waker is called, from any thread, after each Push
+  // and Interrupt until the writer detaches or is replaced.
+  uint64_t Attach(std::function<void()> waker);
+  bool Owns(uint64_t ticket) const;
+  void Detach(uint64_t ticket);
 
   // The highest seq a writer has delivered; a new GET without Last-Event-ID starts there.
   void MarkDelivered(uint64_t seq);
@@ -62,7 +65,8 @@ class EventStream {
   std::deque<StreamEvent> events_;  // guarded by mu_
   uint64_t next_seq_ = 1;           // guarded by mu_
   bool finished_ = false;           // guarded by mu_
-  bool attached_ = false;           // guarded by mu_
+  uint64_t owner_ = 0;              // ticket of the attached writer, 0 for none; guarded by mu_
+  uint64_t next_ticket_ = 1;        // guarded by mu_
   uint64_t delivered_ = 0;          // guarded by mu_
   bool interrupted_ = false;        // guarded by mu_
   std::function<void()> waker_;     // guarded by mu_

@@ -28,17 +28,23 @@ TEST(EventStream, ForgetsOldestBeyondRetention) {
   EXPECT_EQ(events[0].data, "2");
 }
 
-TEST(EventStream, OneWriterAtATimeAndWakesIt) {
+TEST(EventStream, OneWriterAtATimeANewOneTakesOver) {
   EventStream s(1, 4);
-  int wakes = 0;
-  EXPECT_TRUE(s.Attach([&] { ++wakes; }));
-  EXPECT_FALSE(s.Attach([] {}));
+  int first_wakes = 0, second_wakes = 0;
+  uint64_t first = s.Attach([&] { ++first_wakes; });
   s.Push("x", false);
-  EXPECT_EQ(wakes, 1);
-  s.Detach();
+  EXPECT_EQ(first_wakes, 1);
+  uint64_t second = s.Attach([&] { ++second_wakes; });
+  EXPECT_EQ(first_wakes, 2);  // woken to notice it was replaced
+  EXPECT_FALSE(s.Owns(first));
+  EXPECT_TRUE(s.Owns(second));
+  s.Detach(first);  // a stale writer leaving does not detach the new one
   s.Push("y", false);
-  EXPECT_EQ(wakes, 1);
-  EXPECT_TRUE(s.Attach([] {}));
+  EXPECT_EQ(second_wakes, 1);
+  EXPECT_EQ(first_wakes, 2);
+  s.Detach(second);
+  s.Push("z", false);
+  EXPECT_EQ(second_wakes, 1);
 }
 
 TEST(EventStream, EventIdsRoundTripAndRejectJunk) {

@@ -25,12 +25,13 @@ asio::awaitable<bool> Write(beast::tcp_stream& stream, Response response) {
   co_return keep && !ec;
 }
 
-// Streams `events` of `es` after `after` as SSE until the stream ends, the client goes away
-// or the server stops. The stream must already be attached by the caller.
+// Streams the events of `es` after `after` as SSE until the stream ends, the client goes
+// away, another connection takes the stream over, or the server stops. `ticket` is this
+// writer's attachment.
 asio::awaitable<bool> PumpSse(beast::tcp_stream& stream, const Request& request,
                               std::shared_ptr<EventStream> es, uint64_t after,
                               const std::string& session_id, ServerContext& ctx,
-                              std::shared_ptr<asio::steady_timer> timer) {
+                              std::shared_ptr<asio::steady_timer> timer, uint64_t ticket) {
   http::response<http::empty_body> head{http::status::ok, request.version()};
   head.set(http::field::server, "edgegw");
   head.set(http::field::content_type, "text/event-stream");
@@ -51,7 +52,7 @@ asio::awaitable<bool> PumpSse(beast::tcp_stream& stream, const Request& request,
     out = EncodeSseRetry(ctx.options.sse_retry_ms) + EncodeSseEvent(es->EventId(after), "");
   }
   while (!ec && !ctx.stopping.load()) {
-    if (es->ConsumeInterrupt()) {
+    if (!es->Owns(ticket) || es->ConsumeInterrupt()) {
       // Write what is already formatted (the priming event), then end this response; the
       // stream lives on for a resuming GET.
       if (!out.empty()) {
@@ -88,7 +89,7 @@ asio::awaitable<bool> PumpSse(beast::tcp_stream& stream, const Request& request,
     co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
     if (!wait_ec) out = EncodeSseComment("keepalive");  // timer expired: nothing arrived
   }
-  es->Detach();
+  es->Detach(ticket);
   co_return clean_end && request.keep_alive();
 }
 
@@ -98,17 +99,13 @@ asio::awaitable<bool> ServeSse(beast::tcp_stream& stream, const Request& request
   auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
   std::weak_ptr<asio::steady_timer> weak = timer;
   auto executor = co_await asio::this_coro::executor;
-  bool attached = es->Attach([weak, executor] {
+  uint64_t ticket = es->Attach([weak, executor] {
     asio::post(executor, [weak] {
       if (auto t = weak.lock()) t->cancel();
     });
   });
-  if (!attached) {
-    co_return co_await Write(
-        stream, Refuse(ctx, request, http::status::conflict,
-                       "Conflict: this SSE stream is already being read by another connection"));
-  }
-  co_return co_await PumpSse(stream, request, std::move(es), after, session_id, ctx, timer);
+  co_return co_await PumpSse(stream, request, std::move(es), after, session_id, ctx, timer,
+                             ticket);
 }
 
 // Returns the session named by the request, or writes the refusal and returns nullptr.
