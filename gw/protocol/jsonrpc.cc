@@ -1,5 +1,7 @@
 #include "gw/protocol/jsonrpc.h"
 
+#include <algorithm>
+
 namespace gw::protocol {
 namespace {
 
@@ -15,9 +17,14 @@ bool IsValidId(const JsonValue& id) {
 
 }  // namespace
 
+Message::Message(size_t pool_chunk_bytes)
+    : pool_(std::make_unique<rapidjson::MemoryPoolAllocator<>>(pool_chunk_bytes)),
+      doc_(pool_.get()) {}
+
 struct MessageParser {
   static tl::expected<Message, RpcFailure> Parse(std::string_view text) {
-    Message m;
+    // Parsed values take about twice the text; later chunks are added if needed.
+    Message m(std::clamp<size_t>(text.size() * 2 + 256, 1024, 64 * 1024));
     m.doc_.Parse(text.data(), text.size());
     if (m.doc_.HasParseError()) {
       Result<JsonDocument> why = ParseJson(text);

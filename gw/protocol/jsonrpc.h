@@ -6,6 +6,7 @@
 // and serve as map keys. Thread-safety: values; functions are reentrant.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,9 +50,14 @@ class Message {
 
  private:
   friend struct MessageParser;
+  // The document's values live in `pool_`, sized to the message: RapidJSON's default pool
+  // starts with a 64 KiB chunk, which cost more than the whole request on the hot path.
+  explicit Message(size_t pool_chunk_bytes);
+
   MessageKind kind_ = MessageKind::kNotification;
   std::string id_ = "null";
   std::string method_;
+  std::unique_ptr<rapidjson::MemoryPoolAllocator<>> pool_;
   JsonDocument doc_;
 };
 

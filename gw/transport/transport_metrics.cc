@@ -19,11 +19,40 @@ TransportMetrics::TransportMetrics(telemetry::Registry& registry)
                                     "HTTP requests refused before reaching a session, by status.",
                                     {"status"})) {}
 
+namespace {
+
+bool IsMcpMethod(std::string_view m) {
+  static constexpr std::string_view kMethods[] = {
+      "initialize", "ping", "tools/list", "tools/call", "resources/list",
+      "resources/templates/list", "resources/read", "resources/subscribe",
+      "resources/unsubscribe", "prompts/list", "prompts/get", "completion/complete",
+      "logging/setLevel", "tasks/get", "tasks/result", "tasks/list", "tasks/cancel"};
+  for (std::string_view known : kMethods) {
+    if (known == m) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TransportMetrics::MethodStats& TransportMetrics::StatsFor(std::string_view method) {
+  if (!IsMcpMethod(method)) method = "other";
+  MutexLock lock(mu_);
+  auto it = methods_.find(method);
+  if (it == methods_.end()) {
+    std::string m(method);
+    MethodStats stats{&requests_.With({m, "ok"}), &requests_.With({m, "error"}),
+                      &requests_.With({m, "cancelled"}), &duration_.With({m})};
+    it = methods_.emplace(m, stats).first;
+  }
+  return it->second;
+}
+
 void TransportMetrics::RecordRequest(std::string_view method, std::string_view outcome,
                                      double seconds) {
-  std::string m(method);
-  requests_.With({m, std::string(outcome)}).Add();
-  duration_.With({m}).Observe(seconds);
+  MethodStats& stats = StatsFor(method);
+  (outcome == "ok" ? stats.ok : outcome == "error" ? stats.error : stats.cancelled)->Add();
+  stats.duration->Observe(seconds);
 }
 
 void TransportMetrics::RecordAnswer(std::string_view method, std::string_view final_message,

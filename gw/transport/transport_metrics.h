@@ -3,7 +3,11 @@
 // Thread-safety: all methods are thread-safe.
 #pragma once
 
+#include <map>
+#include <string>
 #include <string_view>
+
+#include "gw/base/mutex.h"
 
 #include "gw/base/clock.h"
 #include "gw/telemetry/metrics.h"
@@ -14,7 +18,8 @@ class TransportMetrics {
  public:
   explicit TransportMetrics(telemetry::Registry& registry);
 
-  // One finished request: `outcome` is "ok" or "error" ("cancelled" when the client cancelled).
+  // One finished request: `outcome` is "ok", "error" or "cancelled". Methods that are not
+  // MCP methods are counted as "other", so clients cannot grow the label set.
   void RecordRequest(std::string_view method, std::string_view outcome, double seconds);
   // Same, with the outcome read from the final message (empty: cancelled).
   void RecordAnswer(std::string_view method, std::string_view final_message, double seconds);
@@ -28,6 +33,17 @@ class TransportMetrics {
   telemetry::Family<telemetry::Histogram>& duration_;
   telemetry::Family<telemetry::Gauge>& sessions_;
   telemetry::Family<telemetry::Counter>& rejected_;
+
+  // The children of one method, looked up once (the hot path then takes one short lock).
+  struct MethodStats {
+    telemetry::Counter* ok;
+    telemetry::Counter* error;
+    telemetry::Counter* cancelled;
+    telemetry::Histogram* duration;
+  };
+  MethodStats& StatsFor(std::string_view method);
+  Mutex mu_;
+  std::map<std::string, MethodStats, std::less<>> methods_;  // guarded by mu_
 };
 
 }  // namespace gw::transport

@@ -16,7 +16,9 @@ void EventStream::Push(std::string data, bool final) {
       events_.push_back({next_seq_++, std::move(data)});
       // Bounded memory: the oldest events are forgotten first; a client resuming from
       // before them gets what is left (documented in docs/transports.md).
-      while (events_.size() > max_retained_) events_.pop_front();
+      if (events_.size() > max_retained_) {
+        events_.erase(events_.begin(), events_.begin() + (events_.size() - max_retained_));
+      }
     }
     if (final) finished_ = true;
     waker = waker_;

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -62,7 +61,7 @@ class EventStream {
   const uint64_t number_;
   const size_t max_retained_;
   mutable std::mutex mu_;
-  std::deque<StreamEvent> events_;  // guarded by mu_
+  std::vector<StreamEvent> events_;  // guarded by mu_; a vector: most streams hold one event
   uint64_t next_seq_ = 1;           // guarded by mu_
   bool finished_ = false;           // guarded by mu_
   uint64_t owner_ = 0;              // ticket of the attached writer, 0 for none; guarded by mu_

@@ -29,15 +29,15 @@ Response MakeRpcErrorResponse(const Request& request, http::status status, int r
 
 namespace {
 
-asio::awaitable<void> WriteSimple(beast::tcp_stream& stream, Response response) {
+Task<void> WriteSimple(Stream& stream, Response response) {
   beast::error_code ec;
-  co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+  co_await http::async_write(stream, response, asio::redirect_error(kUseTask, ec));
 }
 
 // After refusing a request whose body we did not read, stop sending but keep reading (and
 // discarding) for a short while, so a client still uploading sees our answer instead of a
 // reset (the "lingering close" of nginx and Apache).
-asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+Task<void> LingeringClose(Stream& stream) {
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   stream.expires_after(std::chrono::seconds(5));
@@ -45,12 +45,12 @@ asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
   size_t drained = 0;
   while (!ec && drained < (64u << 20)) {
     drained += co_await stream.async_read_some(asio::buffer(sink),
-                                               asio::redirect_error(asio::use_awaitable, ec));
+                                               asio::redirect_error(kUseTask, ec));
   }
 }
 
-asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
-  beast::tcp_stream stream(std::move(socket));
+Task<void> ServeConnection(Socket socket, ServerContext& ctx) {
+  Stream stream(std::move(socket));
   beast::flat_buffer buffer;
   while (!ctx.stopping.load()) {
     http::request_parser<http::string_body> parser;
@@ -58,7 +58,7 @@ asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
     parser.header_limit(64 * 1024);
     stream.expires_after(std::chrono::seconds(120));  // idle keep-alive limit
     beast::error_code ec;
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(kUseTask, ec));
     if (ec == http::error::body_limit) {
       if (ctx.metrics) ctx.metrics->RecordRejected(413);
       Request head;
@@ -96,11 +96,14 @@ asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor, ServerContext& ctx) {
+Task<void> AcceptLoop(Acceptor& acceptor, asio::io_context& io,
+                                 ServerContext& ctx) {
   while (!ctx.stopping.load()) {
     beast::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(
-        asio::make_strand(acceptor.get_executor()), asio::redirect_error(asio::use_awaitable, ec));
+    Socket socket = co_await acceptor.async_accept(
+        // A strand over the io_context's own executor, not over the type-erased
+        // any_io_executor: the latter allocates on every executor copy (dozens per request).
+        asio::make_strand(io), asio::redirect_error(kUseTask, ec));
     if (ec) {
       if (ctx.stopping.load() || ec == asio::error::operation_aborted) break;
       GW_LOG_WARNING("accept failed: %s", ec.message().c_str());
@@ -112,12 +115,12 @@ asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor, ServerContext& ctx) {
   }
 }
 
-asio::awaitable<void> ExpireIdleSessions(ServerContext& ctx) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
+Task<void> ExpireIdleSessions(ServerContext& ctx) {
+  Timer timer(co_await asio::this_coro::executor);
   while (!ctx.stopping.load()) {
     timer.expires_after(std::chrono::seconds(30));
     beast::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await timer.async_wait(asio::redirect_error(kUseTask, ec));
     if (ctx.stopping.load()) break;
     size_t n = ctx.sessions.ExpireIdle(std::chrono::seconds(ctx.options.session_idle_seconds));
     if (n) GW_LOG_INFO("closed %zu idle session(s)", n);
@@ -153,8 +156,8 @@ class BeastHttpServer final : public HttpServer {
                          std::to_string(ctx_.options.port) + ": " + ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
-    asio::co_spawn(acceptor_.get_executor(), AcceptLoop(acceptor_, ctx_), asio::detached);
-    asio::co_spawn(asio::make_strand(io_), ExpireIdleSessions(ctx_), asio::detached);
+    asio::co_spawn(acceptor_.get_executor(), AcceptLoop(acceptor_, io_, ctx_), asio::detached);
+    asio::co_spawn(Executor(asio::make_strand(io_)), ExpireIdleSessions(ctx_), asio::detached);
     int n = ctx_.options.io_threads > 0 ? ctx_.options.io_threads
                                         : static_cast<int>(std::thread::hardware_concurrency());
     for (int i = 0; i < std::max(1, n); ++i) threads_.emplace_back([this] { io_.run(); });
@@ -184,7 +187,7 @@ class BeastHttpServer final : public HttpServer {
  private:
   ServerContext ctx_;
   asio::io_context io_;
-  tcp::acceptor acceptor_;
+  Acceptor acceptor_;
   uint16_t port_ = 0;
   std::vector<std::thread> threads_;
 };

@@ -18,20 +18,20 @@ Response Refuse(ServerContext& ctx, const Request& request, http::status status,
   return MakeRpcErrorResponse(request, status, rpc_code, message);
 }
 
-asio::awaitable<bool> Write(beast::tcp_stream& stream, Response response) {
+Task<bool> Write(Stream& stream, Response response) {
   bool keep = response.keep_alive();
   beast::error_code ec;
-  co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+  co_await http::async_write(stream, response, asio::redirect_error(kUseTask, ec));
   co_return keep && !ec;
 }
 
 // Streams the events of `es` after `after` as SSE until the stream ends, the client goes
 // away, another connection takes the stream over, or the server stops. `ticket` is this
 // writer's attachment.
-asio::awaitable<bool> PumpSse(beast::tcp_stream& stream, const Request& request,
+Task<bool> PumpSse(Stream& stream, const Request& request,
                               std::shared_ptr<EventStream> es, uint64_t after,
                               const std::string& session_id, ServerContext& ctx,
-                              std::shared_ptr<asio::steady_timer> timer, uint64_t ticket) {
+                              std::shared_ptr<Timer> timer, uint64_t ticket) {
   http::response<http::empty_body> head{http::status::ok, request.version()};
   head.set(http::field::server, "edgegw");
   head.set(http::field::content_type, "text/event-stream");
@@ -42,7 +42,7 @@ asio::awaitable<bool> PumpSse(beast::tcp_stream& stream, const Request& request,
   http::response_serializer<http::empty_body> serializer{head};
   beast::error_code ec;
   co_await http::async_write_header(stream, serializer,
-                                    asio::redirect_error(asio::use_awaitable, ec));
+                                    asio::redirect_error(kUseTask, ec));
   bool clean_end = false;
   // Priming event (MCP 2025-11-25 §Transports, SSE polling): an id and empty data, so a
   // client that loses this stream can resume it from here with Last-Event-ID; plus the
@@ -57,11 +57,11 @@ asio::awaitable<bool> PumpSse(beast::tcp_stream& stream, const Request& request,
       // stream lives on for a resuming GET.
       if (!out.empty()) {
         co_await asio::async_write(stream, http::make_chunk(asio::buffer(out)),
-                                   asio::redirect_error(asio::use_awaitable, ec));
+                                   asio::redirect_error(kUseTask, ec));
       }
       if (!ec) {
         co_await asio::async_write(stream, http::make_chunk_last(),
-                                   asio::redirect_error(asio::use_awaitable, ec));
+                                   asio::redirect_error(kUseTask, ec));
       }
       clean_end = !ec;
       break;
@@ -73,31 +73,31 @@ asio::awaitable<bool> PumpSse(beast::tcp_stream& stream, const Request& request,
     }
     if (!out.empty()) {
       co_await asio::async_write(stream, http::make_chunk(asio::buffer(out)),
-                                 asio::redirect_error(asio::use_awaitable, ec));
+                                 asio::redirect_error(kUseTask, ec));
       out.clear();
       if (!ec) es->MarkDelivered(after);
       continue;
     }
     if (finished) {
       co_await asio::async_write(stream, http::make_chunk_last(),
-                                 asio::redirect_error(asio::use_awaitable, ec));
+                                 asio::redirect_error(kUseTask, ec));
       clean_end = !ec;
       break;
     }
     timer->expires_after(std::chrono::seconds(ctx.options.sse_keepalive_seconds));
     beast::error_code wait_ec;
-    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+    co_await timer->async_wait(asio::redirect_error(kUseTask, wait_ec));
     if (!wait_ec) out = EncodeSseComment("keepalive");  // timer expired: nothing arrived
   }
   es->Detach(ticket);
   co_return clean_end && request.keep_alive();
 }
 
-asio::awaitable<bool> ServeSse(beast::tcp_stream& stream, const Request& request,
+Task<bool> ServeSse(Stream& stream, const Request& request,
                                ServerContext& ctx, std::shared_ptr<EventStream> es,
                                uint64_t after, const std::string& session_id) {
-  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
-  std::weak_ptr<asio::steady_timer> weak = timer;
+  auto timer = std::make_shared<Timer>(co_await asio::this_coro::executor);
+  std::weak_ptr<Timer> weak = timer;
   auto executor = co_await asio::this_coro::executor;
   uint64_t ticket = es->Attach([weak, executor] {
     asio::post(executor, [weak] {
@@ -138,7 +138,7 @@ HttpSessionPtr LookUpSession(ServerContext& ctx, const Request& request,
   return session;
 }
 
-asio::awaitable<bool> ServePost(beast::tcp_stream& stream, Request& request, ServerContext& ctx) {
+Task<bool> ServePost(Stream& stream, Request& request, ServerContext& ctx) {
   std::string_view content_type = request[http::field::content_type];
   if (content_type.substr(0, 16) != "application/json") {
     co_return co_await Write(stream, Refuse(ctx, request, http::status::unsupported_media_type,
@@ -205,7 +205,7 @@ asio::awaitable<bool> ServePost(beast::tcp_stream& stream, Request& request, Ser
   co_return co_await ServeSse(stream, request, ctx, std::move(es), 0, session->id());
 }
 
-asio::awaitable<bool> ServeGet(beast::tcp_stream& stream, Request& request, ServerContext& ctx) {
+Task<bool> ServeGet(Stream& stream, Request& request, ServerContext& ctx) {
   if (!AcceptsEventStream(request[http::field::accept])) {
     co_return co_await Write(stream, Refuse(ctx, request, http::status::not_acceptable,
                                             "Not Acceptable: GET opens an SSE stream; send "
@@ -232,7 +232,7 @@ asio::awaitable<bool> ServeGet(beast::tcp_stream& stream, Request& request, Serv
 
 }  // namespace
 
-asio::awaitable<bool> ServeMcp(beast::tcp_stream& stream, Request& request, ServerContext& ctx) {
+Task<bool> ServeMcp(Stream& stream, Request& request, ServerContext& ctx) {
   if (auto why = CheckHost(request[http::field::host], ctx.options.guard)) {
     co_return co_await Write(stream, Refuse(ctx, request, http::status::forbidden, *why));
   }

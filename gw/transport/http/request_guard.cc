@@ -13,6 +13,16 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // "host:port", "[v6]:port", "host" -> host (brackets removed).
 std::string_view HostPart(std::string_view authority) {
   if (!authority.empty() && authority.front() == '[') {
@@ -24,22 +34,20 @@ std::string_view HostPart(std::string_view authority) {
 }
 
 bool AcceptsType(std::string_view accept, std::string_view type) {
-  std::string lower = Lower(accept);
   std::string_view major = type.substr(0, type.find('/'));
   size_t start = 0;
-  while (start <= lower.size()) {
-    size_t end = lower.find(',', start);
-    std::string_view item = std::string_view(lower).substr(
-        start, end == std::string::npos ? std::string::npos : end - start);
+  while (start <= accept.size()) {
+    size_t end = accept.find(',', start);
+    std::string_view item = accept.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     item = item.substr(0, item.find(';'));
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == type || item == "*/*" ||
-        (item.size() == major.size() + 2 && item.substr(0, major.size()) == major &&
+    if (EqualsIgnoreCase(item, type) || item == "*/*" ||
+        (item.size() == major.size() + 2 && EqualsIgnoreCase(item.substr(0, major.size()), major) &&
          item.substr(major.size()) == "/*")) {
       return true;
     }
-    if (end == std::string::npos) break;
+    if (end == std::string_view::npos) break;
     start = end + 1;
   }
   return false;
@@ -47,10 +55,9 @@ bool AcceptsType(std::string_view accept, std::string_view type) {
 
 }  // namespace
 
-bool IsLoopbackName(std::string_view host) {
-  std::string h = Lower(host);
-  if (!h.empty() && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  return h == "localhost" || h == "::1" || h.rfind("127.", 0) == 0;
+bool IsLoopbackName(std::string_view h) {
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  return EqualsIgnoreCase(h, "localhost") || h == "::1" || h.substr(0, 4) == "127.";
 }
 
 std::optional<std::string> CheckOrigin(std::string_view origin, const RequestGuardOptions& o) {
@@ -74,10 +81,10 @@ std::optional<std::string> CheckOrigin(std::string_view origin, const RequestGua
 }
 
 std::optional<std::string> CheckHost(std::string_view host, const RequestGuardOptions& o) {
-  std::string name = Lower(HostPart(host));
+  std::string_view name = HostPart(host);
   if (!o.allowed_hosts.empty()) {
     for (const std::string& allowed : o.allowed_hosts) {
-      if (Lower(allowed) == name) return std::nullopt;
+      if (EqualsIgnoreCase(allowed, name)) return std::nullopt;
     }
     return "Forbidden: Host '" + std::string(host) + "' is not in the allowed hosts";
   }

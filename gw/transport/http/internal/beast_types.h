@@ -21,6 +21,18 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+// Every connection runs on its own strand of the io_context, named by its concrete type:
+// the type-erased any_io_executor allocated on each executor copy, dozens of times per
+// request (measured with heaptrack; docs/decisions/0001-http-stack.md).
+using Executor = asio::strand<asio::io_context::executor_type>;
+template <class T>
+using Task = asio::awaitable<T, Executor>;
+inline constexpr asio::use_awaitable_t<Executor> kUseTask{};
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
+using Stream = beast::basic_stream<tcp, Executor>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>, Executor>;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
@@ -38,7 +50,7 @@ struct ServerContext {
 
 // Serves one request of a connection on the MCP path. Returns whether the connection may
 // be kept alive.
-asio::awaitable<bool> ServeMcp(beast::tcp_stream& stream, Request& request, ServerContext& ctx);
+Task<bool> ServeMcp(Stream& stream, Request& request, ServerContext& ctx);
 
 // A complete response with `body`; sets Content-Length and keep-alive from `request`.
 Response MakeResponse(const Request& request, http::status status, std::string content_type,
