@@ -1,0 +1,57 @@
+// The edgegw command line: --help and version, and a bad config file that names the key and
+// the line and exits non-zero without starting.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { edgegwBinary } from './lib/gateway.mjs';
+
+function run(args) {
+  return spawnSync(edgegwBinary(), args, { encoding: 'utf8', timeout: 20000 });
+}
+
+test('--help lists the subcommands; version prints the version', () => {
+  const help = run(['--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /serve\s+Run the gateway/);
+  assert.match(help.stdout, /version\s+Print the version/);
+  const serveHelp = run(['serve', '--help']);
+  assert.match(serveHelp.stdout, /--listen/);
+  assert.match(serveHelp.stdout, /--stdio/);
+  const version = run(['version']);
+  assert.equal(version.status, 0);
+  assert.match(version.stdout, /^edgegw \d+\.\d+\.\d+\n$/);
+});
+
+test('a bad config names the file, line and key, and exits 1', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgegw-cli-'));
+  const file = path.join(dir, 'bad.toml');
+  fs.writeFileSync(file, '[http]\nlisten = "127.0.0.1:0"\nmax_sesions = 5\n');
+  const r = run(['serve', '--config', file]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim(), `edgegw: ${file}:3: http.max_sesions: unknown key (see docs/configuration.md)`);
+  fs.writeFileSync(file, '[http]\nlisten = "nowhere"\n');
+  const r2 = run(['serve', '--config', file]);
+  assert.equal(r2.status, 1);
+  assert.match(r2.stderr, /bad\.toml:2: http\.listen: expected HOST:PORT/);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('a port in use is a clear error', async () => {
+  const net = await import('node:net');
+  const server = net.createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  const r = run(['serve', '--listen', `127.0.0.1:${port}`]);
+  server.close();
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`cannot listen on 127.0.0.1:${port}: Address already in use`));
+});
+
+test('unknown flags are refused with a hint', () => {
+  const r = run(['serve', '--lisen', '1']);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr + r.stdout, /lisen/);
+});
