@@ -5,8 +5,11 @@
 namespace gw::protocol {
 
 ServerSession::ServerSession(std::string session_id, Service& service,
-                             std::shared_ptr<Outbox> outbox)
-    : core_(std::make_shared<SessionCore>(std::move(session_id), service, std::move(outbox))) {}
+                             std::shared_ptr<Outbox> outbox, const SessionOptions& options)
+    : core_(std::make_shared<SessionCore>(std::move(session_id), service, std::move(outbox),
+                                          options)) {}
+
+size_t ServerSession::ExpireClientRequests() { return core_->ExpireClientRequests(); }
 
 ServerSession::~ServerSession() { Close(); }
 

@@ -36,9 +36,18 @@ class Outbox {
 
 enum class SessionState { kAwaitingInitialize, kInitializing, kReady, kClosed };
 
+struct SessionOptions {
+  // How long a server-to-client request (sampling, elicitation, roots) may wait for the
+  // client's answer before the call that made it gets kDeadlineExceeded. Long by default:
+  // elicitation waits for a person.
+  Clock::Duration client_request_timeout = std::chrono::seconds(300);
+  const Clock* clock = nullptr;  // RealClock() when null
+};
+
 class ServerSession {
  public:
-  ServerSession(std::string session_id, Service& service, std::shared_ptr<Outbox> outbox);
+  ServerSession(std::string session_id, Service& service, std::shared_ptr<Outbox> outbox,
+                const SessionOptions& options = {});
   ~ServerSession();  // Close()s.
   ServerSession(const ServerSession&) = delete;
   ServerSession& operator=(const ServerSession&) = delete;
@@ -50,6 +59,10 @@ class ServerSession {
 
   // Cancels calls in flight and fails pending server-to-client requests. Idempotent.
   void Close();
+
+  // Fails server-to-client requests older than the timeout with kDeadlineExceeded (the
+  // transport calls this periodically; the session has no timers). Returns how many.
+  size_t ExpireClientRequests();
 
   const std::string& id() const;
   SessionState state() const;

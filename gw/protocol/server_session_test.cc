@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "gw/testing/fake_clock.h"
+
 namespace gw::protocol {
 namespace {
 
@@ -147,6 +149,32 @@ TEST_F(ServerSessionTest, CloseFailsPendingRequests) {
   EXPECT_EQ(session.state(), SessionState::kClosed);
   session.ReceiveText(R"({"jsonrpc":"2.0","id":8,"method":"ping"})");
   EXPECT_NE(AsView(outbox->Last()["method"]), "");  // nothing new after close
+}
+
+}  // namespace
+}  // namespace gw::protocol
+
+namespace gw::protocol {
+namespace {
+
+TEST(ServerSessionTimeout, UnansweredClientRequestsExpire) {
+  testing::FakeClock clock;
+  TestService service;
+  auto outbox = std::make_shared<RecordingOutbox>();
+  SessionOptions options;
+  options.clock = &clock;
+  options.client_request_timeout = std::chrono::seconds(30);
+  ServerSession session("t", service, outbox, options);
+  session.ReceiveText(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})");
+  session.ReceiveText(R"({"jsonrpc":"2.0","id":1,"method":"ask"})");
+  EXPECT_EQ(session.calls_in_flight(), 1u);
+  clock.Advance(std::chrono::seconds(29));
+  EXPECT_EQ(session.ExpireClientRequests(), 0u);
+  clock.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(session.ExpireClientRequests(), 1u);
+  // The "ask" call answers {} when its request fails; the call is complete.
+  EXPECT_EQ(session.calls_in_flight(), 0u);
+  EXPECT_EQ(outbox->Last()["id"].GetInt(), 1);
 }
 
 }  // namespace

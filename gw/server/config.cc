@@ -111,7 +111,8 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
   std::string log_level;
   std::map<std::string, TableReader> tables;
   tables["server"] = {source, "server.", {{"name", String(&c.name)}, {"instructions", String(&c.instructions)},
-                                          {"log_level", String(&log_level)}}};
+                                          {"log_level", String(&log_level)},
+                                          {"client_request_timeout_seconds", Integer(&c.client_request_timeout_seconds, 1, 86400)}}};
   tables["http"] = {source, "http.", {{"enabled", Bool(&c.http_enabled)}, {"listen", String(&listen)},
                                       {"path", String(&c.http_path)},
                                       {"io_threads", Integer(&c.io_threads, 0, 256)},

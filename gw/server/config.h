@@ -22,6 +22,7 @@ struct Config {
   std::string name = "edgegw";
   std::string instructions;
   LogLevel log_level = LogLevel::kInfo;
+  int client_request_timeout_seconds = 300;
   // [http]
   bool http_enabled = true;
   std::string http_host = "127.0.0.1";

@@ -64,6 +64,7 @@ class GatewayImpl final : public Gateway {
     o.guard.allowed_origins = config_.allowed_origins;
     o.guard.allowed_hosts = config_.allowed_hosts;
     o.guard.loopback_only = transport::IsLoopbackName(config_.http_host);
+    o.session.client_request_timeout = std::chrono::seconds(config_.client_request_timeout_seconds);
     GW_ASSIGN_OR_RETURN(http_, transport::StartHttpServer(
                                    o, catalog_, &metrics_,
                                    [this](std::string_view method, std::string_view path) {

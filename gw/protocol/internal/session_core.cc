@@ -22,8 +22,37 @@ int LevelIndex(std::string_view level) {
 
 }  // namespace
 
-SessionCore::SessionCore(std::string id, Service& service, std::shared_ptr<Outbox> outbox)
-    : id_(std::move(id)), service_(service), outbox_(std::move(outbox)) {}
+SessionCore::SessionCore(std::string id, Service& service, std::shared_ptr<Outbox> outbox,
+                         const SessionOptions& options)
+    : id_(std::move(id)), service_(service), outbox_(std::move(outbox)),
+      clock_(options.clock ? *options.clock : RealClock()),
+      request_timeout_(options.client_request_timeout) {}
+
+size_t SessionCore::ExpireClientRequests() {
+  std::vector<std::pair<std::string, ResponseCallback>> expired;
+  {
+    MutexLock lock(mu_);
+    Clock::TimePoint now = clock_.Now();
+    for (auto it = requests_.begin(); it != requests_.end();) {
+      if (it->second.deadline <= now) {
+        expired.emplace_back(it->second.method, std::move(it->second.callback));
+        it = requests_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& [method, callback] : expired) {
+    if (callback) {
+      callback(MakeError(Code::kDeadlineExceeded,
+                         "the client did not answer " + method + " within " +
+                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                request_timeout_).count()) +
+                             " s"));
+    }
+  }
+  return expired.size();
+}
 
 SessionState SessionCore::state() const {
   MutexLock lock(mu_);
@@ -241,7 +270,8 @@ void SessionCore::SendRequest(const Call* call, std::string_view method,
   }
   std::string id = std::to_string(next_request_id_++);
   std::string related = call ? call->id() : std::string();
-  requests_.emplace(id, PendingRequest{related, std::move(callback)});
+  requests_.emplace(id, PendingRequest{related, std::string(method), clock_.Now() + request_timeout_,
+                                      std::move(callback)});
   outbox_->Send(MakeRequest(id, method, params), related, false);
 }
 

@@ -16,10 +16,12 @@ namespace gw::protocol {
 
 class SessionCore : public SessionChannel, public std::enable_shared_from_this<SessionCore> {
  public:
-  SessionCore(std::string id, Service& service, std::shared_ptr<Outbox> outbox);
+  SessionCore(std::string id, Service& service, std::shared_ptr<Outbox> outbox,
+              const SessionOptions& options);
 
   void Receive(Message message);
   void Close();
+  size_t ExpireClientRequests();
 
   // Answers a request (or an unreadable message, id "null") with a JSON-RPC error.
   void SendError(std::string_view id, int code, std::string_view text);
@@ -56,6 +58,8 @@ class SessionCore : public SessionChannel, public std::enable_shared_from_this<S
   const std::string id_;
   Service& service_;
   const std::shared_ptr<Outbox> outbox_;
+  const Clock& clock_;
+  const Clock::Duration request_timeout_;
 
   mutable Mutex mu_;
   SessionState state_ = SessionState::kAwaitingInitialize;
@@ -64,6 +68,8 @@ class SessionCore : public SessionChannel, public std::enable_shared_from_this<S
   std::map<std::string, Call*> calls_;  // in-flight client requests by serialized id
   struct PendingRequest {
     std::string related;  // serialized id of the call that made it, or empty
+    std::string method;
+    Clock::TimePoint deadline;
     ResponseCallback callback;
   };
   std::map<std::string, PendingRequest> requests_;  // our requests to the client

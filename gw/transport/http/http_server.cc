@@ -115,13 +115,17 @@ Task<void> AcceptLoop(Acceptor& acceptor, asio::io_context& io,
   }
 }
 
+// Housekeeping every few seconds: unanswered server-to-client requests, then idle sessions.
 Task<void> ExpireIdleSessions(ServerContext& ctx) {
   Timer timer(co_await asio::this_coro::executor);
   while (!ctx.stopping.load()) {
-    timer.expires_after(std::chrono::seconds(30));
+    timer.expires_after(std::chrono::seconds(5));
     beast::error_code ec;
     co_await timer.async_wait(asio::redirect_error(kUseTask, ec));
     if (ctx.stopping.load()) break;
+    if (size_t expired = ctx.sessions.ExpireClientRequests()) {
+      GW_LOG_INFO("%zu request(s) to clients timed out", expired);
+    }
     size_t n = ctx.sessions.ExpireIdle(std::chrono::seconds(ctx.options.session_idle_seconds));
     if (n) GW_LOG_INFO("closed %zu idle session(s)", n);
   }

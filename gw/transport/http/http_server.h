@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "gw/base/result.h"
+#include "gw/protocol/server_session.h"
 #include "gw/protocol/service.h"
 #include "gw/transport/http/request_guard.h"
 #include "gw/transport/transport_metrics.h"
@@ -37,6 +38,7 @@ struct HttpServerOptions {
   int session_idle_seconds = 1800;
   int sse_keepalive_seconds = 15;
   int sse_retry_ms = 1000;  // the "retry:" hint sent at the start of each SSE stream
+  protocol::SessionOptions session;  // client request timeout
   RequestGuardOptions guard;
 };
 

@@ -88,10 +88,10 @@ void StreamRouter::FinishAll() {
 }
 
 HttpSession::HttpSession(std::string id, protocol::Service& service, TransportMetrics* metrics,
-                         const Clock& clock)
+                         const Clock& clock, const protocol::SessionOptions& options)
     : id_(std::move(id)), metrics_(metrics), clock_(clock),
       router_(std::make_shared<StreamRouter>(metrics, clock)),
-      session_(id_, service, router_), last_active_(clock.Now()) {
+      session_(id_, service, router_, options), last_active_(clock.Now()) {
   if (metrics_) metrics_->SessionOpened("http");
 }
 
@@ -116,8 +116,22 @@ void HttpSession::Close() {
 }
 
 SessionRegistry::SessionRegistry(protocol::Service& service, TransportMetrics* metrics,
-                                 const Clock& clock, size_t max_sessions)
-    : service_(service), metrics_(metrics), clock_(clock), max_sessions_(max_sessions) {}
+                                 const Clock& clock, size_t max_sessions,
+                                 const protocol::SessionOptions& options)
+    : service_(service), metrics_(metrics), clock_(clock), max_sessions_(max_sessions),
+      session_options_(options) {}
+
+size_t SessionRegistry::ExpireClientRequests() {
+  std::vector<HttpSessionPtr> sessions;
+  {
+    std::lock_guard lock(mu_);
+    sessions.reserve(sessions_.size());
+    for (auto& [id, session] : sessions_) sessions.push_back(session);
+  }
+  size_t n = 0;
+  for (auto& session : sessions) n += session->session().ExpireClientRequests();
+  return n;
+}
 
 SessionRegistry::~SessionRegistry() { CloseAll(); }
 
@@ -125,7 +139,7 @@ HttpSessionPtr SessionRegistry::Create() {
   std::lock_guard lock(mu_);
   if (sessions_.size() >= max_sessions_) return nullptr;
   std::string id = NewSessionId();
-  auto session = std::make_shared<HttpSession>(id, service_, metrics_, clock_);
+  auto session = std::make_shared<HttpSession>(id, service_, metrics_, clock_, session_options_);
   sessions_.emplace(id, session);
   return session;
 }

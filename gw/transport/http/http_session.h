@@ -57,7 +57,7 @@ class StreamRouter : public protocol::Outbox {
 class HttpSession {
  public:
   HttpSession(std::string id, protocol::Service& service, TransportMetrics* metrics,
-              const Clock& clock);
+              const Clock& clock, const protocol::SessionOptions& options);
   ~HttpSession();
 
   const std::string& id() const { return id_; }
@@ -81,7 +81,7 @@ using HttpSessionPtr = std::shared_ptr<HttpSession>;
 class SessionRegistry {
  public:
   SessionRegistry(protocol::Service& service, TransportMetrics* metrics, const Clock& clock,
-                  size_t max_sessions);
+                  size_t max_sessions, const protocol::SessionOptions& options);
   ~SessionRegistry();
 
   // A new session with a fresh unguessable id; nullptr when max_sessions are open.
@@ -91,6 +91,8 @@ class SessionRegistry {
   bool Remove(const std::string& id);
   // Closes sessions idle for longer than `idle`. Returns how many.
   size_t ExpireIdle(Clock::Duration idle);
+  // Fails server-to-client requests the clients left unanswered too long. Returns how many.
+  size_t ExpireClientRequests();
   void CloseAll();
   size_t size() const;
 
@@ -99,6 +101,7 @@ class SessionRegistry {
   TransportMetrics* const metrics_;
   const Clock& clock_;
   const size_t max_sessions_;
+  const protocol::SessionOptions session_options_;
   mutable std::mutex mu_;
   std::map<std::string, HttpSessionPtr> sessions_;  // guarded by mu_
 };

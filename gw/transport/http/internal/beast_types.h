@@ -40,7 +40,7 @@ struct ServerContext {
   ServerContext(const HttpServerOptions& o, protocol::Service& service, TransportMetrics* m,
                 RouteHandler r)
       : options(o), metrics(m), routes(std::move(r)),
-        sessions(service, m, RealClock(), o.max_sessions) {}
+        sessions(service, m, RealClock(), o.max_sessions, o.session) {}
   const HttpServerOptions options;
   TransportMetrics* const metrics;
   const RouteHandler routes;
