@@ -101,3 +101,52 @@ TEST(UriTemplate, MatchesSegmentsOnly) {
 
 }  // namespace
 }  // namespace gw::catalog
+
+namespace gw::catalog {
+namespace {
+
+// Records every message with whether it was tied to a request.
+class AllMessages : public protocol::Outbox {
+ public:
+  void Send(std::string message, std::string_view related, bool) override {
+    if (!message.empty()) sent.push_back({std::move(message), std::string(related)});
+  }
+  std::vector<std::pair<std::string, std::string>> sent;
+};
+
+TEST(CatalogNotifications, ResourceUpdatesGoToSubscribersAndListChangesToAll) {
+  Catalog catalog{CatalogOptions{}};
+  ASSERT_TRUE(AddConformancePack(catalog));
+  auto a_out = std::make_shared<AllMessages>();
+  auto b_out = std::make_shared<AllMessages>();
+  protocol::ServerSession a("a", catalog, a_out), b("b", catalog, b_out);
+  for (auto* s : {&a, &b}) {
+    s->ReceiveText(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
+    s->ReceiveText(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})");
+  }
+  a.ReceiveText(R"({"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"test://watched-resource"}})");
+  size_t a_before = a_out->sent.size(), b_before = b_out->sent.size();
+  catalog.NotifyResourceUpdated("test://watched-resource");
+  ASSERT_EQ(a_out->sent.size(), a_before + 1);
+  EXPECT_EQ(a_out->sent.back().first,
+            R"({"jsonrpc":"2.0","method":"notifications/resources/updated","params":{"uri":"test://watched-resource"}})");
+  EXPECT_EQ(a_out->sent.back().second, "");  // not tied to a request: the standalone stream
+  EXPECT_EQ(b_out->sent.size(), b_before);
+
+  catalog.NotifyListChanged("tools");
+  EXPECT_EQ(a_out->sent.back().first, R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})");
+  EXPECT_EQ(b_out->sent.back().first, R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})");
+
+  a.ReceiveText(R"({"jsonrpc":"2.0","id":3,"method":"resources/unsubscribe","params":{"uri":"test://watched-resource"}})");
+  a_before = a_out->sent.size();
+  catalog.NotifyResourceUpdated("test://watched-resource");
+  EXPECT_EQ(a_out->sent.size(), a_before);
+
+  b.Close();  // a closed session is forgotten
+  b_before = b_out->sent.size();
+  catalog.NotifyListChanged("prompts");
+  EXPECT_EQ(b_out->sent.size(), b_before);
+}
+
+}  // namespace
+}  // namespace gw::catalog
