@@ -1,0 +1,67 @@
+// CircuitBreaker: stops sending work to an upstream that keeps failing, and lets a probe
+// through after a cool-down to find out whether it is back.
+//
+//   closed    calls flow; the last `window` outcomes are kept. When at least `min_calls`
+//             are known and the failure ratio reaches `failure_ratio`, it opens.
+//   open      calls are refused (the router falls back: queue or error) for `cool_down`.
+//   half-open up to `half_open_probes` calls go through. A success closes the breaker (and
+//             forgets the old window); a failure opens it for another cool-down.
+//
+// Time comes from an injected Clock; nothing sleeps. Thread-safety: all methods are
+// thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "gw/base/clock.h"
+#include "gw/base/mutex.h"
+
+namespace gw::resilience {
+
+enum class BreakerState : uint8_t { kClosed, kOpen, kHalfOpen };
+std::string_view BreakerStateName(BreakerState state);
+
+struct CircuitBreakerOptions {
+  size_t window = 20;
+  size_t min_calls = 5;
+  double failure_ratio = 0.5;
+  Clock::Duration cool_down = std::chrono::seconds(10);
+  size_t half_open_probes = 1;
+};
+
+class CircuitBreaker {
+ public:
+  CircuitBreaker(const CircuitBreakerOptions& options, const Clock& clock);
+
+  // Whether a call may be made now. In half-open each true is one of the probes; its
+  // outcome must be recorded.
+  bool Allow();
+  void RecordSuccess();
+  void RecordFailure();
+
+  BreakerState state() const;
+  // How long until an open breaker lets a probe through (zero unless open).
+  Clock::Duration RetryIn() const;
+  // How many times it has opened, for metrics.
+  uint64_t open_count() const;
+
+ private:
+  void OpenLocked(Clock::TimePoint now);
+  void PushLocked(bool failure);
+  void RefreshLocked(Clock::TimePoint now) const;
+
+  const CircuitBreakerOptions options_;
+  const Clock& clock_;
+  mutable Mutex mu_;
+  mutable BreakerState state_ = BreakerState::kClosed;  // guarded by mu_
+  std::vector<bool> outcomes_;    // ring of failures (true) / successes; guarded by mu_
+  size_t next_ = 0;               // next slot in the ring; guarded by mu_
+  size_t failures_ = 0;           // failures in the ring; guarded by mu_
+  Clock::TimePoint opened_at_{};  // guarded by mu_
+  mutable size_t probes_left_ = 0;  // guarded by mu_
+  uint64_t open_count_ = 0;       // guarded by mu_
+};
+
+}  // namespace gw::resilience
