@@ -65,8 +65,8 @@ std::string ClientSession::Request(std::string_view method, std::string_view par
     callback(Unavailable("session closed"));
     return id;
   }
-  pending_.emplace(id, Pending{std::string(method), clock_.Now() + options_.request_timeout,
-                               std::move(callback)});
+  pending_.Add(id, {std::string(method), clock_.Now() + options_.request_timeout,
+                   std::move(callback)});
   sink_->Send(MakeRequest(id, method, params));
   return id;
 }
@@ -79,11 +79,7 @@ void ClientSession::Notify(std::string_view method, std::string_view params) {
 
 ResponseCallback ClientSession::Take(const std::string& id) {
   MutexLock lock(mu_);
-  auto it = pending_.find(id);
-  if (it == pending_.end()) return nullptr;
-  ResponseCallback callback = std::move(it->second.callback);
-  pending_.erase(it);
-  return callback;
+  return pending_.Take(id);
 }
 
 void ClientSession::Cancel(const std::string& id, std::string_view reason) {
@@ -145,34 +141,24 @@ void ClientSession::SetNotificationHandler(NotificationHandler handler) {
 }
 
 size_t ClientSession::ExpireRequests() {
-  std::vector<std::pair<std::string, ResponseCallback>> expired;
+  internal::PendingRequests::Expired expired;
   {
     MutexLock lock(mu_);
-    Clock::TimePoint now = clock_.Now();
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (it->second.deadline <= now) {
-        expired.emplace_back(it->second.method, std::move(it->second.callback));
-        it = pending_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    expired = pending_.TakeExpired(clock_.Now());
   }
-  for (auto& [method, callback] : expired) {
-    callback(MakeError(Code::kDeadlineExceeded, "upstream did not answer " + method + " in time"));
-  }
+  internal::FailAll(expired, Code::kDeadlineExceeded, "upstream did not answer", " in time");
   return expired.size();
 }
 
 void ClientSession::Close() {
-  std::map<std::string, Pending> pending;
+  internal::PendingRequests::Expired unanswered;
   {
     MutexLock lock(mu_);
     if (state_ == ClientState::kClosed) return;
     state_ = ClientState::kClosed;
-    pending.swap(pending_);
+    unanswered = pending_.TakeAll();
   }
-  for (auto& [id, p] : pending) p.callback(Unavailable("session closed before " + p.method + " was answered"));
+  internal::FailAll(unanswered, Code::kUnavailable, "session closed before", " was answered");
 }
 
 ClientState ClientSession::state() const {

@@ -20,6 +20,7 @@
 
 #include "gw/base/clock.h"
 #include "gw/base/mutex.h"
+#include "gw/protocol/internal/pending_requests.h"
 #include "gw/protocol/jsonrpc.h"
 #include "gw/protocol/service.h"
 
@@ -95,11 +96,6 @@ class ClientSession {
   size_t pending() const;
 
  private:
-  struct Pending {
-    std::string method;
-    Clock::TimePoint deadline;
-    ResponseCallback callback;
-  };
   void HandleRequest(Message message);
   ResponseCallback Take(const std::string& id);
 
@@ -109,7 +105,7 @@ class ClientSession {
   mutable Mutex mu_;
   ClientState state_ = ClientState::kNew;        // guarded by mu_
   uint64_t next_id_ = 1;                          // guarded by mu_
-  std::map<std::string, Pending> pending_;        // guarded by mu_
+  internal::PendingRequests pending_;             // guarded by mu_
   RequestHandler request_handler_;                // guarded by mu_
   NotificationHandler notification_handler_;      // guarded by mu_
 };

@@ -29,28 +29,14 @@ SessionCore::SessionCore(std::string id, Service& service, std::shared_ptr<Outbo
       request_timeout_(options.client_request_timeout) {}
 
 size_t SessionCore::ExpireClientRequests() {
-  std::vector<std::pair<std::string, ResponseCallback>> expired;
+  internal::PendingRequests::Expired expired;
   {
     MutexLock lock(mu_);
-    Clock::TimePoint now = clock_.Now();
-    for (auto it = requests_.begin(); it != requests_.end();) {
-      if (it->second.deadline <= now) {
-        expired.emplace_back(it->second.method, std::move(it->second.callback));
-        it = requests_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    expired = requests_.TakeExpired(clock_.Now());
   }
-  for (auto& [method, callback] : expired) {
-    if (callback) {
-      callback(MakeError(Code::kDeadlineExceeded,
-                         "the client did not answer " + method + " within " +
-                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                request_timeout_).count()) +
-                             " s"));
-    }
-  }
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(request_timeout_).count();
+  internal::FailAll(expired, Code::kDeadlineExceeded, "the client did not answer",
+                    " within " + std::to_string(seconds) + " s");
   return expired.size();
 }
 
@@ -200,14 +186,12 @@ void SessionCore::HandleResponse(Message& message) {
   ResponseCallback callback;
   {
     MutexLock lock(mu_);
-    auto it = requests_.find(message.id());
-    if (it == requests_.end()) {
+    callback = requests_.Take(message.id());
+    if (!callback) {
       GW_LOG_DEBUG("session %s: response to unknown request %s", id_.c_str(),
                    message.id().c_str());
       return;
     }
-    callback = std::move(it->second.callback);
-    requests_.erase(it);
   }
   if (callback) callback(std::move(message));
 }
@@ -270,8 +254,7 @@ void SessionCore::SendRequest(const Call* call, std::string_view method,
   }
   std::string id = std::to_string(next_request_id_++);
   std::string related = call ? call->id() : std::string();
-  requests_.emplace(id, PendingRequest{related, std::string(method), clock_.Now() + request_timeout_,
-                                      std::move(callback)});
+  requests_.Add(id, {std::string(method), clock_.Now() + request_timeout_, std::move(callback)});
   outbox_->Send(MakeRequest(id, method, params), related, false);
 }
 
@@ -304,7 +287,7 @@ void SessionCore::Forget(const Call& call) {
 
 void SessionCore::Close() {
   std::vector<std::function<void()>> handlers;
-  std::vector<ResponseCallback> callbacks;
+  internal::PendingRequests::Expired unanswered;
   {
     MutexLock lock(mu_);
     if (state_ == SessionState::kClosed) return;
@@ -313,13 +296,11 @@ void SessionCore::Close() {
       call->cancelled_ = true;
       if (call->cancel_handler_) handlers.push_back(std::move(call->cancel_handler_));
     }
-    for (auto& [id, pending] : requests_) callbacks.push_back(std::move(pending.callback));
-    requests_.clear();
+    unanswered = requests_.TakeAll();
   }
   for (auto& handler : handlers) handler();
-  for (auto& callback : callbacks) {
-    if (callback) callback(Unavailable("session closed"));
-  }
+  internal::FailAll(unanswered, Code::kUnavailable, "session closed before the client answered",
+                    "");
   service_.SessionClosed(id_);
 }
 

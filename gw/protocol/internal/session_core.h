@@ -10,6 +10,7 @@
 #include "gw/base/mutex.h"
 #include <string>
 
+#include "gw/protocol/internal/pending_requests.h"
 #include "gw/protocol/server_session.h"
 
 namespace gw::protocol {
@@ -66,13 +67,7 @@ class SessionCore : public SessionChannel, public std::enable_shared_from_this<S
   ClientInfo client_;
   int log_level_ = 1;  // index into the RFC 5424 levels; "info" by default
   std::map<std::string, Call*> calls_;  // in-flight client requests by serialized id
-  struct PendingRequest {
-    std::string related;  // serialized id of the call that made it, or empty
-    std::string method;
-    Clock::TimePoint deadline;
-    ResponseCallback callback;
-  };
-  std::map<std::string, PendingRequest> requests_;  // our requests to the client
+  internal::PendingRequests requests_;  // our requests to the client; guarded by mu_
   uint64_t next_request_id_ = 1;
 };
 
