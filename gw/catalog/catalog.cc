@@ -81,6 +81,7 @@ bool Catalog::Handle(const CallPtr& call) {
 
 void Catalog::Remember(const CallPtr& call) {
   auto channel = call->session();
+  if (channel->closed()) return;  // SessionClosed already ran; do not resurrect it
   MutexLock lock(mu_);
   auto& slot = sessions_[channel->session_id()];
   if (slot.expired()) slot = channel;
@@ -89,8 +90,10 @@ void Catalog::Remember(const CallPtr& call) {
 void Catalog::SessionClosed(const std::string& session_id) {
   MutexLock lock(mu_);
   sessions_.erase(session_id);
-  for (auto& [uri, ids] : subscribers_) {
+  for (auto it = subscribers_.begin(); it != subscribers_.end();) {
+    auto& ids = it->second;
     ids.erase(std::remove(ids.begin(), ids.end(), session_id), ids.end());
+    it = ids.empty() ? subscribers_.erase(it) : std::next(it);
   }
 }
 
@@ -237,12 +240,33 @@ void Catalog::ReadResource(const CallPtr& call) {
 void Catalog::Subscribe(const CallPtr& call, bool subscribe) {
   auto uri = protocol::StringMember(call->params(), "uri");
   if (!uri) return call->Fail(rpc::kInvalidParams, "Invalid params: needs a string \"uri\"");
+  // Bounded by what exists: clients cannot grow the table with made-up URIs.
+  constexpr size_t kMaxSubscribedUris = 10000;
+  const std::string& id = call->session()->session_id();
   {
     MutexLock lock(mu_);
-    auto& ids = subscribers_[std::string(*uri)];
-    const std::string& id = call->session()->session_id();
-    ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-    if (subscribe) ids.push_back(id);
+    bool known = false;
+    std::map<std::string, std::string> vars;
+    for (const auto& r : resources_) known = known || r->uri == *uri;
+    for (const auto& t : templates_) known = known || MatchUriTemplate(t->uri_template, *uri, &vars);
+    auto it = subscribers_.find(*uri);
+    if (subscribe && !known) {
+      lock.Unlock();
+      return call->Fail(rpc::kResourceNotFound, "Resource not found: " + std::string(*uri));
+    }
+    if (subscribe && it == subscribers_.end()) {
+      if (subscribers_.size() >= kMaxSubscribedUris || call->session()->closed()) {
+        lock.Unlock();
+        return call->Fail(rpc::kServerUnavailable, "Too many resource subscriptions");
+      }
+      it = subscribers_.emplace(std::string(*uri), std::vector<std::string>{}).first;
+    }
+    if (it != subscribers_.end()) {
+      auto& ids = it->second;
+      ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+      if (subscribe) ids.push_back(id);
+      if (ids.empty()) subscribers_.erase(it);
+    }
   }
   call->Reply("{}");
 }

@@ -133,7 +133,7 @@ class Catalog : public protocol::Service {
   std::vector<std::shared_ptr<const PromptSpec>> prompts_;           // guarded by mu_
   // Sessions seen, for list_changed, and subscriptions by URI.
   std::map<std::string, std::weak_ptr<protocol::SessionChannel>> sessions_;  // guarded by mu_
-  std::map<std::string, std::vector<std::string>> subscribers_;  // uri -> session ids
+  std::map<std::string, std::vector<std::string>, std::less<>> subscribers_;  // uri -> session ids
 };
 
 // Builders for CallToolResult JSON.

@@ -71,6 +71,11 @@ TEST_F(CatalogTest, ReadsResourcesAndTemplates) {
   EXPECT_NE(std::string(templated["result"]["contents"][0]["text"].GetString()).find("42"), std::string::npos);
   auto missing = Ask("resources/read", R"({"uri":"test://nothing"})");
   EXPECT_EQ(missing["error"]["code"].GetInt(), protocol::rpc::kResourceNotFound);
+  // Subscriptions only to what exists, so clients cannot grow the table with made-up URIs.
+  auto sub_missing = Ask("resources/subscribe", R"({"uri":"test://nothing"})");
+  EXPECT_EQ(sub_missing["error"]["code"].GetInt(), protocol::rpc::kResourceNotFound);
+  auto sub_template = Ask("resources/subscribe", R"({"uri":"test://template/7/data"})");
+  EXPECT_TRUE(sub_template["result"].IsObject());
 }
 
 TEST_F(CatalogTest, PromptsCheckRequiredArguments) {

@@ -17,6 +17,10 @@ ClientSession::~ClientSession() { Close(); }
 void ClientSession::Initialize(std::function<void(Result<InitializeResult>)> done) {
   {
     MutexLock lock(mu_);
+    if (state_ != ClientState::kNew) {
+      lock.Unlock();
+      return done(FailedPrecondition("Initialize needs a new session (a closed one stays closed)"));
+    }
     state_ = ClientState::kInitializing;
   }
   JsonWriter p;

@@ -78,6 +78,7 @@ class GatewayImpl final : public Gateway {
   Status ServeStdio() override {
     transport::StdioOptions o;
     o.max_line_bytes = config_.max_line_bytes;
+    o.session.client_request_timeout = std::chrono::seconds(config_.client_request_timeout_seconds);
     return transport::ServeStdio(0, 1, catalog_, &metrics_, o);
   }
 

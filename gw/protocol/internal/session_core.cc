@@ -216,9 +216,11 @@ void SessionCore::Dispatch(Message message) {
 }
 
 bool SessionCore::Complete(Call& call, std::string message) {
+  std::function<void()> released;  // destroyed after the lock: it may hold the Call itself
   MutexLock lock(mu_);
   if (call.done_) return false;
   call.done_ = true;
+  released.swap(call.cancel_handler_);
   auto it = calls_.find(call.id());
   if (it != calls_.end() && it->second == &call) calls_.erase(it);
   if (state_ == SessionState::kClosed) return true;

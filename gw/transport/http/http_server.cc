@@ -31,6 +31,7 @@ namespace {
 
 Task<void> WriteSimple(Stream& stream, Response response) {
   beast::error_code ec;
+  stream.expires_after(std::chrono::seconds(30));
   co_await http::async_write(stream, response, asio::redirect_error(kUseTask, ec));
 }
 

@@ -17,9 +17,14 @@ StreamRouter::StreamRouter(TransportMetrics* metrics, const Clock& clock)
       standalone_(std::make_shared<EventStream>(0, kMaxEventsPerStream)) {}
 
 std::shared_ptr<EventStream> StreamRouter::OpenRequestStream(const std::string& id,
-                                                             std::string_view method) {
+                                                             std::string_view method,
+                                                             OpenError* error) {
   std::lock_guard lock(mu_);
-  if (pending_.count(id)) return nullptr;
+  *error = closed_                          ? OpenError::kClosed
+           : pending_.count(id)             ? OpenError::kDuplicateId
+           : pending_.size() >= kMaxInFlight ? OpenError::kTooManyInFlight
+                                             : OpenError::kNone;
+  if (*error != OpenError::kNone) return nullptr;
   auto stream = std::make_shared<EventStream>(next_number_++, kMaxEventsPerStream);
   pending_.emplace(id, Pending{stream, std::string(method), clock_.Now()});
   by_number_.emplace(stream->number(), stream);
@@ -80,6 +85,7 @@ void StreamRouter::FinishAll() {
   std::vector<std::shared_ptr<EventStream>> streams;
   {
     std::lock_guard lock(mu_);
+    closed_ = true;  // a POST racing DELETE or expiry gets 404 instead of a stream nobody ends
     for (auto& [number, stream] : by_number_) streams.push_back(stream);
     pending_.clear();
   }
@@ -169,7 +175,10 @@ size_t SessionRegistry::ExpireIdle(Clock::Duration idle) {
   {
     std::lock_guard lock(mu_);
     for (auto it = sessions_.begin(); it != sessions_.end();) {
-      if (now - it->second->last_active() > idle && it->second->session().calls_in_flight() == 0) {
+      // A session that never finished the handshake holds a slot for a minute at most.
+      bool handshaking = it->second->session().state() != protocol::SessionState::kReady;
+      Clock::Duration limit = handshaking ? std::min<Clock::Duration>(idle, std::chrono::seconds(60)) : idle;
+      if (now - it->second->last_active() > limit && it->second->session().calls_in_flight() == 0) {
         expired.push_back(std::move(it->second));
         it = sessions_.erase(it);
       } else {

@@ -27,9 +27,13 @@ class StreamRouter : public protocol::Outbox {
  public:
   StreamRouter(TransportMetrics* metrics, const Clock& clock);
 
-  // Opens the stream that will carry the answer to request `id`. Returns nullptr if a
-  // request with that id is still in flight in this session.
-  std::shared_ptr<EventStream> OpenRequestStream(const std::string& id, std::string_view method);
+  enum class OpenError { kNone, kDuplicateId, kTooManyInFlight, kClosed };
+  // Opens the stream that will carry the answer to request `id`. Returns nullptr, with the
+  // reason in `*error`, if that id is still in flight, the session has kMaxInFlight
+  // requests open already, or the session was closed.
+  std::shared_ptr<EventStream> OpenRequestStream(const std::string& id, std::string_view method,
+                                                 OpenError* error);
+  static constexpr size_t kMaxInFlight = 256;
   std::shared_ptr<EventStream> standalone() const { return standalone_; }
   // A stream by number, for Last-Event-ID; nullptr when unknown or forgotten.
   std::shared_ptr<EventStream> Find(uint64_t number) const;
@@ -52,6 +56,7 @@ class StreamRouter : public protocol::Outbox {
   std::map<std::string, Pending> pending_;                          // guarded by mu_
   std::map<uint64_t, std::shared_ptr<EventStream>> by_number_;      // guarded by mu_
   uint64_t next_number_ = 1;                                        // guarded by mu_
+  bool closed_ = false;                                             // guarded by mu_
 };
 
 class HttpSession {

@@ -18,9 +18,13 @@ Response Refuse(ServerContext& ctx, const Request& request, http::status status,
   return MakeRpcErrorResponse(request, status, rpc_code, message);
 }
 
+// A peer that stops reading must not pin a connection forever.
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+
 Task<bool> Write(Stream& stream, Response response) {
   bool keep = response.keep_alive();
   beast::error_code ec;
+  stream.expires_after(kWriteTimeout);
   co_await http::async_write(stream, response, asio::redirect_error(kUseTask, ec));
   co_return keep && !ec;
 }
@@ -41,6 +45,7 @@ Task<bool> PumpSse(Stream& stream, const Request& request,
   head.chunked(true);
   http::response_serializer<http::empty_body> serializer{head};
   beast::error_code ec;
+  stream.expires_after(kWriteTimeout);
   co_await http::async_write_header(stream, serializer,
                                     asio::redirect_error(kUseTask, ec));
   bool clean_end = false;
@@ -56,10 +61,12 @@ Task<bool> PumpSse(Stream& stream, const Request& request,
       // Write what is already formatted (the priming event), then end this response; the
       // stream lives on for a resuming GET.
       if (!out.empty()) {
+        stream.expires_after(kWriteTimeout);
         co_await asio::async_write(stream, http::make_chunk(asio::buffer(out)),
                                    asio::redirect_error(kUseTask, ec));
       }
       if (!ec) {
+        stream.expires_after(kWriteTimeout);
         co_await asio::async_write(stream, http::make_chunk_last(),
                                    asio::redirect_error(kUseTask, ec));
       }
@@ -72,6 +79,7 @@ Task<bool> PumpSse(Stream& stream, const Request& request,
       after = e.seq;
     }
     if (!out.empty()) {
+      stream.expires_after(kWriteTimeout);
       co_await asio::async_write(stream, http::make_chunk(asio::buffer(out)),
                                  asio::redirect_error(kUseTask, ec));
       out.clear();
@@ -79,6 +87,7 @@ Task<bool> PumpSse(Stream& stream, const Request& request,
       continue;
     }
     if (finished) {
+      stream.expires_after(kWriteTimeout);
       co_await asio::async_write(stream, http::make_chunk_last(),
                                  asio::redirect_error(kUseTask, ec));
       clean_end = !ec;
@@ -90,6 +99,7 @@ Task<bool> PumpSse(Stream& stream, const Request& request,
     if (!wait_ec) out = EncodeSseComment("keepalive");  // timer expired: nothing arrived
   }
   es->Detach(ticket);
+  stream.expires_never();  // the read loop sets its own deadline
   co_return clean_end && request.keep_alive();
 }
 
@@ -178,7 +188,18 @@ Task<bool> ServePost(Stream& stream, Request& request, ServerContext& ctx) {
     co_return co_await Write(stream, std::move(accepted));
   }
   std::string id = message.id();
-  auto es = session->streams().OpenRequestStream(id, message.method());
+  StreamRouter::OpenError open_error;
+  auto es = session->streams().OpenRequestStream(id, message.method(), &open_error);
+  if (open_error == StreamRouter::OpenError::kClosed) {
+    co_return co_await Write(stream, Refuse(ctx, request, http::status::not_found,
+                                            "Session not found: it was closed", protocol::rpc::kInvalidRequest));
+  }
+  if (open_error == StreamRouter::OpenError::kTooManyInFlight) {
+    co_return co_await Write(stream, Refuse(ctx, request, http::status::too_many_requests,
+                                            "Too Many Requests: this session already has " +
+                                                std::to_string(StreamRouter::kMaxInFlight) +
+                                                " requests in progress"));
+  }
   if (!es) {
     co_return co_await Write(stream, MakeRpcErrorResponse(
                                          request, http::status::ok, protocol::rpc::kInvalidRequest,

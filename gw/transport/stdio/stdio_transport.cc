@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include "gw/base/mutex.h"
 
@@ -78,7 +79,9 @@ class LineOutbox final : public protocol::Outbox {
 // hands guests non-blocking sockets): EAGAIN waits in poll() instead of ending the session.
 class LineReader {
  public:
-  LineReader(int fd, size_t max_line) : fd_(fd), max_line_(max_line) {}
+  // `tick` runs about every `tick_ms` while no input arrives (housekeeping: timeouts).
+  LineReader(int fd, size_t max_line, int tick_ms, std::function<void()> tick)
+      : fd_(fd), max_line_(max_line), tick_ms_(tick_ms), tick_(std::move(tick)) {}
 
   // Next line without its terminator; `*too_long` is set (and the line left empty) for a
   // line over the limit, whose bytes are discarded. Returns false at end of input; `error`
@@ -109,6 +112,12 @@ class LineReader {
         discarding_ = false;
         return true;
       }
+      struct pollfd ready = {fd_, POLLIN, 0};
+      int polled = poll(&ready, 1, tick_ms_);
+      if (polled == 0) {
+        if (tick_) tick_();
+        continue;
+      }
       ssize_t n = read(fd_, chunk_, sizeof(chunk_));
       if (n > 0) {
         buffer_.append(chunk_, static_cast<size_t>(n));
@@ -127,6 +136,8 @@ class LineReader {
  private:
   const int fd_;
   const size_t max_line_;
+  const int tick_ms_;
+  const std::function<void()> tick_;
   std::string buffer_;
   size_t scanned_ = 0;
   bool discarding_ = false;
@@ -139,9 +150,10 @@ class LineReader {
 Status ServeStdio(int in_fd, int out_fd, protocol::Service& service,
                   TransportMetrics* metrics, const StdioOptions& options) {
   auto outbox = std::make_shared<LineOutbox>(out_fd, metrics);
-  protocol::ServerSession session("stdio", service, outbox);
+  protocol::ServerSession session("stdio", service, outbox, options.session);
   if (metrics) metrics->SessionOpened("stdio");
-  LineReader reader(in_fd, options.max_line_bytes);
+  LineReader reader(in_fd, options.max_line_bytes, 5000,
+                    [&session] { session.ExpireClientRequests(); });
   std::string line;
   std::string error;
   bool too_long = false;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "gw/base/result.h"
+#include "gw/protocol/server_session.h"
 #include "gw/protocol/service.h"
 #include "gw/transport/transport_metrics.h"
 
@@ -14,6 +15,7 @@ namespace gw::transport {
 
 struct StdioOptions {
   size_t max_line_bytes = 4 << 20;  // longer lines are refused with -32600 and skipped
+  protocol::SessionOptions session;  // client request timeout, checked every 5 s
 };
 
 // Serves one MCP session until `in_fd` reaches end of file, then closes the session (calls
