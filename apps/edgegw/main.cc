@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <thread>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -22,6 +23,7 @@ struct ServeFlags {
   std::string config_path;
   std::string listen;
   std::string log_level;
+  std::vector<std::string> upstreams;
   bool stdio = false;
 };
 
@@ -38,6 +40,14 @@ int Serve(const ServeFlags& flags) {
     config.http_enabled = true;
   } else if (flags.stdio) {
     config.http_enabled = false;  // stdio alone unless --listen asks for both
+  }
+  for (size_t i = 0; i < flags.upstreams.size(); ++i) {
+    auto u = gw::server::ParseUpstreamFlag(flags.upstreams[i], static_cast<int>(config.upstreams.size() + 1));
+    if (!u) return Fail(u.error());
+    for (const auto& existing : config.upstreams) {
+      if (existing.name == u->name) return Fail(gw::InvalidArgument("--upstream: the name '" + u->name + "' is used twice"));
+    }
+    config.upstreams.push_back(std::move(*u));
   }
   if (!flags.log_level.empty() && !gw::ParseLogLevel(flags.log_level, &config.log_level)) {
     return Fail(gw::InvalidArgument("--log-level: expected debug, info, warning, error or off"));
@@ -92,6 +102,11 @@ int main(int argc, char** argv) {
   serve->add_flag("--stdio", flags.stdio,
                   "Serve one MCP session on stdin/stdout (HTTP stays off unless --listen is given)");
   serve->add_option("--log-level", flags.log_level, "debug, info, warning, error or off (to stderr)");
+  serve->add_option("-u,--upstream", flags.upstreams,
+                    "Federate an MCP server: [NAME=]URL, URL http(s)://... or 'stdio:COMMAND ARGS'. "
+                    "NAME prefixes its tools (NAME__tool); without NAME it is mounted as is. "
+                    "Repeatable; adds to [[upstream]] in the config")
+      ->allow_extra_args(false);
   CLI::App* version = app.add_subcommand("version", "Print the version and exit");
   CLI11_PARSE(app, argc, argv);
   if (version->parsed()) {

@@ -65,14 +65,14 @@ std::string Catalog::Capabilities() const {
 bool Catalog::Handle(const CallPtr& call) {
   Remember(call);
   const std::string& m = call->method();
-  if (m == "tools/list") ListTools(call);
+  if (m == "tools/list") List(call, ListKind::kTools);
   else if (m == "tools/call") CallTool(call);
-  else if (m == "resources/list") ListResources(call);
-  else if (m == "resources/templates/list") ListResourceTemplates(call);
+  else if (m == "resources/list") List(call, ListKind::kResources);
+  else if (m == "resources/templates/list") List(call, ListKind::kResourceTemplates);
   else if (m == "resources/read") ReadResource(call);
   else if (m == "resources/subscribe") Subscribe(call, true);
   else if (m == "resources/unsubscribe") Subscribe(call, false);
-  else if (m == "prompts/list") ListPrompts(call);
+  else if (m == "prompts/list") List(call, ListKind::kPrompts);
   else if (m == "prompts/get") GetPrompt(call);
   else if (m == "completion/complete") Complete(call);
   else return false;
@@ -97,34 +97,7 @@ void Catalog::SessionClosed(const std::string& session_id) {
   }
 }
 
-std::optional<size_t> Catalog::PageStart(const CallPtr& call, size_t total) const {
-  auto cursor = protocol::StringMember(call->params(), "cursor");
-  if (!cursor) return size_t{0};
-  // Cursors are opaque to clients; ours is "o" + decimal offset.
-  size_t offset = 0;
-  if (cursor->size() < 2 || (*cursor)[0] != 'o' ||
-      std::from_chars(cursor->data() + 1, cursor->data() + cursor->size(), offset).ec != std::errc() ||
-      offset > total) {
-    call->Fail(rpc::kInvalidParams, "Invalid params: unknown pagination cursor '" + std::string(*cursor) + "'");
-    return std::nullopt;
-  }
-  return offset;
-}
-
 namespace {
-
-// Writes the page [start, start+page) of `items` as `key` and nextCursor when more remain.
-template <class T, class F>
-std::string Page(const std::vector<T>& items, size_t start, size_t page, std::string_view key, F&& write) {
-  JsonWriter w;
-  w.StartObject().Key(key).StartArray();
-  size_t end = std::min(items.size(), start + page);
-  for (size_t i = start; i < end; ++i) write(w, *items[i]);
-  w.EndArray();
-  if (end < items.size()) w.Field("nextCursor", "o" + std::to_string(end));
-  w.EndObject();
-  return w.str();
-}
 
 void OptionalField(JsonWriter& w, std::string_view key, const std::string& value) {
   if (!value.empty()) w.Field(key, value);
@@ -132,23 +105,70 @@ void OptionalField(JsonWriter& w, std::string_view key, const std::string& value
 
 }  // namespace
 
-void Catalog::ListTools(const CallPtr& call) {
-  std::vector<std::shared_ptr<const Tool>> tools;
-  {
-    MutexLock lock(mu_);
-    tools = tools_;
+std::vector<std::string> Catalog::Items(ListKind kind) const {
+  std::vector<std::string> out;
+  MutexLock lock(mu_);
+  auto each = [&](const auto& specs, auto&& write) {
+    out.reserve(specs.size());
+    for (const auto& spec : specs) {
+      JsonWriter w;
+      write(w, *spec);
+      out.push_back(w.str());
+    }
+  };
+  switch (kind) {
+    case ListKind::kTools:
+      each(tools_, [](JsonWriter& w, const Tool& t) {
+        w.StartObject().Field("name", t.spec.name);
+        OptionalField(w, "title", t.spec.title);
+        OptionalField(w, "description", t.spec.description);
+        w.Key("inputSchema").Raw(t.spec.input_schema);
+        if (!t.spec.output_schema.empty()) w.Key("outputSchema").Raw(t.spec.output_schema);
+        if (!t.spec.annotations.empty()) w.Key("annotations").Raw(t.spec.annotations);
+        w.EndObject();
+      });
+      break;
+    case ListKind::kResources:
+      each(resources_, [](JsonWriter& w, const ResourceSpec& r) {
+        w.StartObject().Field("uri", r.uri).Field("name", r.name);
+        OptionalField(w, "title", r.title);
+        OptionalField(w, "description", r.description);
+        OptionalField(w, "mimeType", r.mime_type);
+        w.EndObject();
+      });
+      break;
+    case ListKind::kResourceTemplates:
+      each(templates_, [](JsonWriter& w, const ResourceTemplateSpec& t) {
+        w.StartObject().Field("uriTemplate", t.uri_template).Field("name", t.name);
+        OptionalField(w, "title", t.title);
+        OptionalField(w, "description", t.description);
+        OptionalField(w, "mimeType", t.mime_type);
+        w.EndObject();
+      });
+      break;
+    case ListKind::kPrompts:
+      each(prompts_, [](JsonWriter& w, const PromptSpec& p) {
+        w.StartObject().Field("name", p.name);
+        OptionalField(w, "title", p.title);
+        OptionalField(w, "description", p.description);
+        if (!p.arguments.empty()) {
+          w.Key("arguments").StartArray();
+          for (const PromptArgument& a : p.arguments) {
+            w.StartObject().Field("name", a.name);
+            OptionalField(w, "description", a.description);
+            w.Field("required", a.required).EndObject();
+          }
+          w.EndArray();
+        }
+        w.EndObject();
+      });
+      break;
   }
-  auto start = PageStart(call, tools.size());
-  if (!start) return;
-  call->Reply(Page(tools, *start, options_.page_size, "tools", [](JsonWriter& w, const Tool& t) {
-    w.StartObject().Field("name", t.spec.name);
-    OptionalField(w, "title", t.spec.title);
-    OptionalField(w, "description", t.spec.description);
-    w.Key("inputSchema").Raw(t.spec.input_schema);
-    if (!t.spec.output_schema.empty()) w.Key("outputSchema").Raw(t.spec.output_schema);
-    if (!t.spec.annotations.empty()) w.Key("annotations").Raw(t.spec.annotations);
-    w.EndObject();
-  }));
+  return out;
+}
+
+void Catalog::List(const CallPtr& call, ListKind kind) {
+  ReplyPage(call, Items(kind), ListKey(kind), options_.page_size);
 }
 
 void Catalog::CallTool(const CallPtr& call) {
@@ -174,41 +194,6 @@ void Catalog::CallTool(const CallPtr& call) {
     return call->Reply(ErrorToolResult("Invalid arguments for tool '" + tool->spec.name + "': " + valid.error().message()));
   }
   tool->spec.handler(call, arguments);
-}
-
-void Catalog::ListResources(const CallPtr& call) {
-  std::vector<std::shared_ptr<const ResourceSpec>> items;
-  {
-    MutexLock lock(mu_);
-    items = resources_;
-  }
-  auto start = PageStart(call, items.size());
-  if (!start) return;
-  call->Reply(Page(items, *start, options_.page_size, "resources", [](JsonWriter& w, const ResourceSpec& r) {
-    w.StartObject().Field("uri", r.uri).Field("name", r.name);
-    OptionalField(w, "title", r.title);
-    OptionalField(w, "description", r.description);
-    OptionalField(w, "mimeType", r.mime_type);
-    w.EndObject();
-  }));
-}
-
-void Catalog::ListResourceTemplates(const CallPtr& call) {
-  std::vector<std::shared_ptr<const ResourceTemplateSpec>> items;
-  {
-    MutexLock lock(mu_);
-    items = templates_;
-  }
-  auto start = PageStart(call, items.size());
-  if (!start) return;
-  call->Reply(Page(items, *start, options_.page_size, "resourceTemplates",
-                   [](JsonWriter& w, const ResourceTemplateSpec& t) {
-                     w.StartObject().Field("uriTemplate", t.uri_template).Field("name", t.name);
-                     OptionalField(w, "title", t.title);
-                     OptionalField(w, "description", t.description);
-                     OptionalField(w, "mimeType", t.mime_type);
-                     w.EndObject();
-                   }));
 }
 
 void Catalog::ReadResource(const CallPtr& call) {

@@ -79,6 +79,11 @@ struct PromptSpec {
   CompleteFunction complete;  // optional
 };
 
+// The four kinds of list an MCP server pages through.
+enum class ListKind { kTools, kResources, kResourceTemplates, kPrompts };
+// The result's array key: "tools", "resources", "resourceTemplates", "prompts".
+std::string_view ListKey(ListKind kind);
+
 struct CatalogOptions {
   protocol::ServerInfo info;
   size_t page_size = 50;  // items per tools/list, resources/list, ... page
@@ -95,6 +100,9 @@ class Catalog : public protocol::Service {
   Status AddResourceTemplate(ResourceTemplateSpec spec);
   Status AddPrompt(PromptSpec spec);
   size_t tool_count() const;
+  // Every item of `kind` as a serialized JSON object, in the order it was added (what the
+  // */list methods page through; the federation merges these with upstream items).
+  std::vector<std::string> Items(ListKind kind) const;
 
   // Sends notifications/resources/updated to the sessions subscribed to `uri`.
   void NotifyResourceUpdated(std::string_view uri);
@@ -112,18 +120,13 @@ class Catalog : public protocol::Service {
     ToolSpec spec;
     JsonSchema schema;
   };
-  void ListTools(const CallPtr& call);
+  void List(const CallPtr& call, ListKind kind);
   void CallTool(const CallPtr& call);
-  void ListResources(const CallPtr& call);
-  void ListResourceTemplates(const CallPtr& call);
   void ReadResource(const CallPtr& call);
   void Subscribe(const CallPtr& call, bool subscribe);
-  void ListPrompts(const CallPtr& call);
   void GetPrompt(const CallPtr& call);
   void Complete(const CallPtr& call);
   void Remember(const CallPtr& call);
-  // The page [offset, offset+page) named by params.cursor, or nullopt after failing `call`.
-  std::optional<size_t> PageStart(const CallPtr& call, size_t total) const;
 
   const CatalogOptions options_;
   mutable Mutex mu_;
@@ -135,6 +138,12 @@ class Catalog : public protocol::Service {
   std::map<std::string, std::weak_ptr<protocol::SessionChannel>> sessions_;  // guarded by mu_
   std::map<std::string, std::vector<std::string>, std::less<>> subscribers_;  // uri -> session ids
 };
+
+// Answers a */list `call` with the page of `items` (serialized objects) that its cursor
+// names, under `key`, with nextCursor when more remain. Cursors are opaque to clients (ours
+// are "o" + offset); an unknown one is -32602.
+void ReplyPage(const CallPtr& call, const std::vector<std::string>& items, std::string_view key,
+               size_t page_size);
 
 // Builders for CallToolResult JSON.
 std::string TextToolResult(std::string_view text);

@@ -1,4 +1,4 @@
-// Catalog: prompts/list, prompts/get and completion/complete.
+// Catalog: prompts/get and completion/complete.
 #include <algorithm>
 
 #include "gw/catalog/catalog.h"
@@ -8,39 +8,6 @@ namespace gw::catalog {
 
 using protocol::JsonWriter;
 namespace rpc = protocol::rpc;
-
-void Catalog::ListPrompts(const CallPtr& call) {
-  std::vector<std::shared_ptr<const PromptSpec>> items;
-  {
-    MutexLock lock(mu_);
-    items = prompts_;
-  }
-  auto start = PageStart(call, items.size());
-  if (!start) return;
-  JsonWriter w;
-  w.StartObject().Key("prompts").StartArray();
-  size_t end = std::min(items.size(), *start + options_.page_size);
-  for (size_t i = *start; i < end; ++i) {
-    const PromptSpec& p = *items[i];
-    w.StartObject().Field("name", p.name);
-    if (!p.title.empty()) w.Field("title", p.title);
-    if (!p.description.empty()) w.Field("description", p.description);
-    if (!p.arguments.empty()) {
-      w.Key("arguments").StartArray();
-      for (const PromptArgument& a : p.arguments) {
-        w.StartObject().Field("name", a.name);
-        if (!a.description.empty()) w.Field("description", a.description);
-        w.Field("required", a.required).EndObject();
-      }
-      w.EndArray();
-    }
-    w.EndObject();
-  }
-  w.EndArray();
-  if (end < items.size()) w.Field("nextCursor", "o" + std::to_string(end));
-  w.EndObject();
-  call->Reply(w.str());
-}
 
 void Catalog::GetPrompt(const CallPtr& call) {
   auto name = protocol::StringMember(call->params(), "name");

@@ -62,6 +62,12 @@ void ClientSession::Initialize(std::function<void(Result<InitializeResult>)> don
 
 std::string ClientSession::Request(std::string_view method, std::string_view params,
                                    ResponseCallback callback) {
+  return Request(method, params, std::move(callback), nullptr);
+}
+
+std::string ClientSession::Request(std::string_view method, std::string_view params,
+                                   ResponseCallback callback,
+                                   const std::function<void(const std::string& id)>& before_send) {
   MutexLock lock(mu_);
   std::string id = std::to_string(next_id_++);
   if (state_ == ClientState::kClosed) {
@@ -71,7 +77,8 @@ std::string ClientSession::Request(std::string_view method, std::string_view par
   }
   pending_.Add(id, {std::string(method), clock_.Now() + options_.request_timeout,
                    std::move(callback)});
-  sink_->Send(MakeRequest(id, method, params));
+  if (before_send) before_send(id);
+  sink_->SendRequest(MakeRequest(id, method, params), id);
   return id;
 }
 
@@ -95,6 +102,11 @@ void ClientSession::Cancel(const std::string& id, std::string_view reason) {
   p.EndObject();
   Notify("notifications/cancelled", p.str());
   callback(MakeError(Code::kCancelled, "request cancelled"));
+}
+
+void ClientSession::Fail(const std::string& id, Error error) {
+  ResponseCallback callback = Take(id);
+  if (callback) callback(std::move(error));
 }
 
 void ClientSession::ReceiveText(std::string_view text) {

@@ -30,6 +30,12 @@ class MessageSink {
  public:
   virtual ~MessageSink() = default;
   virtual void Send(std::string message) = 0;
+  // A request with id `id` (serialized). Transports that carry each request on its own
+  // exchange (Streamable HTTP) need the id to report failures; others just Send.
+  virtual void SendRequest(std::string message, const std::string& id) {
+    (void)id;
+    Send(std::move(message));
+  }
 };
 
 struct ClientSessionOptions {
@@ -76,9 +82,17 @@ class ClientSession {
   // kDeadlineExceeded after the timeout, kCancelled after Cancel.
   std::string Request(std::string_view method, std::string_view params,
                       ResponseCallback callback);
+  // As above; `before_send(id)` runs under the session's lock just before the request
+  // leaves, so the caller can file the id before any answer can arrive. It must not call
+  // back into the session.
+  std::string Request(std::string_view method, std::string_view params, ResponseCallback callback,
+                      const std::function<void(const std::string& id)>& before_send);
   void Notify(std::string_view method, std::string_view params);
   // Sends notifications/cancelled for `id` and fails its callback with kCancelled.
   void Cancel(const std::string& id, std::string_view reason);
+
+  // Completes request `id` with `error` (the transport lost it). No-op if it is not pending.
+  void Fail(const std::string& id, Error error);
 
   // Handles one message from the server. Malformed text is logged and dropped (a client
   // cannot answer a response it cannot read).

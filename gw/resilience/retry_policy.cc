@@ -16,6 +16,7 @@ std::string_view FailureKindName(FailureKind kind) {
     case FailureKind::kHttpTooManyRequests: return "http_429";
     case FailureKind::kHttpOtherError: return "http_error";
     case FailureKind::kProtocolError: return "protocol_error";
+    case FailureKind::kSessionExpired: return "session_expired";
   }
   return "unknown";
 }
@@ -26,7 +27,8 @@ bool RetryPolicy::ShouldRetry(const Failure& failure, int attempt, bool idempote
   switch (failure.kind) {
     case FailureKind::kConnectRefused:
     case FailureKind::kResetBeforeSend:
-      return true;  // the upstream never saw the request
+    case FailureKind::kSessionExpired:
+      return true;  // the upstream never saw (or never ran) the request
     case FailureKind::kHttpBadGateway:
     case FailureKind::kHttpUnavailable:
     case FailureKind::kHttpGatewayTimeout:

@@ -30,6 +30,7 @@ enum class FailureKind : uint8_t {
   kHttpTooManyRequests,// 429
   kHttpOtherError,     // any other 4xx/5xx
   kProtocolError,      // the upstream answered something that is not valid MCP
+  kSessionExpired,     // 404 for our session id: the request was not run; reconnect first
 };
 
 std::string_view FailureKindName(FailureKind kind);

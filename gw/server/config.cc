@@ -8,77 +8,11 @@
 
 #include <toml++/toml.h>
 
+#include "gw/server/internal/config_reader.h"
+
 namespace gw::server {
-namespace {
 
-std::string Where(std::string_view source, const toml::node& node) {
-  return std::string(source) + ":" + std::to_string(node.source().begin.line);
-}
-
-// Reads one table's keys with per-key setters; unknown keys are errors.
-struct TableReader {
-  std::string_view source;
-  std::string prefix;  // "http."
-  using Setter = std::function<Status(const toml::node&, const std::string& where)>;
-  std::map<std::string, Setter> setters;
-
-  Status Read(const toml::table& table) const {
-    for (const auto& [key, node] : table) {
-      std::string name = prefix + std::string(key.str());
-      auto it = setters.find(std::string(key.str()));
-      std::string where = Where(source, node) + ": " + name;
-      if (it == setters.end()) return InvalidArgument(where + ": unknown key (see docs/configuration.md)");
-      GW_RETURN_IF_ERROR(it->second(node, where));
-    }
-    return OkStatus();
-  }
-};
-
-TableReader::Setter String(std::string* out) {
-  return [out](const toml::node& n, const std::string& where) -> Status {
-    auto v = n.value<std::string>();
-    if (!n.is_string() || !v) return InvalidArgument(where + ": expected a string");
-    *out = *v;
-    return OkStatus();
-  };
-}
-
-TableReader::Setter Bool(bool* out) {
-  return [out](const toml::node& n, const std::string& where) -> Status {
-    if (!n.is_boolean()) return InvalidArgument(where + ": expected true or false");
-    *out = *n.value<bool>();
-    return OkStatus();
-  };
-}
-
-template <class T>
-TableReader::Setter Integer(T* out, int64_t min, int64_t max) {
-  return [out, min, max](const toml::node& n, const std::string& where) -> Status {
-    if (!n.is_integer()) return InvalidArgument(where + ": expected an integer");
-    int64_t v = *n.value<int64_t>();
-    if (v < min || v > max) {
-      return InvalidArgument(where + ": must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                             " (got " + std::to_string(v) + ")");
-    }
-    *out = static_cast<T>(v);
-    return OkStatus();
-  };
-}
-
-TableReader::Setter StringList(std::vector<std::string>* out) {
-  return [out](const toml::node& n, const std::string& where) -> Status {
-    const toml::array* array = n.as_array();
-    if (!array) return InvalidArgument(where + ": expected an array of strings");
-    out->clear();
-    for (const toml::node& item : *array) {
-      if (!item.is_string()) return InvalidArgument(where + ": expected an array of strings");
-      out->push_back(*item.value<std::string>());
-    }
-    return OkStatus();
-  };
-}
-
-}  // namespace
+using namespace internal;  // NOLINT: the config readers
 
 Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* port) {
   size_t colon = text.rfind(':');
@@ -112,7 +46,8 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
   std::map<std::string, TableReader> tables;
   tables["server"] = {source, "server.", {{"name", String(&c.name)}, {"instructions", String(&c.instructions)},
                                           {"log_level", String(&log_level)},
-                                          {"client_request_timeout_seconds", Integer(&c.client_request_timeout_seconds, 1, 86400)}}};
+                                          {"client_request_timeout_seconds", Integer(&c.client_request_timeout_seconds, 1, 86400)},
+                                          {"upstream_startup_wait_seconds", Integer(&c.upstream_startup_wait_seconds, 0, 600)}}};
   tables["http"] = {source, "http.", {{"enabled", Bool(&c.http_enabled)}, {"listen", String(&listen)},
                                       {"path", String(&c.http_path)},
                                       {"io_threads", Integer(&c.io_threads, 0, 256)},
@@ -127,10 +62,14 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
   tables["storage"] = {source, "storage.", {{"data_dir", String(&c.data_dir)}}};
 
   for (const auto& [key, node] : root) {
+    if (key.str() == "upstream") {
+      GW_RETURN_IF_ERROR(ReadUpstreams(node, source, &c.upstreams));
+      continue;
+    }
     auto it = tables.find(std::string(key.str()));
     if (it == tables.end()) {
       return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) +
-                             ": unknown section (expected server, http, stdio, catalog or storage)");
+                             ": unknown section (expected server, http, stdio, catalog, storage or [[upstream]])");
     }
     const toml::table* table = node.as_table();
     if (!table) return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) + ": expected a [table]");

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,12 +18,41 @@
 
 namespace gw::server {
 
+// One [[upstream]]: an MCP server the gateway federates, over Streamable HTTP (`url`) or
+// as a child process over stdio (`command`).
+struct UpstreamConfig {
+  std::string name;
+  std::string url;                   // http:// or https://
+  std::vector<std::string> command;  // program and arguments
+  std::map<std::string, std::string> env;
+  std::string cwd;
+  std::string prefix;      // tool/prompt prefix; default NAME + "__"; "" mounts transparently
+  std::string uri_prefix;  // resource URI prefix; default NAME + "+" (empty when prefix is)
+  std::map<std::string, std::string> headers;
+  std::string bearer_token;      // or bearer_token_env: the variable that holds it
+  std::string bearer_token_env;
+  std::string ca_file;
+  bool tls_verify = true;
+  int timeout_seconds = 60;
+  int connect_timeout_seconds = 5;
+  int ping_interval_seconds = 30;
+  std::vector<std::string> idempotent_tools;
+  int retry_max_attempts = 3;
+  int retry_base_delay_ms = 100;
+  int retry_max_delay_ms = 5000;
+  int breaker_window = 20;
+  int breaker_min_calls = 5;
+  double breaker_failure_ratio = 0.5;
+  int breaker_cool_down_seconds = 10;
+};
+
 struct Config {
   // [server]
   std::string name = "edgegw";
   std::string instructions;
   LogLevel log_level = LogLevel::kInfo;
   int client_request_timeout_seconds = 300;
+  int upstream_startup_wait_seconds = 5;  // at startup, wait this long for upstreams
   // [http]
   bool http_enabled = true;
   std::string http_host = "127.0.0.1";
@@ -41,12 +71,23 @@ struct Config {
   size_t page_size = 50;
   // [storage]
   std::string data_dir = "var";
+  // [[upstream]]
+  std::vector<UpstreamConfig> upstreams;
 };
 
 // Parses TOML `text`; `source` names it in errors. kInvalidArgument on any problem.
 Result<Config> ParseConfig(std::string_view text, std::string_view source);
 // Reads and parses a file. kNotFound if it cannot be read.
 Result<Config> LoadConfigFile(const std::string& path);
+
+// `--upstream [NAME=]URL`: URL is http(s)://... or "stdio:COMMAND ARGS..." (split on
+// spaces). Without NAME the upstream is mounted transparently (empty prefixes) and named
+// "upstream<index>". kInvalidArgument with the reason otherwise.
+Result<UpstreamConfig> ParseUpstreamFlag(std::string_view text, int index);
+// Checks one upstream (name, exactly one of url/command) and fills defaulted prefixes.
+// `where` prefixes error messages. `explicit_prefix`/`explicit_uri_prefix`: set by the user.
+Status FinishUpstream(UpstreamConfig& u, bool explicit_prefix, bool explicit_uri_prefix,
+                      const std::string& where);
 
 // "HOST:PORT", "[v6]:PORT" or ":PORT" (host kept). kInvalidArgument otherwise.
 Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* port);

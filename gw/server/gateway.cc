@@ -1,15 +1,26 @@
 #include "gw/server/gateway.h"
 
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include "gw/catalog/catalog.h"
 #include "gw/catalog/conformance_pack.h"
 #include "gw/catalog/core_pack.h"
+#include "gw/platform/process.h"
 #include "gw/platform/system_info.h"
 #include "gw/server/device_pack.h"
 #include "gw/telemetry/metrics.h"
 #include "gw/transport/http/http_server.h"
 #include "gw/transport/stdio/stdio_transport.h"
+#include "gw/upstream/federation.h"
+#include "gw/upstream/http_client_transport.h"
+#include "gw/upstream/stdio_client_transport.h"
+#include "gw/upstream/upstream.h"
 
 namespace gw::server {
 
@@ -40,6 +51,10 @@ class GatewayImpl final : public Gateway {
   ~GatewayImpl() override {
     Stop();
     Wait();
+    if (federation_) federation_->Stop();
+    work_.reset();
+    upstream_io_.stop();
+    if (upstream_thread_.joinable()) upstream_thread_.join();
   }
 
   Status Init() {
@@ -48,7 +63,15 @@ class GatewayImpl final : public Gateway {
       if (pack == "device") GW_RETURN_IF_ERROR(AddDevicePack(catalog_, GatewayVersion()));
       if (pack == "conformance") GW_RETURN_IF_ERROR(catalog::AddConformancePack(catalog_));
     }
+    if (!config_.upstreams.empty()) GW_RETURN_IF_ERROR(StartUpstreams());
     return OkStatus();
+  }
+
+  // The service every transport serves: the federation when upstreams are configured,
+  // else the local catalog alone (no federation overhead).
+  protocol::Service& service() {
+    if (federation_) return *federation_;
+    return catalog_;
   }
 
   Status StartHttp() override {
@@ -66,7 +89,7 @@ class GatewayImpl final : public Gateway {
     o.guard.loopback_only = transport::IsLoopbackName(config_.http_host);
     o.session.client_request_timeout = std::chrono::seconds(config_.client_request_timeout_seconds);
     GW_ASSIGN_OR_RETURN(http_, transport::StartHttpServer(
-                                   o, catalog_, &metrics_,
+                                   o, service(), &metrics_,
                                    [this](std::string_view method, std::string_view path) {
                                      return Route(method, path);
                                    }));
@@ -79,7 +102,7 @@ class GatewayImpl final : public Gateway {
     transport::StdioOptions o;
     o.max_line_bytes = config_.max_line_bytes;
     o.session.client_request_timeout = std::chrono::seconds(config_.client_request_timeout_seconds);
-    return transport::ServeStdio(0, 1, catalog_, &metrics_, o);
+    return transport::ServeStdio(0, 1, service(), &metrics_, o);
   }
 
   void Stop() override {
@@ -99,13 +122,83 @@ class GatewayImpl final : public Gateway {
     return o;
   }
 
+  Status StartUpstreams() {
+    upstream_metrics_ = std::make_unique<upstream::UpstreamMetrics>(registry_);
+    upstream::FederationOptions fo;
+    fo.page_size = config_.page_size;
+    federation_ = std::make_unique<upstream::Federation>(catalog_, fo, &registry_);
+    for (const UpstreamConfig& u : config_.upstreams) {
+      GW_ASSIGN_OR_RETURN(upstream::TransportFactory factory, TransportsFor(u));
+      upstream::UpstreamOptions o;
+      o.name = u.name;
+      o.call_timeout = std::chrono::seconds(u.timeout_seconds);
+      o.ping_interval = std::chrono::seconds(u.ping_interval_seconds);
+      o.idempotent_tools = u.idempotent_tools;
+      o.retry.max_attempts = u.retry_max_attempts;
+      o.retry.base_delay = std::chrono::milliseconds(u.retry_base_delay_ms);
+      o.retry.max_delay = std::chrono::milliseconds(u.retry_max_delay_ms);
+      o.breaker.window = static_cast<size_t>(u.breaker_window);
+      o.breaker.min_calls = static_cast<size_t>(u.breaker_min_calls);
+      o.breaker.failure_ratio = u.breaker_failure_ratio;
+      o.breaker.cool_down = std::chrono::seconds(u.breaker_cool_down_seconds);
+      o.client_version = GatewayVersion();
+      federation_->Add({upstream::MakeUpstream(upstream_io_, o, std::move(factory),
+                                               upstream_metrics_.get(), RealClock(), RealRandom()),
+                        u.prefix, u.uri_prefix});
+    }
+    upstream_thread_ = std::thread([this] { upstream_io_.run(); });
+    federation_->Start();
+    // Give upstreams a moment to connect, so the first tools/list already has their tools.
+    // One that is down does not hold the gateway: it keeps reconnecting in the background.
+    federation_->WaitForUpstreams(std::chrono::seconds(config_.upstream_startup_wait_seconds));
+    return OkStatus();
+  }
+
+  Result<upstream::TransportFactory> TransportsFor(const UpstreamConfig& u) {
+    if (!u.command.empty()) {
+      upstream::StdioTransportOptions so;
+      so.process.argv = u.command;
+      so.process.env.assign(u.env.begin(), u.env.end());
+      so.process.cwd = u.cwd;
+      so.max_line_bytes = config_.max_line_bytes;
+      return upstream::TransportFactory([this, so] {
+        return upstream::MakeStdioTransport(upstream_io_, platform::SystemProcessSpawner(), so);
+      });
+    }
+    upstream::HttpTransportOptions ho;
+    GW_ASSIGN_OR_RETURN(ho.url, upstream::ParseUrl(u.url));
+    ho.headers.assign(u.headers.begin(), u.headers.end());
+    ho.bearer_token = u.bearer_token;
+    if (!u.bearer_token_env.empty()) {
+      const char* token = std::getenv(u.bearer_token_env.c_str());
+      if (!token || !*token) {
+        return InvalidArgument("upstream '" + u.name + "': bearer_token_env names $" +
+                               u.bearer_token_env + ", which is not set");
+      }
+      ho.bearer_token = token;
+    }
+    ho.ca_file = u.ca_file;
+    ho.verify_tls = u.tls_verify;
+    ho.connect_timeout = std::chrono::seconds(u.connect_timeout_seconds);
+    ho.header_timeout = std::chrono::seconds(u.timeout_seconds);
+    // Validate TLS settings now, so a bad CA file fails at startup rather than per connect.
+    GW_RETURN_IF_ERROR(upstream::MakeHttpTransport(upstream_io_, ho));
+    return upstream::TransportFactory([this, ho] {
+      return *upstream::MakeHttpTransport(upstream_io_, ho);
+    });
+  }
+
   std::optional<transport::PlainResponse> Route(std::string_view method, std::string_view path) {
     if (method != "GET" && method != "HEAD") return std::nullopt;
     if (path == "/healthz") return transport::PlainResponse{200, "application/json", R"({"status":"ok"})"};
     if (path == "/readyz") {
+      // Ready when local tools are served; upstreams are reported, since the gateway serves
+      // (and falls back) without them.
       bool ready = catalog_.tool_count() > 0 || config_.packs.empty();
-      return transport::PlainResponse{ready ? 200 : 503, "application/json",
-                                      ready ? R"({"status":"ready"})" : R"({"status":"starting"})"};
+      std::string body = ready ? R"({"status":"ready")" : R"({"status":"starting")";
+      if (federation_) body += R"(,"upstreams":)" + federation_->StatusJson();
+      body += "}";
+      return transport::PlainResponse{ready ? 200 : 503, "application/json", std::move(body)};
     }
     if (path == "/metrics") {
       return transport::PlainResponse{200, "text/plain; version=0.0.4; charset=utf-8",
@@ -118,6 +211,13 @@ class GatewayImpl final : public Gateway {
   telemetry::Registry registry_;
   transport::TransportMetrics metrics_;
   catalog::Catalog catalog_;
+  // Upstreams run on their own I/O thread.
+  boost::asio::io_context upstream_io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      upstream_io_.get_executor()};
+  std::thread upstream_thread_;
+  std::unique_ptr<upstream::UpstreamMetrics> upstream_metrics_;
+  std::unique_ptr<upstream::Federation> federation_;
   std::unique_ptr<transport::HttpServer> http_;
 };
 

@@ -1,0 +1,120 @@
+// Helpers for reading TOML tables key by key with errors that name file, line and key.
+// Private to gw/server. Thread-safety: pure functions and value types.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "gw/base/result.h"
+
+namespace gw::server::internal {
+
+inline std::string Where(std::string_view source, const toml::node& node) {
+  return std::string(source) + ":" + std::to_string(node.source().begin.line);
+}
+
+// Reads one table's keys with per-key setters; unknown keys are errors.
+struct TableReader {
+  std::string_view source;
+  std::string prefix;  // "http."
+  using Setter = std::function<Status(const toml::node&, const std::string& where)>;
+  std::map<std::string, Setter> setters;
+
+  Status Read(const toml::table& table) const {
+    for (const auto& [key, node] : table) {
+      std::string name = prefix + std::string(key.str());
+      auto it = setters.find(std::string(key.str()));
+      std::string where = Where(source, node) + ": " + name;
+      if (it == setters.end()) return InvalidArgument(where + ": unknown key (see docs/configuration.md)");
+      GW_RETURN_IF_ERROR(it->second(node, where));
+    }
+    return OkStatus();
+  }
+};
+
+inline TableReader::Setter String(std::string* out) {
+  return [out](const toml::node& n, const std::string& where) -> Status {
+    auto v = n.value<std::string>();
+    if (!n.is_string() || !v) return InvalidArgument(where + ": expected a string");
+    *out = *v;
+    return OkStatus();
+  };
+}
+
+inline TableReader::Setter Bool(bool* out) {
+  return [out](const toml::node& n, const std::string& where) -> Status {
+    if (!n.is_boolean()) return InvalidArgument(where + ": expected true or false");
+    *out = *n.value<bool>();
+    return OkStatus();
+  };
+}
+
+template <class T>
+TableReader::Setter Integer(T* out, int64_t min, int64_t max) {
+  return [out, min, max](const toml::node& n, const std::string& where) -> Status {
+    if (!n.is_integer()) return InvalidArgument(where + ": expected an integer");
+    int64_t v = *n.value<int64_t>();
+    if (v < min || v > max) {
+      return InvalidArgument(where + ": must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                             " (got " + std::to_string(v) + ")");
+    }
+    *out = static_cast<T>(v);
+    return OkStatus();
+  };
+}
+
+inline TableReader::Setter StringList(std::vector<std::string>* out) {
+  return [out](const toml::node& n, const std::string& where) -> Status {
+    const toml::array* array = n.as_array();
+    if (!array) return InvalidArgument(where + ": expected an array of strings");
+    out->clear();
+    for (const toml::node& item : *array) {
+      if (!item.is_string()) return InvalidArgument(where + ": expected an array of strings");
+      out->push_back(*item.value<std::string>());
+    }
+    return OkStatus();
+  };
+}
+
+inline TableReader::Setter Double(double* out, double min, double max) {
+  return [out, min, max](const toml::node& n, const std::string& where) -> Status {
+    if (!n.is_number()) return InvalidArgument(where + ": expected a number");
+    double v = *n.value<double>();
+    if (!(v >= min && v <= max)) {
+      return InvalidArgument(where + ": must be between " + std::to_string(min) + " and " +
+                             std::to_string(max));
+    }
+    *out = v;
+    return OkStatus();
+  };
+}
+
+// An inline table of string values: { KEY = "value", ... }.
+inline TableReader::Setter StringMap(std::map<std::string, std::string>* out) {
+  return [out](const toml::node& n, const std::string& where) -> Status {
+    const toml::table* table = n.as_table();
+    if (!table) return InvalidArgument(where + ": expected a table of strings, e.g. { KEY = \"value\" }");
+    out->clear();
+    for (const auto& [key, value] : *table) {
+      if (!value.is_string()) return InvalidArgument(where + "." + std::string(key.str()) + ": expected a string");
+      (*out)[std::string(key.str())] = *value.value<std::string>();
+    }
+    return OkStatus();
+  };
+}
+
+}  // namespace gw::server::internal
+
+namespace gw::server {
+struct UpstreamConfig;
+namespace internal {
+// Reads the [[upstream]] array of tables (config_upstream.cc).
+Status ReadUpstreams(const toml::node& node, std::string_view source,
+                     std::vector<UpstreamConfig>* out);
+}  // namespace internal
+}  // namespace gw::server

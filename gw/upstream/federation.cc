@@ -1,0 +1,341 @@
+#include "gw/upstream/federation.h"
+
+#include "gw/base/log.h"
+#include "gw/protocol/jsonrpc.h"
+
+namespace gw::upstream {
+
+using protocol::CallPtr;
+using protocol::JsonDocument;
+using protocol::JsonValue;
+using protocol::JsonWriter;
+using protocol::Message;
+
+namespace {
+
+constexpr size_t kLocal = 0;  // source index of the local catalog in the view
+constexpr size_t kMaxSubscribedUris = 10000;
+
+// A copy of `params` with member `key` (inside member `object`, when given) set to `value`.
+std::string WithString(const JsonValue& params, std::string_view object, std::string_view key,
+                       std::string_view value) {
+  JsonDocument doc;
+  doc.CopyFrom(params, doc.GetAllocator());
+  JsonValue* target = &doc;
+  if (!object.empty()) {
+    auto it = doc.FindMember(rapidjson::StringRef(object.data(), object.size()));
+    if (it == doc.MemberEnd() || !it->value.IsObject()) return protocol::Serialize(params);
+    target = &it->value;
+  }
+  auto it = target->FindMember(rapidjson::StringRef(key.data(), key.size()));
+  if (it == target->MemberEnd()) return protocol::Serialize(params);
+  it->value.SetString(value.data(), static_cast<rapidjson::SizeType>(value.size()), doc.GetAllocator());
+  return protocol::Serialize(doc);
+}
+
+}  // namespace
+
+Federation::Federation(catalog::Catalog& local, FederationOptions options,
+                       telemetry::Registry* registry)
+    : local_(local), options_(options) {
+  if (registry) {
+    routes_ = &registry->AddCounter("edgegw_route_decisions_total",
+                                    "Requests by where they ran (local or an upstream) and outcome.",
+                                    {"route", "target", "outcome"});
+  }
+  Rebuild(false);
+}
+
+Federation::~Federation() { Stop(); }
+
+void Federation::Add(Mount mount) { mounts_.push_back(std::move(mount)); }
+
+void Federation::Start() {
+  Rebuild(false);
+  for (Mount& m : mounts_) m.upstream->Start(this);
+}
+
+void Federation::Stop() {
+  for (Mount& m : mounts_) m.upstream->Stop();
+}
+
+std::vector<std::string> Federation::clashes() const { return view()->clashes; }
+
+size_t Federation::ready_count() const {
+  size_t n = 0;
+  for (const Mount& m : mounts_) n += m.upstream->state() == UpstreamState::kReady;
+  return n;
+}
+
+bool Federation::WaitForUpstreams(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(ready_mu_);
+  return ready_cv_.wait_for(lock, timeout, [this] { return ready_count() == mounts_.size(); });
+}
+
+std::string Federation::StatusJson() const {
+  JsonWriter w;
+  w.StartObject();
+  for (const Mount& m : mounts_) {
+    w.Field(m.upstream->name(), UpstreamStateName(m.upstream->state()));
+  }
+  w.EndObject();
+  return w.str();
+}
+
+std::shared_ptr<const FederatedView> Federation::view() const {
+  MutexLock lock(mu_);
+  return view_;
+}
+
+void Federation::Rebuild(bool notify) {
+  std::vector<SourceItems> sources(1 + mounts_.size());
+  SourceItems& local = sources[kLocal];
+  local.name = "local";
+  local.tools = local_.Items(catalog::ListKind::kTools);
+  local.resources = local_.Items(catalog::ListKind::kResources);
+  local.templates = local_.Items(catalog::ListKind::kResourceTemplates);
+  local.prompts = local_.Items(catalog::ListKind::kPrompts);
+  for (size_t i = 0; i < mounts_.size(); ++i) {
+    SourceItems& s = sources[i + 1];
+    s.name = mounts_[i].upstream->name();
+    s.prefix = mounts_[i].prefix;
+    s.uri_prefix = mounts_[i].uri_prefix;
+    if (auto listing = mounts_[i].upstream->listing()) {
+      s.tools = listing->tools;
+      s.resources = listing->resources;
+      s.templates = listing->templates;
+      s.prompts = listing->prompts;
+    }
+  }
+  auto next = std::make_shared<const FederatedView>(BuildView(sources));
+  std::shared_ptr<const FederatedView> old;
+  std::vector<std::shared_ptr<protocol::SessionChannel>> channels;
+  {
+    MutexLock lock(mu_);
+    old = std::move(view_);
+    view_ = next;
+    for (auto& [id, weak] : sessions_) {
+      if (auto channel = weak.lock()) channels.push_back(std::move(channel));
+    }
+  }
+  for (const std::string& clash : next->clashes) {
+    if (!old || std::find(old->clashes.begin(), old->clashes.end(), clash) == old->clashes.end()) {
+      GW_LOG_WARNING("federation: %s", clash.c_str());
+    }
+  }
+  if (!notify || !old) return;
+  auto changed = [&](const char* method, bool differs) {
+    if (!differs) return;
+    for (auto& channel : channels) channel->Notify(method, "");
+  };
+  changed("notifications/tools/list_changed", old->tools != next->tools);
+  changed("notifications/prompts/list_changed", old->prompts != next->prompts);
+  changed("notifications/resources/list_changed",
+          old->resources != next->resources || old->templates != next->templates);
+}
+
+void Federation::ListingChanged(Upstream&) {
+  Rebuild(true);
+  std::lock_guard lock(ready_mu_);
+  ready_cv_.notify_all();
+}
+
+void Federation::ResourceUpdated(Upstream& upstream, std::string_view uri) {
+  std::string namespaced;
+  for (const Mount& m : mounts_) {
+    if (m.upstream.get() == &upstream) namespaced = m.uri_prefix + std::string(uri);
+  }
+  std::vector<std::shared_ptr<protocol::SessionChannel>> targets;
+  {
+    MutexLock lock(mu_);
+    auto it = subscribers_.find(namespaced);
+    if (it == subscribers_.end()) return;
+    for (const std::string& id : it->second) {
+      auto s = sessions_.find(id);
+      if (s == sessions_.end()) continue;
+      if (auto channel = s->second.lock()) targets.push_back(std::move(channel));
+    }
+  }
+  JsonWriter w;
+  w.StartObject().Field("uri", namespaced).EndObject();
+  for (auto& channel : targets) channel->Notify("notifications/resources/updated", w.str());
+}
+
+void Federation::Remember(const CallPtr& call) {
+  auto channel = call->session();
+  if (!channel || channel->closed()) return;
+  MutexLock lock(mu_);
+  auto& slot = sessions_[channel->session_id()];
+  if (slot.expired()) slot = channel;
+}
+
+void Federation::SessionClosed(const std::string& session_id) {
+  local_.SessionClosed(session_id);
+  std::vector<std::pair<std::string, size_t>> unsubscribe;  // namespaced uri, source
+  std::shared_ptr<const FederatedView> v = view();
+  {
+    MutexLock lock(mu_);
+    sessions_.erase(session_id);
+    for (auto it = subscribers_.begin(); it != subscribers_.end();) {
+      if (it->second.erase(session_id) && it->second.empty()) {
+        if (auto owner = OwnerOfUri(*v, it->first)) unsubscribe.emplace_back(owner->original, owner->source);
+        it = subscribers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& [uri, source] : unsubscribe) {
+    if (source == kLocal || source > mounts_.size()) continue;
+    JsonWriter p;
+    p.StartObject().Field("uri", uri).EndObject();
+    mounts_[source - 1].upstream->Request("resources/unsubscribe", p.str(), [](Result<Message>) {});
+  }
+}
+
+void Federation::RecordRoute(std::string_view route, std::string_view target, std::string_view outcome) {
+  if (routes_) routes_->With({std::string(route), std::string(target), std::string(outcome)}).Add();
+}
+
+bool Federation::Handle(const CallPtr& call) {
+  Remember(call);
+  const std::string& m = call->method();
+  std::shared_ptr<const FederatedView> v = view();
+  const JsonValue& params = call->params();
+  if (m == "tools/list") return catalog::ReplyPage(call, v->tools, "tools", options_.page_size), true;
+  if (m == "prompts/list") return catalog::ReplyPage(call, v->prompts, "prompts", options_.page_size), true;
+  if (m == "resources/list") {
+    return catalog::ReplyPage(call, v->resources, "resources", options_.page_size), true;
+  }
+  if (m == "resources/templates/list") {
+    return catalog::ReplyPage(call, v->templates, "resourceTemplates", options_.page_size), true;
+  }
+  if (m == "tools/call" || m == "prompts/get") {
+    auto name = protocol::StringMember(params, "name");
+    const auto& owners = m == "tools/call" ? v->tool_owner : v->prompt_owner;
+    auto it = name ? owners.find(*name) : owners.end();
+    if (it != owners.end() && it->second.source != kLocal) {
+      ForwardTo(call, it->second.source, WithString(params, {}, "name", it->second.original),
+                m == "tools/call" ? it->second.original : std::string(), {});
+      return true;
+    }
+  } else if (m == "resources/read") {
+    auto uri = protocol::StringMember(params, "uri");
+    auto owner = uri ? OwnerOfUri(*v, *uri) : std::nullopt;
+    if (owner && owner->source != kLocal) {
+      ForwardTo(call, owner->source, WithString(params, {}, "uri", owner->original), {},
+                v->uri_prefixes[owner->source]);
+      return true;
+    }
+  } else if (m == "resources/subscribe" || m == "resources/unsubscribe") {
+    auto uri = protocol::StringMember(params, "uri");
+    auto owner = uri ? OwnerOfUri(*v, *uri) : std::nullopt;
+    if (owner && owner->source != kLocal) {
+      Subscribe(call, m == "resources/subscribe");
+      return true;
+    }
+  } else if (m == "completion/complete") {
+    const JsonValue* ref = protocol::ObjectMember(params, "ref");
+    auto type = ref ? protocol::StringMember(*ref, "type") : std::nullopt;
+    std::optional<Owner> owner;
+    std::string_view key;
+    if (type == "ref/prompt") {
+      key = "name";
+      auto name = protocol::StringMember(*ref, "name");
+      auto it = name ? v->prompt_owner.find(*name) : v->prompt_owner.end();
+      if (it != v->prompt_owner.end()) owner = it->second;
+    } else if (type == "ref/resource") {
+      key = "uri";
+      auto uri = protocol::StringMember(*ref, "uri");
+      if (uri) owner = OwnerOfUri(*v, *uri);
+    }
+    if (owner && owner->source != kLocal) {
+      ForwardTo(call, owner->source, WithString(params, "ref", key, owner->original), {}, {});
+      return true;
+    }
+  }
+  bool handled = local_.Handle(call);
+  if (handled && (m == "tools/call" || m == "prompts/get" || m == "resources/read")) {
+    RecordRoute("local", "local", "ok");
+  }
+  return handled;
+}
+
+void Federation::Subscribe(const CallPtr& call, bool subscribe) {
+  std::shared_ptr<const FederatedView> v = view();
+  std::string uri(*protocol::StringMember(call->params(), "uri"));
+  auto owner = OwnerOfUri(*v, uri);
+  const std::string& session = call->session()->session_id();
+  bool forward = true;
+  {
+    MutexLock lock(mu_);
+    if (subscribe) {
+      if (!subscribers_.count(uri) && subscribers_.size() >= kMaxSubscribedUris) {
+        lock.Unlock();
+        return call->Fail(protocol::rpc::kServerUnavailable, "Too many resource subscriptions");
+      }
+      subscribers_[uri].insert(session);
+    } else {
+      auto it = subscribers_.find(uri);
+      if (it != subscribers_.end()) {
+        it->second.erase(session);
+        forward = it->second.empty();  // others still want updates: keep the upstream's
+        if (forward) subscribers_.erase(it);
+      }
+    }
+  }
+  if (!forward) return call->Reply("{}");
+  ForwardTo(call, owner->source, WithString(call->params(), {}, "uri", owner->original), {}, {});
+}
+
+void Federation::ForwardTo(const CallPtr& call, size_t source, std::string params, std::string tool,
+                           std::string uri_prefix) {
+  Upstream& up = *mounts_[source - 1].upstream;
+  std::string target = up.name();
+  up.Forward(call, call->method(), std::move(params), std::move(tool),
+             [this, call, target, uri_prefix](Result<Message> r) {
+               if (!r) {
+                 RecordRoute("cloud", target, "failed");
+                 return call->Fail(r.error());
+               }
+               if (r->kind() == protocol::MessageKind::kError) {
+                 RecordRoute("cloud", target, "error");
+                 const JsonValue& e = r->error();
+                 const JsonValue* data = protocol::Member(e, "data");
+                 return call->Fail(static_cast<int>(protocol::IntMember(e, "code").value_or(protocol::rpc::kInternalError)),
+                                   protocol::StringMember(e, "message").value_or("upstream error"),
+                                   data ? protocol::Serialize(*data) : std::string());
+               }
+               RecordRoute("cloud", target, "ok");
+               JsonDocument doc;
+               doc.CopyFrom(r->result(), doc.GetAllocator());
+               if (!doc.IsObject()) return call->Reply(protocol::Serialize(doc));
+               auto& alloc = doc.GetAllocator();
+               if (!uri_prefix.empty()) {
+                 auto contents = doc.FindMember("contents");
+                 if (contents != doc.MemberEnd() && contents->value.IsArray()) {
+                   for (auto& item : contents->value.GetArray()) {
+                     auto u = item.IsObject() ? item.FindMember("uri") : item.MemberEnd();
+                     if (item.IsObject() && u != item.MemberEnd() && u->value.IsString()) {
+                       std::string prefixed = uri_prefix + std::string(protocol::AsView(u->value));
+                       u->value.SetString(prefixed.c_str(), static_cast<rapidjson::SizeType>(prefixed.size()), alloc);
+                     }
+                   }
+                 }
+               }
+               auto meta = doc.FindMember("_meta");
+               if (meta == doc.MemberEnd() || !meta->value.IsObject()) {
+                 if (meta != doc.MemberEnd()) doc.RemoveMember(meta);
+                 doc.AddMember("_meta", JsonValue(rapidjson::kObjectType), alloc);
+                 meta = doc.FindMember("_meta");
+               }
+               JsonValue route(rapidjson::kObjectType);
+               route.AddMember("route", "cloud", alloc);
+               route.AddMember("target", JsonValue(target.c_str(), alloc), alloc);
+               meta->value.RemoveMember("io.edgegw/route");
+               meta->value.AddMember("io.edgegw/route", route, alloc);
+               call->Reply(protocol::Serialize(doc));
+             });
+}
+
+}  // namespace gw::upstream

@@ -1,0 +1,97 @@
+// Federation: one MCP server made of the local catalog and many upstreams. A
+// protocol::Service: lists are served from a merged, namespaced view (namespacing.h) with
+// our own pagination; calls, reads, gets, completions and subscriptions go to their owner
+// with names translated back; list_changed from an upstream becomes list_changed to every
+// client session when the merged view actually changed; resources/updated reaches the
+// client sessions that subscribed.
+//
+// Every forwarded answer carries the routing decision in its result's _meta
+// ("io.edgegw/route": {"route": "cloud", "target": NAME}).
+//
+// Ownership: borrows the local catalog (must outlive it); owns its mounts' upstreams.
+// Thread-safety: all methods are thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gw/base/mutex.h"
+#include "gw/catalog/catalog.h"
+#include "gw/protocol/service.h"
+#include "gw/telemetry/metrics.h"
+#include "gw/upstream/namespacing.h"
+#include "gw/upstream/upstream.h"
+
+namespace gw::upstream {
+
+struct Mount {
+  std::shared_ptr<Upstream> upstream;
+  std::string prefix;      // tool/prompt name prefix, "" = transparent
+  std::string uri_prefix;  // resource URI prefix, "" = transparent
+};
+
+struct FederationOptions {
+  size_t page_size = 50;
+};
+
+class Federation final : public protocol::Service, public UpstreamListener {
+ public:
+  Federation(catalog::Catalog& local, FederationOptions options, telemetry::Registry* registry);
+  ~Federation() override;
+
+  // Before Start.
+  void Add(Mount mount);
+  void Start();
+  void Stop();
+
+  // The clashes of the current view, one sentence each.
+  std::vector<std::string> clashes() const;
+  size_t upstream_count() const { return mounts_.size(); }
+  // How many upstreams are connected and ready.
+  size_t ready_count() const;
+  // Blocks until every upstream is ready or `timeout` passes. Returns whether all are.
+  bool WaitForUpstreams(std::chrono::milliseconds timeout);
+  // {"NAME": "ready" | "connecting" | "backoff" | "stopped", ...} for /readyz.
+  std::string StatusJson() const;
+
+  // protocol::Service.
+  std::string Capabilities() const override { return local_.Capabilities(); }
+  protocol::ServerInfo Info() const override { return local_.Info(); }
+  bool Handle(const protocol::CallPtr& call) override;
+  void SessionClosed(const std::string& session_id) override;
+
+  // UpstreamListener.
+  void ListingChanged(Upstream& upstream) override;
+  void ResourceUpdated(Upstream& upstream, std::string_view uri) override;
+
+ private:
+  std::shared_ptr<const FederatedView> view() const;
+  void Rebuild(bool notify);
+  void Remember(const protocol::CallPtr& call);
+  void ForwardTo(const protocol::CallPtr& call, size_t source, std::string params,
+                 std::string tool, std::string uri_prefix_for_contents);
+  void Subscribe(const protocol::CallPtr& call, bool subscribe);
+  void RecordRoute(std::string_view route, std::string_view target, std::string_view outcome);
+
+  catalog::Catalog& local_;
+  const FederationOptions options_;
+  std::vector<Mount> mounts_;  // fixed after Start; source i+1 of the view is mounts_[i]
+  telemetry::Family<telemetry::Counter>* routes_ = nullptr;
+
+  mutable Mutex mu_;
+  std::shared_ptr<const FederatedView> view_;  // guarded by mu_
+  std::map<std::string, std::weak_ptr<protocol::SessionChannel>> sessions_;  // guarded by mu_
+  // Namespaced URI -> subscribed session ids (upstream-owned URIs only).
+  std::map<std::string, std::set<std::string>> subscribers_;  // guarded by mu_
+
+  std::mutex ready_mu_;  // with ready_cv_: wakes WaitForUpstreams on listing changes
+  std::condition_variable ready_cv_;
+};
+
+}  // namespace gw::upstream

@@ -1,0 +1,322 @@
+// Forwarding client calls to an upstream: retry, breaker, cancellation, and the way back for
+// progress, logging and server-to-client requests.
+#include <algorithm>
+
+#include "gw/base/log.h"
+#include "gw/protocol/json.h"
+#include "gw/upstream/internal/upstream_impl.h"
+
+namespace gw::upstream::internal {
+
+using protocol::ClientSession;
+using protocol::JsonWriter;
+using protocol::Message;
+using resilience::Failure;
+using resilience::FailureKind;
+
+namespace {
+
+// The id of our request whose exchange carried the message being handled (see OnMessage).
+thread_local std::string_view tl_related;
+
+// `params` with _meta.progressToken set to `token` (other members kept).
+std::string WithProgressToken(const std::string& params, const std::string& token) {
+  auto doc = protocol::ParseJson(params);
+  if (!doc || !doc->IsObject()) return params;
+  auto& alloc = doc->GetAllocator();
+  protocol::JsonValue* meta = nullptr;
+  auto it = doc->FindMember("_meta");
+  if (it != doc->MemberEnd() && it->value.IsObject()) {
+    meta = &it->value;
+  } else {
+    if (it != doc->MemberEnd()) doc->RemoveMember(it);
+    doc->AddMember("_meta", protocol::JsonValue(rapidjson::kObjectType), alloc);
+    meta = &(*doc)["_meta"];
+  }
+  meta->RemoveMember("progressToken");
+  meta->AddMember("progressToken", protocol::JsonValue(token.c_str(), alloc), alloc);
+  return protocol::Serialize(*doc);
+}
+
+}  // namespace
+
+void UpstreamImpl::Forward(const protocol::CallPtr& call, std::string method, std::string params,
+                           std::string tool, ForwardDone done) {
+  auto ex = std::make_shared<Exchange>();
+  ex->call = call;
+  ex->method = std::move(method);
+  ex->idempotent = resilience::IsIdempotentMethod(ex->method) ||
+                   (!tool.empty() && std::find(options_.idempotent_tools.begin(),
+                                               options_.idempotent_tools.end(),
+                                               tool) != options_.idempotent_tools.end());
+  ex->done = std::move(done);
+  ex->started = clock_.Now();
+  const protocol::JsonValue* meta = call ? protocol::ObjectMember(call->params(), "_meta") : nullptr;
+  if (meta && protocol::Member(*meta, "progressToken")) {
+    MutexLock lock(mu_);
+    ex->progress_token = "edgegw-" + std::to_string(next_token_++);
+    by_token_[ex->progress_token] = ex;
+  }
+  ex->params = ex->progress_token.empty() ? std::move(params)
+                                          : WithProgressToken(params, ex->progress_token);
+  if (call) {
+    std::weak_ptr<UpstreamImpl> weak = weak_from_this();
+    call->OnCancel([weak, ex] {
+      if (auto self = weak.lock()) self->CancelExchange(ex);
+    });
+  }
+  Attempt(ex);
+}
+
+void UpstreamImpl::Request(std::string method, std::string params, ForwardDone done) {
+  Forward(nullptr, std::move(method), std::move(params), {}, std::move(done));
+}
+
+void UpstreamImpl::Attempt(const ExchangePtr& ex) {
+  Session session;
+  std::string last_error;
+  {
+    MutexLock lock(mu_);
+    if (ex->finished) return;
+    ++ex->attempt;
+    if (state_ == UpstreamState::kReady) session = session_;
+    last_error = last_error_;
+  }
+  if (ex->call && ex->call->cancelled()) {
+    return Finish(ex, "cancelled", MakeError(Code::kCancelled, "cancelled by the client"));
+  }
+  if (!breaker_.Allow()) {
+    auto wait = std::chrono::duration_cast<std::chrono::seconds>(breaker_.RetryIn()).count();
+    return Finish(ex, "rejected",
+                  Unavailable("upstream '" + options_.name +
+                              "' is unavailable: its circuit breaker is open after repeated "
+                              "failures (next probe in " + std::to_string(wait) + " s)"));
+  }
+  if (!session) {
+    return FailAttempt(ex, Failure{FailureKind::kConnectRefused, {}},
+                       "not connected" + (last_error.empty() ? "" : " (" + last_error + ")"));
+  }
+  std::weak_ptr<UpstreamImpl> weak = weak_from_this();
+  session->Request(
+      ex->method, ex->params,
+      [weak, ex](Result<Message> response) {
+        if (auto self = weak.lock()) self->OnAttemptDone(ex, std::move(response));
+      },
+      [this, &ex](const std::string& id) {
+        MutexLock lock(mu_);
+        ex->upstream_id = id;
+        exchanges_[id] = ex;
+      });
+}
+
+void UpstreamImpl::OnAttemptDone(const ExchangePtr& ex, Result<Message> response) {
+  std::optional<Failure> failure;
+  std::string detail, id;
+  Session session;
+  std::shared_ptr<UpstreamTransport> transport;
+  {
+    MutexLock lock(mu_);
+    id = std::move(ex->upstream_id);
+    ex->upstream_id.clear();
+    exchanges_.erase(id);
+    failure = std::move(ex->failure);
+    ex->failure.reset();
+    detail = std::move(ex->detail);
+    session = session_;
+    transport = transport_;
+  }
+  if (response) {
+    breaker_.RecordSuccess();
+    if (metrics_) metrics_->SetBreakerState(options_.name, breaker_.state());
+    bool rpc_error = response->kind() == protocol::MessageKind::kError;
+    return Finish(ex, rpc_error ? "rpc_error" : "ok", std::move(*response));
+  }
+  const Error& error = response.error();
+  if (error.code() == Code::kCancelled) return Finish(ex, "cancelled", error);
+  if (error.code() == Code::kDeadlineExceeded && !id.empty()) {
+    // Tell the upstream to stop, and drop the stream that carried it.
+    JsonWriter p;
+    p.StartObject().Key("requestId").Raw(id).Field("reason", "timed out at the gateway").EndObject();
+    if (session) session->Notify("notifications/cancelled", p.str());
+    if (transport) transport->Abandon(id);
+  }
+  if (!failure) {
+    failure = Failure{error.code() == Code::kDeadlineExceeded ? FailureKind::kTimeout
+                                                              : FailureKind::kResetAfterSend, {}};
+  }
+  if (detail.empty()) detail = error.message();
+  FailAttempt(ex, *failure, std::move(detail));
+}
+
+void UpstreamImpl::FailAttempt(const ExchangePtr& ex, Failure failure, std::string detail) {
+  breaker_.RecordFailure();
+  if (metrics_) {
+    metrics_->RecordFailure(options_.name, failure.kind);
+    metrics_->SetBreakerState(options_.name, breaker_.state());
+  }
+  if (ex->call && ex->call->cancelled()) {
+    return Finish(ex, "cancelled", MakeError(Code::kCancelled, "cancelled by the client"));
+  }
+  int attempt;
+  {
+    MutexLock lock(mu_);
+    attempt = ex->attempt;
+  }
+  if (options_.retry.ShouldRetry(failure, attempt, ex->idempotent)) {
+    if (metrics_) metrics_->RecordRetry(options_.name);
+    auto delay = options_.retry.Delay(failure, attempt, random_);
+    GW_LOG_DEBUG("upstream '%s': %s attempt %d failed (%s); retrying in %lld ms",
+                 options_.name.c_str(), ex->method.c_str(), attempt, detail.c_str(),
+                 static_cast<long long>(delay.count()));
+    auto self = shared_from_this();
+    return After(delay, [self, ex] { self->Attempt(ex); });
+  }
+  Code code = failure.kind == FailureKind::kTimeout ? Code::kDeadlineExceeded : Code::kUnavailable;
+  std::string message = "upstream '" + options_.name + "': " + detail;
+  if (attempt > 1) message += " (after " + std::to_string(attempt) + " attempts)";
+  Finish(ex, "failed", MakeError(code, std::move(message)));
+}
+
+void UpstreamImpl::Finish(const ExchangePtr& ex, std::string_view outcome,
+                          Result<Message> result) {
+  {
+    MutexLock lock(mu_);
+    if (ex->finished) return;
+    ex->finished = true;
+    if (!ex->progress_token.empty()) by_token_.erase(ex->progress_token);
+  }
+  if (metrics_) {
+    double seconds = std::chrono::duration<double>(clock_.Now() - ex->started).count();
+    metrics_->RecordRequest(options_.name, outcome, seconds);
+  }
+  ForwardDone done = std::move(ex->done);
+  ex->call.reset();  // breaks the call -> cancel handler -> exchange -> call cycle
+  if (done) done(std::move(result));
+}
+
+void UpstreamImpl::CancelExchange(const ExchangePtr& ex) {
+  std::string id;
+  Session session;
+  std::shared_ptr<UpstreamTransport> transport;
+  {
+    MutexLock lock(mu_);
+    if (ex->finished) return;
+    id = ex->upstream_id;
+    session = session_;
+    transport = transport_;
+  }
+  if (!id.empty() && session) {
+    session->Cancel(id, "the client cancelled the request");  // answers with kCancelled
+    if (transport) transport->Abandon(id);
+    return;
+  }
+  Finish(ex, "cancelled", MakeError(Code::kCancelled, "cancelled by the client"));
+}
+
+void UpstreamImpl::OnMessage(uint64_t generation, std::string_view text, std::string_view related) {
+  Session session = SessionFor(generation);
+  if (!session) return;
+  tl_related = related;
+  session->ReceiveText(text);
+  tl_related = {};
+}
+
+void UpstreamImpl::OnRequestFailed(uint64_t generation, const std::string& id, Failure failure,
+                                   std::string detail) {
+  Session session = SessionFor(generation);
+  if (!session) return;
+  {
+    MutexLock lock(mu_);
+    auto it = exchanges_.find(id);
+    if (it != exchanges_.end()) {
+      it->second->failure = failure;
+      it->second->detail = detail;
+    }
+  }
+  session->Fail(id, Unavailable(std::move(detail)));
+}
+
+ExchangePtr UpstreamImpl::RelatedExchange() const {
+  MutexLock lock(mu_);
+  if (!tl_related.empty()) {
+    auto it = exchanges_.find(std::string(tl_related));
+    if (it != exchanges_.end() && it->second->call) return it->second;
+  }
+  // Without transport-level relation (stdio), a single client call in flight is the only
+  // one the request can belong to.
+  ExchangePtr only;
+  for (const auto& [id, ex] : exchanges_) {
+    if (!ex->call) continue;
+    if (only) return nullptr;
+    only = ex;
+  }
+  return only;
+}
+
+void UpstreamImpl::OnServerRequest(const Message& request, ClientSession::Reply reply) {
+  ExchangePtr ex = RelatedExchange();
+  protocol::CallPtr call = ex ? ex->call : nullptr;
+  if (!call) {
+    return reply.error(protocol::rpc::kInternalError,
+                       "edgegw cannot tell which client '" + request.method() +
+                           "' is for: send it while serving that client's request");
+  }
+  std::string params = request.params().IsObject() ? protocol::Serialize(request.params()) : "{}";
+  call->Request(request.method(), params, [reply](Result<Message> response) {
+    if (!response) return reply.error(protocol::rpc::kInternalError, response.error().message());
+    if (response->kind() == protocol::MessageKind::kError) {
+      const protocol::JsonValue& e = response->error();
+      return reply.error(static_cast<int>(protocol::IntMember(e, "code").value_or(protocol::rpc::kInternalError)),
+                         protocol::StringMember(e, "message").value_or("error"));
+    }
+    reply.result(protocol::Serialize(response->result()));
+  });
+}
+
+void UpstreamImpl::OnNotification(uint64_t generation, const Message& n) {
+  const std::string& method = n.method();
+  const protocol::JsonValue& params = n.params();
+  if (method == "notifications/progress") {
+    auto token = protocol::StringMember(params, "progressToken");
+    auto progress = protocol::NumberMember(params, "progress");
+    if (!token || !progress) return;
+    protocol::CallPtr call;
+    {
+      MutexLock lock(mu_);
+      auto it = by_token_.find(std::string(*token));
+      if (it != by_token_.end()) call = it->second->call;
+    }
+    if (call) {
+      call->Progress(*progress, protocol::NumberMember(params, "total"),
+                     protocol::StringMember(params, "message").value_or(""));
+    }
+    return;
+  }
+  if (method == "notifications/message") {
+    ExchangePtr ex = RelatedExchange();
+    const protocol::JsonValue* data = protocol::Member(params, "data");
+    std::string level(protocol::StringMember(params, "level").value_or("info"));
+    std::string logger(protocol::StringMember(params, "logger").value_or(options_.name));
+    if (ex && ex->call) {
+      ex->call->Log(level, logger, data ? protocol::Serialize(*data) : "null");
+    } else {
+      GW_LOG_DEBUG("upstream '%s' [%s] %s", options_.name.c_str(), level.c_str(),
+                   data ? protocol::Serialize(*data).c_str() : "");
+    }
+    return;
+  }
+  if (method == "notifications/tools/list_changed") return Refresh(generation, "tools", false);
+  if (method == "notifications/prompts/list_changed") return Refresh(generation, "prompts", false);
+  if (method == "notifications/resources/list_changed") return Refresh(generation, "resources", false);
+  if (method == "notifications/resources/updated") {
+    auto uri = protocol::StringMember(params, "uri");
+    UpstreamListener* listener;
+    {
+      MutexLock lock(mu_);
+      listener = listener_;
+    }
+    if (uri && listener) listener->ResourceUpdated(*this, *uri);
+  }
+}
+
+}  // namespace gw::upstream::internal
