@@ -18,9 +18,10 @@ export function configPath(name) {
 }
 
 // Spawns `edgegw serve` with `args` plus --listen 127.0.0.1:0 and resolves once it listens.
-export function startGateway(args = [], { timeoutMs = 20000 } = {}) {
+export function startGateway(args = [], { timeoutMs = 20000, env = {} } = {}) {
   const child = spawn(edgegwBinary(), ['serve', '--listen', '127.0.0.1:0', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let log = '';
   return new Promise((resolve, reject) => {
