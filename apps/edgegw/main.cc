@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "gw/base/log.h"
+#include "gw/server/client_command.h"
 #include "gw/server/config.h"
 #include "gw/server/gateway.h"
 
@@ -107,8 +108,30 @@ int main(int argc, char** argv) {
                     "NAME prefixes its tools (NAME__tool); without NAME it is mounted as is. "
                     "Repeatable; adds to [[upstream]] in the config")
       ->allow_extra_args(false);
+  gw::server::ClientFlags client_flags;
+  CLI::App* client = app.add_subcommand(
+      "client", "Send one MCP request to a server and print the result as JSON on stdout");
+  client->add_option("target", client_flags.target,
+                     "Server: http(s)://HOST:PORT/PATH or 'stdio:COMMAND ARGS'")->required();
+  client->add_option("method", client_flags.method, "MCP method, e.g. tools/list or tools/call");
+  client->add_option("params", client_flags.params, "JSON params object (default {})");
+  client->add_option("--timeout", client_flags.timeout_seconds, "Seconds to wait for an answer (default 60)");
+  client->add_flag("--conformance", client_flags.conformance,
+                   "Run the conformance suite's client scenario named by $MCP_CONFORMANCE_SCENARIO");
+  client->add_option("--log-level", flags.log_level, "debug, info, warning, error or off (to stderr)");
+  client->footer("Example: edgegw client http://127.0.0.1:8787/mcp tools/call "
+                 "'{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}'");
   CLI::App* version = app.add_subcommand("version", "Print the version and exit");
   CLI11_PARSE(app, argc, argv);
+  if (client->parsed()) {
+    gw::LogLevel level = gw::LogLevel::kWarning;
+    if (!flags.log_level.empty() && !gw::ParseLogLevel(flags.log_level, &level)) {
+      return Fail(gw::InvalidArgument("--log-level: expected debug, info, warning, error or off"));
+    }
+    gw::SetLogLevel(level);
+    std::signal(SIGPIPE, SIG_IGN);
+    return gw::server::RunClient(client_flags);
+  }
   if (version->parsed()) {
     std::printf("edgegw %s\n", gw::server::GatewayVersion().c_str());
     return 0;

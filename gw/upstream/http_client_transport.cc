@@ -429,11 +429,9 @@ class HttpTransport final : public UpstreamTransport,
       ConnPtr conn = co_await self->Exchange(req, parser, failure, detail);
       if (conn) {
         int status = parser.get().result_int();
-        if (status == 405) co_return conn->Close();  // this server offers no such stream
-        if (status == 404 && !self->session_id_.empty()) {
-          conn->Close();
-          co_return self->SessionLost();
-        }
+        // 405: this server offers no such stream. Some servers also answer 404 here; an
+        // expired session shows on the next POST, so neither ends the session.
+        if (status == 405 || status == 404) co_return conn->Close();
         if (status == 200) {
           transport::SseDecoder decoder(self->options_.max_response_bytes);
           self->listen_conn_ = conn.get();
