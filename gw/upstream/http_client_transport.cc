@@ -228,9 +228,10 @@ class HttpTransport final : public UpstreamTransport,
         bool nothing_came = ec == http::error::end_of_stream || ec == asio::error::eof ||
                             ec == asio::error::connection_reset;
         if (reused && nothing_came) { DropIdle(); continue; }
-        failure = Failure{ec == beast::error::timeout ? FailureKind::kTimeout
-                                                      : FailureKind::kResetAfterSend, {}};
-        detail = Describe() + " sent no answer: " + ec.message();
+        bool timeout = ec == beast::error::timeout;
+        failure = Failure{timeout ? FailureKind::kTimeout : FailureKind::kResetAfterSend, {}};
+        detail = timeout ? Describe() + " did not answer in time"
+                         : Describe() + " dropped the connection before answering: " + ec.message();
         co_return nullptr;
       }
       co_return conn;

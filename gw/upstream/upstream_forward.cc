@@ -133,7 +133,9 @@ void UpstreamImpl::OnAttemptDone(const ExchangePtr& ex, Result<Message> response
   }
   const Error& error = response.error();
   if (error.code() == Code::kCancelled) return Finish(ex, "cancelled", error);
-  if (error.code() == Code::kDeadlineExceeded && !id.empty()) {
+  bool timed_out = error.code() == Code::kDeadlineExceeded ||
+                   (failure && failure->kind == FailureKind::kTimeout);
+  if (timed_out && !id.empty()) {
     // Tell the upstream to stop, and drop the stream that carried it.
     JsonWriter p;
     p.StartObject().Key("requestId").Raw(id).Field("reason", "timed out at the gateway").EndObject();
