@@ -18,6 +18,7 @@ std::string_view CodeName(Code code) {
     case Code::kUnauthenticated: return "unauthenticated";
     case Code::kInternal: return "internal";
     case Code::kDataLoss: return "data_loss";
+    case Code::kAborted: return "aborted";
   }
   return "unknown";
 }

@@ -32,6 +32,7 @@ enum class Code : uint8_t {
   kUnauthenticated,     // No valid credentials.
   kInternal,            // An invariant broke; a bug of ours.
   kDataLoss,            // Stored data is corrupt or lost.
+  kAborted,             // It broke off midway (a peer vanished mid-call); it may have had effects.
 };
 
 // Returns the stable lower_snake name of `code` ("invalid_argument"), used in metrics labels.

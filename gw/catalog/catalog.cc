@@ -52,6 +52,14 @@ Status Catalog::AddPrompt(PromptSpec spec) {
   return OkStatus();
 }
 
+bool Catalog::HasTool(std::string_view name) const {
+  MutexLock lock(mu_);
+  for (const auto& t : tools_) {
+    if (t->spec.name == name) return true;
+  }
+  return false;
+}
+
 size_t Catalog::tool_count() const {
   MutexLock lock(mu_);
   return tools_.size();

@@ -100,6 +100,7 @@ class Catalog : public protocol::Service {
   Status AddResourceTemplate(ResourceTemplateSpec spec);
   Status AddPrompt(PromptSpec spec);
   size_t tool_count() const;
+  bool HasTool(std::string_view name) const;
   // Every item of `kind` as a serialized JSON object, in the order it was added (what the
   // */list methods page through; the federation merges these with upstream items).
   std::vector<std::string> Items(ListKind kind) const;

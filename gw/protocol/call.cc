@@ -29,8 +29,51 @@ const ClientInfo& Call::client() const { return session_->client(); }
 
 std::shared_ptr<SessionChannel> Call::session() const { return session_; }
 
+void Call::AddResultMeta(std::string_view key, std::string_view json) {
+  JsonWriter w;
+  w.StartObject().Key(key).Raw(json).EndObject();
+  std::string member = w.str();  // {"key":json}
+  MutexLock lock(session_->mutex());
+  if (!result_meta_.empty()) result_meta_ += ',';
+  result_meta_.append(member, 1, member.size() - 2);
+}
+
 void Call::Reply(std::string_view result) {
-  session_->Complete(*this, MakeResult(id(), result));
+  std::string meta;
+  {
+    MutexLock lock(session_->mutex());
+    meta = std::move(result_meta_);
+    result_meta_.clear();
+  }
+  if (meta.empty()) {
+    session_->Complete(*this, MakeResult(id(), result));
+    return;
+  }
+  // Merge into the result's _meta: spliced when it has none (the common case), else merged
+  // through a DOM.
+  auto doc = ParseJson(result);
+  if (!doc || !doc->IsObject()) {
+    session_->Complete(*this, MakeResult(id(), result));
+    return;
+  }
+  auto existing = doc->FindMember("_meta");
+  if (existing == doc->MemberEnd()) {
+    std::string merged(result.substr(0, 1));
+    merged += "\"_meta\":{" + meta + "}";
+    if (!doc->ObjectEmpty()) merged += ',';
+    merged.append(result.substr(1));
+    session_->Complete(*this, MakeResult(id(), merged));
+    return;
+  }
+  auto extra = ParseJson("{" + meta + "}");
+  if (extra && existing->value.IsObject()) {
+    auto& alloc = doc->GetAllocator();
+    for (auto& m : extra->GetObject()) {
+      existing->value.RemoveMember(m.name);
+      existing->value.AddMember(JsonValue(m.name, alloc), JsonValue(m.value, alloc), alloc);
+    }
+  }
+  session_->Complete(*this, MakeResult(id(), Serialize(*doc)));
 }
 
 void Call::Fail(int rpc_code, std::string_view message, std::string_view data) {

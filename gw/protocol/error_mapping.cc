@@ -12,6 +12,7 @@ int RpcCodeFor(Code code) {
     case Code::kFailedPrecondition: return rpc::kInvalidRequest;
     case Code::kCancelled: return rpc::kRequestCancelled;
     case Code::kUnavailable:
+    case Code::kAborted:
     case Code::kDeadlineExceeded:
     case Code::kResourceExhausted:
     case Code::kPermissionDenied:

@@ -61,6 +61,9 @@ class Call {
 
   // Completes the call with `result` (serialized JSON object).
   void Reply(std::string_view result);
+  // Adds `key`: `json` to the _meta of the result that Reply will send (the router records
+  // its decision this way). Call before Reply; thread-safe.
+  void AddResultMeta(std::string_view key, std::string_view json);
   // Completes the call with a JSON-RPC error; `data` is serialized JSON or empty.
   void Fail(int rpc_code, std::string_view message, std::string_view data = {});
   void Fail(const Error& error);
@@ -94,6 +97,7 @@ class Call {
   // Guarded by the session core's mutex.
   bool done_ = false;
   bool cancelled_ = false;
+  std::string result_meta_;  // "\"key\":json,..." to merge into the result's _meta
   std::function<void()> cancel_handler_;
 };
 using CallPtr = std::shared_ptr<Call>;

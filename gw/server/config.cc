@@ -66,10 +66,14 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
       GW_RETURN_IF_ERROR(ReadUpstreams(node, source, &c.upstreams));
       continue;
     }
+    if (key.str() == "route") {
+      GW_RETURN_IF_ERROR(ReadRoutes(node, source, &c.routes));
+      continue;
+    }
     auto it = tables.find(std::string(key.str()));
     if (it == tables.end()) {
       return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) +
-                             ": unknown section (expected server, http, stdio, catalog, storage or [[upstream]])");
+                             ": unknown section (expected server, http, stdio, catalog, storage, [[upstream]] or [[route]])");
     }
     const toml::table* table = node.as_table();
     if (!table) return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) + ": expected a [table]");

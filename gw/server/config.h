@@ -73,6 +73,13 @@ struct Config {
   std::string data_dir = "var";
   // [[upstream]]
   std::vector<UpstreamConfig> upstreams;
+  // [[route]]: tool calls that follow a fallback chain of targets.
+  struct RouteConfig {
+    std::string tool;
+    std::string prefix;
+    std::vector<std::string> chain;
+  };
+  std::vector<RouteConfig> routes;
 };
 
 // Parses TOML `text`; `source` names it in errors. kInvalidArgument on any problem.

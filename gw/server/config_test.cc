@@ -68,5 +68,75 @@ TEST(ListenAddress, ParsesForms) {
   EXPECT_FALSE(ParseListenAddress("host", &host, &port));
 }
 
+
+TEST(Config, ReadsUpstreamsWithDefaultPrefixes) {
+  auto c = ParseConfig(R"(
+[[upstream]]
+name = "cloud"
+url = "https://mcp.example.com/mcp"
+bearer_token_env = "CLOUD_TOKEN"
+headers = { "X-Tenant" = "edge-1" }
+idempotent_tools = ["search"]
+[[upstream]]
+name = "files"
+command = ["node", "server.js"]
+prefix = ""
+env = { ROOT = "/srv" }
+[[route]]
+tool = "summarize"
+chain = ["local", "cloud"]
+)",
+                       "u.toml");
+  ASSERT_TRUE(c) << c.error().message();
+  ASSERT_EQ(c->upstreams.size(), 2u);
+  EXPECT_EQ(c->upstreams[0].prefix, "cloud__");
+  EXPECT_EQ(c->upstreams[0].uri_prefix, "cloud+");
+  EXPECT_EQ(c->upstreams[0].headers.at("X-Tenant"), "edge-1");
+  EXPECT_EQ(c->upstreams[1].prefix, "");
+  EXPECT_EQ(c->upstreams[1].uri_prefix, "");  // transparent
+  EXPECT_EQ(c->upstreams[1].env.at("ROOT"), "/srv");
+  ASSERT_EQ(c->routes.size(), 1u);
+  EXPECT_EQ(c->routes[0].chain, (std::vector<std::string>{"local", "cloud"}));
+}
+
+TEST(Config, UpstreamErrorsNameTheLineAndTheProblem) {
+  auto both = ParseConfig("[[upstream]]\nname = \"x\"\nurl = \"http://h/\"\ncommand = [\"a\"]\n", "b.toml");
+  ASSERT_FALSE(both);
+  EXPECT_NE(both.error().message().find("b.toml:1: upstream 'x': give exactly one of url"), std::string::npos)
+      << both.error().message();
+  auto name = ParseConfig("[[upstream]]\nname = \"a b\"\nurl = \"http://h/\"\n", "n.toml");
+  ASSERT_FALSE(name);
+  EXPECT_NE(name.error().message().find("upstream name 'a b'"), std::string::npos);
+  auto url = ParseConfig("[[upstream]]\nname = \"a\"\nurl = \"ftp://h/\"\n", "u.toml");
+  ASSERT_FALSE(url);
+  EXPECT_NE(url.error().message().find("not an http:// or https:// URL"), std::string::npos);
+  auto twice = ParseConfig("[[upstream]]\nname = \"a\"\nurl = \"http://h/\"\n[[upstream]]\nname = \"a\"\nurl = \"http://g/\"\n", "t.toml");
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().message().find("used twice"), std::string::npos);
+  auto key = ParseConfig("[[upstream]]\nname = \"a\"\nurl = \"http://h/\"\ntimeout = 3\n", "k.toml");
+  ASSERT_FALSE(key);
+  EXPECT_NE(key.error().message().find("k.toml:4: upstream.timeout: unknown key"), std::string::npos)
+      << key.error().message();
+  auto route = ParseConfig("[[route]]\ntool = \"a\"\nprefix = \"b\"\nchain = [\"local\"]\n", "r.toml");
+  ASSERT_FALSE(route);
+  EXPECT_NE(route.error().message().find("exactly one of tool or prefix"), std::string::npos);
+}
+
+TEST(Config, UpstreamFlagWithAndWithoutName) {
+  auto named = ParseUpstreamFlag("cloud=https://mcp.example.com/mcp", 1);
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->name, "cloud");
+  EXPECT_EQ(named->prefix, "cloud__");
+  auto bare = ParseUpstreamFlag("http://127.0.0.1:9000/mcp", 2);
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->name, "upstream2");
+  EXPECT_EQ(bare->prefix, "");
+  auto stdio = ParseUpstreamFlag("mem=stdio:node  server.js --flag", 1);
+  ASSERT_TRUE(stdio);
+  EXPECT_EQ(stdio->command, (std::vector<std::string>{"node", "server.js", "--flag"}));
+  EXPECT_FALSE(ParseUpstreamFlag("x=stdio:", 1));
+  EXPECT_FALSE(ParseUpstreamFlag("not a url", 1));
+}
+
 }  // namespace
 }  // namespace gw::server

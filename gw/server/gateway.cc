@@ -13,6 +13,7 @@
 #include "gw/catalog/core_pack.h"
 #include "gw/platform/process.h"
 #include "gw/platform/system_info.h"
+#include "gw/router/route_table.h"
 #include "gw/server/device_pack.h"
 #include "gw/telemetry/metrics.h"
 #include "gw/transport/http/http_server.h"
@@ -63,7 +64,11 @@ class GatewayImpl final : public Gateway {
       if (pack == "device") GW_RETURN_IF_ERROR(AddDevicePack(catalog_, GatewayVersion()));
       if (pack == "conformance") GW_RETURN_IF_ERROR(catalog::AddConformancePack(catalog_));
     }
-    if (!config_.upstreams.empty()) GW_RETURN_IF_ERROR(StartUpstreams());
+    if (!config_.upstreams.empty()) {
+      GW_RETURN_IF_ERROR(StartUpstreams());
+    } else if (!config_.routes.empty()) {
+      return InvalidArgument("[[route]] needs at least one upstream to route to");
+    }
     return OkStatus();
   }
 
@@ -126,6 +131,11 @@ class GatewayImpl final : public Gateway {
     upstream_metrics_ = std::make_unique<upstream::UpstreamMetrics>(registry_);
     upstream::FederationOptions fo;
     fo.page_size = config_.page_size;
+    std::vector<router::Route> routes;
+    std::vector<std::string> names;
+    for (const auto& r : config_.routes) routes.push_back({r.tool, r.prefix, r.chain});
+    for (const UpstreamConfig& u : config_.upstreams) names.push_back(u.name);
+    GW_ASSIGN_OR_RETURN(fo.routes, router::RouteTable::Make(std::move(routes), names));
     federation_ = std::make_unique<upstream::Federation>(catalog_, fo, &registry_);
     for (const UpstreamConfig& u : config_.upstreams) {
       GW_ASSIGN_OR_RETURN(upstream::TransportFactory factory, TransportsFor(u));

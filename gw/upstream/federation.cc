@@ -1,5 +1,7 @@
 #include "gw/upstream/federation.h"
 
+#include <algorithm>
+
 #include "gw/base/log.h"
 #include "gw/protocol/jsonrpc.h"
 
@@ -15,23 +17,7 @@ namespace {
 
 constexpr size_t kLocal = 0;  // source index of the local catalog in the view
 constexpr size_t kMaxSubscribedUris = 10000;
-
-// A copy of `params` with member `key` (inside member `object`, when given) set to `value`.
-std::string WithString(const JsonValue& params, std::string_view object, std::string_view key,
-                       std::string_view value) {
-  JsonDocument doc;
-  doc.CopyFrom(params, doc.GetAllocator());
-  JsonValue* target = &doc;
-  if (!object.empty()) {
-    auto it = doc.FindMember(rapidjson::StringRef(object.data(), object.size()));
-    if (it == doc.MemberEnd() || !it->value.IsObject()) return protocol::Serialize(params);
-    target = &it->value;
-  }
-  auto it = target->FindMember(rapidjson::StringRef(key.data(), key.size()));
-  if (it == target->MemberEnd()) return protocol::Serialize(params);
-  it->value.SetString(value.data(), static_cast<rapidjson::SizeType>(value.size()), doc.GetAllocator());
-  return protocol::Serialize(doc);
-}
+constexpr const char* kRouteMetaKey = "io.edgegw/route";
 
 }  // namespace
 
@@ -107,7 +93,27 @@ void Federation::Rebuild(bool notify) {
       s.prompts = listing->prompts;
     }
   }
-  auto next = std::make_shared<const FederatedView>(BuildView(sources));
+  auto built = std::make_shared<FederatedView>(BuildView(sources));
+  // A route for an exact tool name makes that name callable even where no source lists it
+  // under it (say "summarize" routed to an upstream mounted with a prefix): list it too,
+  // described by the first target of its chain that has it.
+  for (const router::Route& r : options_.routes.routes()) {
+    if (r.tool.empty() || built->tool_owner.count(r.tool)) continue;
+    for (const std::string& target : r.chain) {
+      std::optional<size_t> source = target == router::kLocalTarget ? std::optional<size_t>(0) : SourceOf(target);
+      if (!source) continue;
+      const std::vector<std::string>& items = sources[*source].tools;
+      auto item = std::find_if(items.begin(), items.end(), [&](const std::string& json) {
+        auto doc = protocol::ParseJson(json);
+        return doc && protocol::StringMember(*doc, "name") == r.tool;
+      });
+      if (item == items.end()) continue;
+      built->tools.push_back(*item);
+      built->tool_owner.emplace(r.tool, Owner{*source, r.tool});
+      break;
+    }
+  }
+  std::shared_ptr<const FederatedView> next = std::move(built);
   std::shared_ptr<const FederatedView> old;
   std::vector<std::shared_ptr<protocol::SessionChannel>> channels;
   {
@@ -210,21 +216,25 @@ bool Federation::Handle(const CallPtr& call) {
   if (m == "resources/templates/list") {
     return catalog::ReplyPage(call, v->templates, "resourceTemplates", options_.page_size), true;
   }
-  if (m == "tools/call" || m == "prompts/get") {
+  if (m == "tools/call") {
+    CallTool(call, v);
+    return true;
+  }
+  if (m == "prompts/get") {
     auto name = protocol::StringMember(params, "name");
-    const auto& owners = m == "tools/call" ? v->tool_owner : v->prompt_owner;
-    auto it = name ? owners.find(*name) : owners.end();
-    if (it != owners.end() && it->second.source != kLocal) {
-      ForwardTo(call, it->second.source, WithString(params, {}, "name", it->second.original),
-                m == "tools/call" ? it->second.original : std::string(), {});
+    auto it = name ? v->prompt_owner.find(*name) : v->prompt_owner.end();
+    if (it != v->prompt_owner.end() && it->second.source != kLocal) {
+      ForwardTo(call, it->second.source, WithStringMember(params, {}, "name", it->second.original), {}, {},
+                router::Decide(mounts_[it->second.source - 1].upstream->name(), 0, {}, nullptr));
       return true;
     }
   } else if (m == "resources/read") {
     auto uri = protocol::StringMember(params, "uri");
     auto owner = uri ? OwnerOfUri(*v, *uri) : std::nullopt;
     if (owner && owner->source != kLocal) {
-      ForwardTo(call, owner->source, WithString(params, {}, "uri", owner->original), {},
-                v->uri_prefixes[owner->source]);
+      ForwardTo(call, owner->source, WithStringMember(params, {}, "uri", owner->original), {},
+                v->uri_prefixes[owner->source],
+                router::Decide(mounts_[owner->source - 1].upstream->name(), 0, {}, nullptr));
       return true;
     }
   } else if (m == "resources/subscribe" || m == "resources/unsubscribe") {
@@ -250,15 +260,12 @@ bool Federation::Handle(const CallPtr& call) {
       if (uri) owner = OwnerOfUri(*v, *uri);
     }
     if (owner && owner->source != kLocal) {
-      ForwardTo(call, owner->source, WithString(params, "ref", key, owner->original), {}, {});
+      ForwardTo(call, owner->source, WithStringMember(params, "ref", key, owner->original), {}, {},
+                router::Decide(mounts_[owner->source - 1].upstream->name(), 0, {}, nullptr));
       return true;
     }
   }
-  bool handled = local_.Handle(call);
-  if (handled && (m == "tools/call" || m == "prompts/get" || m == "resources/read")) {
-    RecordRoute("local", "local", "ok");
-  }
-  return handled;
+  return local_.Handle(call);
 }
 
 void Federation::Subscribe(const CallPtr& call, bool subscribe) {
@@ -285,17 +292,21 @@ void Federation::Subscribe(const CallPtr& call, bool subscribe) {
     }
   }
   if (!forward) return call->Reply("{}");
-  ForwardTo(call, owner->source, WithString(call->params(), {}, "uri", owner->original), {}, {});
+  ForwardTo(call, owner->source, WithStringMember(call->params(), {}, "uri", owner->original), {}, {},
+            router::Decide(mounts_[owner->source - 1].upstream->name(), 0, {}, nullptr));
 }
 
 void Federation::ForwardTo(const CallPtr& call, size_t source, std::string params, std::string tool,
-                           std::string uri_prefix) {
+                           std::string uri_prefix, const router::RoutingDecision& decision,
+                           std::function<bool(const Error&)> fallback) {
   Upstream& up = *mounts_[source - 1].upstream;
   std::string target = up.name();
+  std::string route_json = DecisionJson(decision);
   up.Forward(call, call->method(), std::move(params), std::move(tool),
-             [this, call, target, uri_prefix](Result<Message> r) {
+             [this, call, target, uri_prefix, route_json, fallback](Result<Message> r) {
                if (!r) {
                  RecordRoute("cloud", target, "failed");
+                 if (fallback && fallback(r.error())) return;
                  return call->Fail(r.error());
                }
                if (r->kind() == protocol::MessageKind::kError) {
@@ -329,11 +340,10 @@ void Federation::ForwardTo(const CallPtr& call, size_t source, std::string param
                  doc.AddMember("_meta", JsonValue(rapidjson::kObjectType), alloc);
                  meta = doc.FindMember("_meta");
                }
-               JsonValue route(rapidjson::kObjectType);
-               route.AddMember("route", "cloud", alloc);
-               route.AddMember("target", JsonValue(target.c_str(), alloc), alloc);
-               meta->value.RemoveMember("io.edgegw/route");
-               meta->value.AddMember("io.edgegw/route", route, alloc);
+               JsonDocument route;
+               route.Parse(route_json.c_str());
+               meta->value.RemoveMember(kRouteMetaKey);
+               meta->value.AddMember(rapidjson::StringRef(kRouteMetaKey), JsonValue(route, alloc), alloc);
                call->Reply(protocol::Serialize(doc));
              });
 }

@@ -24,6 +24,7 @@
 #include "gw/base/mutex.h"
 #include "gw/catalog/catalog.h"
 #include "gw/protocol/service.h"
+#include "gw/router/route_table.h"
 #include "gw/telemetry/metrics.h"
 #include "gw/upstream/namespacing.h"
 #include "gw/upstream/upstream.h"
@@ -38,6 +39,7 @@ struct Mount {
 
 struct FederationOptions {
   size_t page_size = 50;
+  router::RouteTable routes;  // tool calls that follow a fallback chain
 };
 
 class Federation final : public protocol::Service, public UpstreamListener {
@@ -74,8 +76,18 @@ class Federation final : public protocol::Service, public UpstreamListener {
   std::shared_ptr<const FederatedView> view() const;
   void Rebuild(bool notify);
   void Remember(const protocol::CallPtr& call);
+  // Completes `call` with the upstream's answer; `decision` goes into the result's _meta.
   void ForwardTo(const protocol::CallPtr& call, size_t source, std::string params,
-                 std::string tool, std::string uri_prefix_for_contents);
+                 std::string tool, std::string uri_prefix_for_contents,
+                 const router::RoutingDecision& decision,
+                 std::function<bool(const Error&)> fallback = nullptr);
+  // tools/call along its route's chain (federation_route.cc).
+  void CallTool(const protocol::CallPtr& call, const std::shared_ptr<const FederatedView>& view);
+  void RunChain(const protocol::CallPtr& call, std::shared_ptr<const FederatedView> view,
+                std::vector<std::string> chain, size_t step, std::vector<std::string> reasons,
+                const router::Route* route);
+  std::optional<size_t> SourceOf(std::string_view upstream_name) const;
+  std::string DecisionJson(const router::RoutingDecision& decision) const;
   void Subscribe(const protocol::CallPtr& call, bool subscribe);
   void RecordRoute(std::string_view route, std::string_view target, std::string_view outcome);
 

@@ -173,7 +173,11 @@ void UpstreamImpl::FailAttempt(const ExchangePtr& ex, Failure failure, std::stri
     auto self = shared_from_this();
     return After(delay, [self, ex] { self->Attempt(ex); });
   }
-  Code code = failure.kind == FailureKind::kTimeout ? Code::kDeadlineExceeded : Code::kUnavailable;
+  // kUnavailable only when the upstream cannot have run it (the router may then try the
+  // next target); kDeadlineExceeded / kAborted when it may have.
+  Code code = Code::kUnavailable;
+  if (failure.kind == FailureKind::kTimeout) code = Code::kDeadlineExceeded;
+  if (failure.kind == FailureKind::kResetAfterSend) code = Code::kAborted;
   std::string message = "upstream '" + options_.name + "': " + detail;
   if (attempt > 1) message += " (after " + std::to_string(attempt) + " attempts)";
   Finish(ex, "failed", MakeError(code, std::move(message)));

@@ -33,6 +33,7 @@ class SessionCore : public SessionChannel, public std::enable_shared_from_this<S
   bool closed() const override;
 
   // Used by Call.
+  Mutex& mutex() const { return mu_; }  // guards the Call fields marked so
   bool Complete(Call& call, std::string message);
   void SendRelated(const Call& call, std::string message);
   void Interrupt(const Call& call);

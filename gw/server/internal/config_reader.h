@@ -116,5 +116,28 @@ namespace internal {
 // Reads the [[upstream]] array of tables (config_upstream.cc).
 Status ReadUpstreams(const toml::node& node, std::string_view source,
                      std::vector<UpstreamConfig>* out);
+// Reads the [[route]] array of tables (config_upstream.cc). Targets are checked against
+// the upstreams when the gateway is built (they may come from --upstream).
+template <class RouteConfig>
+Status ReadRoutes(const toml::node& node, std::string_view source, std::vector<RouteConfig>* out) {
+  const toml::array* array = node.as_array();
+  if (!array || !array->is_array_of_tables()) {
+    return InvalidArgument(Where(source, node) + ": route: expected [[route]] tables");
+  }
+  for (const toml::node& item : *array) {
+    RouteConfig r;
+    TableReader reader{source, "route.", {{"tool", String(&r.tool)}, {"prefix", String(&r.prefix)},
+                                          {"chain", StringList(&r.chain)}}};
+    GW_RETURN_IF_ERROR(reader.Read(*item.as_table()));
+    if (r.tool.empty() == r.prefix.empty()) {
+      return InvalidArgument(Where(source, item) + ": route: give exactly one of tool or prefix");
+    }
+    if (r.chain.empty()) {
+      return InvalidArgument(Where(source, item) + ": route: chain is empty; e.g. chain = [\"local\", \"cloud\"]");
+    }
+    out->push_back(std::move(r));
+  }
+  return OkStatus();
+}
 }  // namespace internal
 }  // namespace gw::server

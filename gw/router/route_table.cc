@@ -1,0 +1,61 @@
+#include "gw/router/route_table.h"
+
+#include <algorithm>
+
+namespace gw::router {
+
+Result<RouteTable> RouteTable::Make(std::vector<Route> routes, const std::vector<std::string>& upstreams) {
+  RouteTable table;
+  for (size_t i = 0; i < routes.size(); ++i) {
+    Route& r = routes[i];
+    std::string where = "route " + std::to_string(i + 1) + " (" + (r.tool.empty() ? "prefix '" + r.prefix : "tool '" + r.tool) + "')";
+    if (r.tool.empty() == r.prefix.empty()) {
+      return InvalidArgument("route " + std::to_string(i + 1) + ": give exactly one of tool or prefix");
+    }
+    if (r.chain.empty()) return InvalidArgument(where + ": chain is empty; list targets, e.g. [\"local\", \"cloud\"]");
+    for (const std::string& target : r.chain) {
+      if (target != kLocalTarget && std::find(upstreams.begin(), upstreams.end(), target) == upstreams.end()) {
+        return InvalidArgument(where + ": unknown target '" + target + "' (use \"local\" or an upstream name)");
+      }
+    }
+    table.routes_.push_back(std::move(r));
+  }
+  return table;
+}
+
+const Route* RouteTable::Match(std::string_view tool) const {
+  const Route* best = nullptr;
+  for (const Route& r : routes_) {
+    if (!r.tool.empty()) {
+      if (r.tool == tool) return &r;
+      continue;
+    }
+    if (tool.substr(0, r.prefix.size()) == r.prefix && (!best || r.prefix.size() > best->prefix.size())) {
+      best = &r;
+    }
+  }
+  return best;
+}
+
+RoutingDecision Decide(std::string_view target, size_t step, std::string_view why_previous,
+                       const Route* route) {
+  RoutingDecision d;
+  d.route = target == kLocalTarget ? "local" : "cloud";
+  d.target = std::string(target);
+  if (step > 0) {
+    d.reason = "fallback: " + std::string(why_previous);
+  } else if (route) {
+    d.reason = route->tool.empty() ? "route prefix '" + route->prefix + "'" : "route '" + route->tool + "'";
+  } else {
+    d.reason = "owner";
+  }
+  return d;
+}
+
+std::string NoRouteMessage(std::string_view tool, const std::vector<std::string>& reasons) {
+  std::string m = "no target could run '" + std::string(tool) + "'";
+  for (size_t i = 0; i < reasons.size(); ++i) m += (i == 0 ? ": " : "; ") + reasons[i];
+  return m;
+}
+
+}  // namespace gw::router

@@ -1,0 +1,62 @@
+// RouteTable: where a tool call may run, from config, as an ordered fallback chain
+// (router v1). A route names one tool or a name prefix and a chain of targets: "local" (the
+// gateway's own catalog, later the model engine) or an upstream's name. The chain is walked
+// in order: a target that cannot take the call (the tool is not there, the upstream is not
+// connected, its breaker is open, the transport failed before an answer) passes it on; a
+// target that answers (even with a tool error) ends the walk. After the last target the
+// client gets one error that lists why each target passed.
+//
+// Calls that match no route go to the tool's owner in the federated view (one-element
+// chain). The offline queue joins the chain in its own issue.
+//
+// Pure: no I/O, no clock. Thread-safety: immutable after construction.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gw/base/result.h"
+
+namespace gw::router {
+
+inline constexpr std::string_view kLocalTarget = "local";
+
+struct Route {
+  std::string tool;    // exact tool name (as clients call it), or
+  std::string prefix;  // every tool whose name starts with this
+  std::vector<std::string> chain;  // "local" or upstream names, tried in order
+};
+
+// What the router chose for one step, for metrics and the result's _meta.
+struct RoutingDecision {
+  std::string route;   // "local" or "cloud"
+  std::string target;  // "local" or the upstream's name
+  std::string reason;  // "route 'summarize'", "owner", "fallback after local: ..."
+};
+
+class RouteTable {
+ public:
+  RouteTable() = default;
+  // kInvalidArgument for a route with both or neither of tool/prefix, an empty chain, or a
+  // target that is neither "local" nor in `upstreams`.
+  static Result<RouteTable> Make(std::vector<Route> routes, const std::vector<std::string>& upstreams);
+
+  // The route for `tool`: an exact match first, else the longest matching prefix; null if
+  // none.
+  const Route* Match(std::string_view tool) const;
+  bool empty() const { return routes_.empty(); }
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// The decision for trying `target` as step `step` of a chain (0 = first choice).
+RoutingDecision Decide(std::string_view target, size_t step, std::string_view why_previous,
+                       const Route* route);
+
+// Joins the reasons each target passed into one error message for the client.
+std::string NoRouteMessage(std::string_view tool, const std::vector<std::string>& reasons);
+
+}  // namespace gw::router

@@ -1,0 +1,94 @@
+// Federation: tools/call along its route's fallback chain (router v1: local -> cloud ->
+// error), with each decision in metrics and in the result's _meta.
+#include "gw/base/log.h"
+#include "gw/protocol/jsonrpc.h"
+#include "gw/upstream/federation.h"
+
+namespace gw::upstream {
+
+using protocol::CallPtr;
+using protocol::JsonWriter;
+
+std::optional<size_t> Federation::SourceOf(std::string_view upstream_name) const {
+  for (size_t i = 0; i < mounts_.size(); ++i) {
+    if (mounts_[i].upstream->name() == upstream_name) return i + 1;
+  }
+  return std::nullopt;
+}
+
+std::string Federation::DecisionJson(const router::RoutingDecision& d) const {
+  JsonWriter w;
+  w.StartObject().Field("route", d.route).Field("target", d.target).Field("reason", d.reason).EndObject();
+  return w.str();
+}
+
+void Federation::CallTool(const CallPtr& call, const std::shared_ptr<const FederatedView>& view) {
+  auto name = protocol::StringMember(call->params(), "name");
+  if (!name) return (void)local_.Handle(call);  // the catalog explains what is wrong
+  const router::Route* route = options_.routes.Match(*name);
+  std::vector<std::string> chain;
+  if (route) {
+    chain = route->chain;
+  } else {
+    auto it = view->tool_owner.find(*name);
+    bool upstream_owned = it != view->tool_owner.end() && it->second.source != 0;
+    // Unknown tools go to the local catalog, which answers "Unknown tool" properly.
+    chain.push_back(upstream_owned ? mounts_[it->second.source - 1].upstream->name()
+                                   : std::string(router::kLocalTarget));
+  }
+  RunChain(call, view, std::move(chain), 0, {}, route);
+}
+
+void Federation::RunChain(const CallPtr& call, std::shared_ptr<const FederatedView> view,
+                          std::vector<std::string> chain, size_t step,
+                          std::vector<std::string> reasons, const router::Route* route) {
+  std::string name(protocol::StringMember(call->params(), "name").value_or(""));
+  if (step >= chain.size()) {
+    RecordRoute("none", "none", "failed");
+    return call->Fail(protocol::rpc::kServerUnavailable, router::NoRouteMessage(name, reasons));
+  }
+  const std::string& target = chain[step];
+  router::RoutingDecision decision =
+      router::Decide(target, step, reasons.empty() ? "" : reasons.back(), route);
+  if (target == router::kLocalTarget) {
+    bool last = step + 1 == chain.size();
+    if (!local_.HasTool(name) && !last) {
+      reasons.push_back("local: no such tool");
+      return RunChain(call, std::move(view), std::move(chain), step + 1, std::move(reasons), route);
+    }
+    // Routed or federated calls say where they ran; a plain local call needs no note.
+    if (route || !mounts_.empty()) call->AddResultMeta("io.edgegw/route", DecisionJson(decision));
+    RecordRoute("local", "local", local_.HasTool(name) ? "ok" : "error");
+    local_.Handle(call);
+    return;
+  }
+  std::optional<size_t> source = SourceOf(target);
+  if (!source) {  // RouteTable::Make checked names; a view owner is always a mount
+    reasons.push_back(target + ": not configured");
+    return RunChain(call, std::move(view), std::move(chain), step + 1, std::move(reasons), route);
+  }
+  // The upstream's own name for the tool: its original when the view says it owns `name`,
+  // else the same name (a route may point a plain name at any upstream that has it).
+  std::string original = name;
+  auto it = view->tool_owner.find(name);
+  if (it != view->tool_owner.end() && it->second.source == *source) original = it->second.original;
+  auto fallback = [this, call, view, chain, step, reasons, route, target](const Error& e) mutable {
+    // Only failures where the upstream cannot have run the call move on; a call that may
+    // have run is never sent somewhere else.
+    if (e.code() != Code::kUnavailable || call->cancelled()) return false;
+    reasons.push_back(e.message());
+    if (step + 1 >= chain.size()) {
+      if (reasons.size() == 1) return false;  // a one-target chain: its own error says it all
+      call->Fail(protocol::rpc::kServerUnavailable, router::NoRouteMessage(
+          std::string(protocol::StringMember(call->params(), "name").value_or("")), reasons));
+      return true;
+    }
+    GW_LOG_DEBUG("route: %s", e.message().c_str());
+    RunChain(call, view, chain, step + 1, reasons, route);
+    return true;
+  };
+  ForwardTo(call, *source, WithStringMember(call->params(), {}, "name", original), original, {},
+            decision, std::move(fallback));
+}
+
+}  // namespace gw::upstream
