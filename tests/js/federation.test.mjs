@@ -98,7 +98,7 @@ test('lists every upstream namespaced, across pages, with no duplicates', async 
 test('calls go to their owner and say where they ran', async () => {
   const echo = await client.callTool({ name: 'everything__echo', arguments: { message: 'via stdio' } });
   assert.equal(echo.content[0].text, 'Echo: via stdio');
-  assert.deepEqual(echo._meta['io.edgegw/route'], { route: 'cloud', target: 'everything' });
+  assert.deepEqual(echo._meta['io.edgegw/route'], { route: 'cloud', target: 'everything', reason: 'owner' });
 
   const sum = await client.callTool({ name: 'web__get-sum', arguments: { a: 2, b: 40 } });
   assert.match(sum.content[0].text, /42/);
