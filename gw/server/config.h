@@ -41,7 +41,7 @@ struct UpstreamConfig {
   int retry_base_delay_ms = 100;
   int retry_max_delay_ms = 5000;
   int breaker_window = 20;
-  int breaker_min_calls = 5;
+  int breaker_min_calls = 10;
   double breaker_failure_ratio = 0.5;
   int breaker_cool_down_seconds = 10;
 };

@@ -135,6 +135,12 @@ class HttpTransport final : public UpstreamTransport,
       req.set(http::field::authorization, "Bearer " + options_.bearer_token);
     }
     for (const auto& [name, value] : options_.headers) req.set(name, value);
+    // W3C trace context: the Upstream puts the hop's traceparent in params._meta; HTTP
+    // tracing (proxies, collectors) reads it from the header.
+    if (size_t at = body.find("\"traceparent\":\""); at != std::string::npos && body.size() >= at + 15 + 55) {
+      std::string_view value(body.data() + at + 15, 55);
+      if (value.find_first_of("\"\\") == std::string_view::npos) req.set("traceparent", value);
+    }
     req.body() = std::move(body);
     req.prepare_payload();
     req.keep_alive(true);

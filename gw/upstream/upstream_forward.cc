@@ -19,23 +19,44 @@ namespace {
 // The id of our request whose exchange carried the message being handled (see OnMessage).
 thread_local std::string_view tl_related;
 
-// `params` with _meta.progressToken set to `token` (other members kept).
-std::string WithProgressToken(const std::string& params, const std::string& token) {
+// A W3C trace context header value: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>.
+bool IsTraceparent(std::string_view v) {
+  if (v.size() != 55 || v.substr(0, 3) != "00-" || v[35] != '-' || v[52] != '-') return false;
+  for (size_t i = 3; i < 55; ++i) {
+    if (i == 35 || i == 52) continue;
+    char c = v[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return v.substr(3, 32) != std::string(32, '0') && v.substr(36, 16) != std::string(16, '0');
+}
+
+// The params to send upstream: _meta.progressToken replaced by ours (when the client asked
+// for progress), and _meta.traceparent continued with a new parent id for this hop (when the
+// client sent one). Returns `params` unchanged when neither applies.
+std::string RewriteMeta(const std::string& params, const std::string& token, Random& random) {
   auto doc = protocol::ParseJson(params);
   if (!doc || !doc->IsObject()) return params;
-  auto& alloc = doc->GetAllocator();
-  protocol::JsonValue* meta = nullptr;
   auto it = doc->FindMember("_meta");
-  if (it != doc->MemberEnd() && it->value.IsObject()) {
-    meta = &it->value;
-  } else {
-    if (it != doc->MemberEnd()) doc->RemoveMember(it);
-    doc->AddMember("_meta", protocol::JsonValue(rapidjson::kObjectType), alloc);
-    meta = &(*doc)["_meta"];
+  if (it == doc->MemberEnd() || !it->value.IsObject()) return params;
+  protocol::JsonValue& meta = it->value;
+  auto& alloc = doc->GetAllocator();
+  bool changed = false;
+  if (!token.empty()) {
+    meta.RemoveMember("progressToken");
+    meta.AddMember("progressToken", protocol::JsonValue(token.c_str(), alloc), alloc);
+    changed = true;
   }
-  meta->RemoveMember("progressToken");
-  meta->AddMember("progressToken", protocol::JsonValue(token.c_str(), alloc), alloc);
-  return protocol::Serialize(*doc);
+  auto tp = protocol::StringMember(meta, "traceparent");
+  if (tp && IsTraceparent(*tp)) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string next(*tp);
+    uint64_t span = random.Next() | 1;  // never all zeros
+    for (int i = 0; i < 16; ++i) next[36 + i] = kHex[(span >> (60 - 4 * i)) & 0xf];
+    meta.RemoveMember("traceparent");
+    meta.AddMember("traceparent", protocol::JsonValue(next.c_str(), alloc), alloc);
+    changed = true;
+  }
+  return changed ? protocol::Serialize(*doc) : params;
 }
 
 }  // namespace
@@ -57,8 +78,7 @@ void UpstreamImpl::Forward(const protocol::CallPtr& call, std::string method, st
     ex->progress_token = "edgegw-" + std::to_string(next_token_++);
     by_token_[ex->progress_token] = ex;
   }
-  ex->params = ex->progress_token.empty() ? std::move(params)
-                                          : WithProgressToken(params, ex->progress_token);
+  ex->params = meta ? RewriteMeta(params, ex->progress_token, random_) : std::move(params);
   if (call) {
     std::weak_ptr<UpstreamImpl> weak = weak_from_this();
     call->OnCancel([weak, ex] {

@@ -157,6 +157,17 @@ test('a stdio upstream killed mid-call: clear error, restarted, no zombie', asyn
   assert.notEqual(now[0], pid);
 });
 
+test('W3C traceparent goes upstream with the same trace and a new parent id', async () => {
+  const incoming = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  await client.callTool({ name: 'faulty__work', arguments: {}, _meta: { traceparent: incoming } });
+  const { header, meta } = fake.seen.traces.at(-1);
+  assert.equal(header, meta);
+  assert.match(header, /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+  assert.notEqual(header, incoming);
+  await client.callTool({ name: 'faulty__work', arguments: {} });
+  assert.deepEqual(fake.seen.traces.at(-1), { header: undefined, meta: undefined });
+});
+
 test('nothing leaked: descriptors, children and upstream sessions are back to baseline', async () => {
   await call(client, 'faulty__work');
   const fds = fdCount(gw.child.pid);

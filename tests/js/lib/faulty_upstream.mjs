@@ -8,7 +8,7 @@ import http from 'node:http';
 export async function startFaultyUpstream() {
   const faults = [];   // for the next tools/call attempts: 'ok', 503, 429, 500, 'hang', 'drop-resumable', 'drop'
   let always = 'ok';   // once the queue is empty
-  const seen = { calls: 0, cancelled: 0, sessions: new Set(), deleted: 0, resumes: 0 };
+  const seen = { calls: 0, cancelled: 0, sessions: new Set(), deleted: 0, resumes: 0, traces: [] };
   const pending = new Map();  // event id -> JSON-RPC response to deliver on resume
   const hanging = new Set();
   let nextSession = 1;
@@ -62,6 +62,7 @@ export async function startFaultyUpstream() {
         return;
       }
       seen.calls += 1;
+      seen.traces.push({ header: req.headers.traceparent, meta: msg.params?._meta?.traceparent });
       const fault = faults.length ? faults.shift() : always;
       if (fault === 503 || fault === 500) {
         res.writeHead(fault, { 'content-type': 'text/plain' }).end(`fake ${fault}`);
