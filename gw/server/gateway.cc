@@ -1,6 +1,8 @@
 #include "gw/server/gateway.h"
 
+#include <atomic>
 #include <condition_variable>
+#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -52,10 +54,6 @@ class GatewayImpl final : public Gateway {
   ~GatewayImpl() override {
     Stop();
     Wait();
-    if (federation_) federation_->Stop();
-    work_.reset();
-    upstream_io_.stop();
-    if (upstream_thread_.joinable()) upstream_thread_.join();
   }
 
   Status Init() {
@@ -97,7 +95,9 @@ class GatewayImpl final : public Gateway {
                                    o, service(), &metrics_,
                                    [this](std::string_view method, std::string_view path) {
                                      return Route(method, path);
-                                   }));
+                                   },
+                                   &io_));
+    StartIoThreads();
     return OkStatus();
   }
 
@@ -111,9 +111,30 @@ class GatewayImpl final : public Gateway {
   }
 
   void Stop() override {
+    if (stopping_.exchange(true)) return;
     if (http_) http_->Stop();
+    if (federation_) federation_->Stop();
+    // Let the servers' and upstreams' goodbyes (DELETE, child shutdown) run briefly, then
+    // end the loop whatever is left.
+    work_.reset();
+    stopper_ = std::thread([this] {
+      std::unique_lock lock(stop_mu_);
+      if (!stop_cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return loop_done_; })) {
+        io_.stop();
+      }
+    });
   }
   void Wait() override {
+    for (std::thread& t : io_threads_) {
+      if (t.joinable()) t.join();
+    }
+    io_threads_.clear();
+    {
+      std::lock_guard lock(stop_mu_);
+      loop_done_ = true;
+    }
+    stop_cv_.notify_all();
+    if (stopper_.joinable()) stopper_.join();
     if (http_) http_->Wait();
   }
 
@@ -152,16 +173,23 @@ class GatewayImpl final : public Gateway {
       o.breaker.failure_ratio = u.breaker_failure_ratio;
       o.breaker.cool_down = std::chrono::seconds(u.breaker_cool_down_seconds);
       o.client_version = GatewayVersion();
-      federation_->Add({upstream::MakeUpstream(upstream_io_, o, std::move(factory),
+      federation_->Add({upstream::MakeUpstream(io_, o, std::move(factory),
                                                upstream_metrics_.get(), RealClock(), RealRandom()),
                         u.prefix, u.uri_prefix});
     }
-    upstream_thread_ = std::thread([this] { upstream_io_.run(); });
+    StartIoThreads();
     federation_->Start();
     // Give upstreams a moment to connect, so the first tools/list already has their tools.
     // One that is down does not hold the gateway: it keeps reconnecting in the background.
     federation_->WaitForUpstreams(std::chrono::seconds(config_.upstream_startup_wait_seconds));
     return OkStatus();
+  }
+
+  void StartIoThreads() {
+    if (!io_threads_.empty()) return;
+    int n = config_.io_threads > 0 ? config_.io_threads
+                                   : static_cast<int>(std::thread::hardware_concurrency());
+    for (int i = 0; i < std::max(1, n); ++i) io_threads_.emplace_back([this] { io_.run(); });
   }
 
   Result<upstream::TransportFactory> TransportsFor(const UpstreamConfig& u) {
@@ -172,7 +200,7 @@ class GatewayImpl final : public Gateway {
       so.process.cwd = u.cwd;
       so.max_line_bytes = config_.max_line_bytes;
       return upstream::TransportFactory([this, so] {
-        return upstream::MakeStdioTransport(upstream_io_, platform::SystemProcessSpawner(), so);
+        return upstream::MakeStdioTransport(io_, platform::SystemProcessSpawner(), so);
       });
     }
     upstream::HttpTransportOptions ho;
@@ -192,9 +220,9 @@ class GatewayImpl final : public Gateway {
     ho.connect_timeout = std::chrono::seconds(u.connect_timeout_seconds);
     ho.header_timeout = std::chrono::seconds(u.timeout_seconds);
     // Validate TLS settings now, so a bad CA file fails at startup rather than per connect.
-    GW_RETURN_IF_ERROR(upstream::MakeHttpTransport(upstream_io_, ho));
+    GW_RETURN_IF_ERROR(upstream::MakeHttpTransport(io_, ho));
     return upstream::TransportFactory([this, ho] {
-      return *upstream::MakeHttpTransport(upstream_io_, ho);
+      return *upstream::MakeHttpTransport(io_, ho);
     });
   }
 
@@ -221,11 +249,18 @@ class GatewayImpl final : public Gateway {
   telemetry::Registry registry_;
   transport::TransportMetrics metrics_;
   catalog::Catalog catalog_;
-  // Upstreams run on their own I/O thread.
-  boost::asio::io_context upstream_io_;
+  // One io_context for the HTTP server and the upstreams (DESIGN "Threads"): a proxied call
+  // stays on the same threads instead of crossing between loops.
+  boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
-      upstream_io_.get_executor()};
-  std::thread upstream_thread_;
+      io_.get_executor()};
+  std::vector<std::thread> io_threads_;
+  std::atomic<bool> stopping_{false};
+  // Stop() gives the loop 500 ms to finish goodbyes (DELETE, child shutdown), then stops it.
+  std::thread stopper_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool loop_done_ = false;  // guarded by stop_mu_
   std::unique_ptr<upstream::UpstreamMetrics> upstream_metrics_;
   std::unique_ptr<upstream::Federation> federation_;
   std::unique_ptr<transport::HttpServer> http_;

@@ -135,8 +135,10 @@ Task<void> ExpireIdleSessions(ServerContext& ctx) {
 class BeastHttpServer final : public HttpServer {
  public:
   BeastHttpServer(const HttpServerOptions& options, protocol::Service& service,
-                  TransportMetrics* metrics, RouteHandler routes)
+                  TransportMetrics* metrics, RouteHandler routes, asio::io_context* shared_io)
       : ctx_(options, service, metrics, std::move(routes)),
+        owned_io_(shared_io ? nullptr : std::make_unique<asio::io_context>()),
+        io_(shared_io ? *shared_io : *owned_io_),
         acceptor_(asio::make_strand(io_)) {}
 
   ~BeastHttpServer() override {
@@ -163,6 +165,7 @@ class BeastHttpServer final : public HttpServer {
     port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(acceptor_.get_executor(), AcceptLoop(acceptor_, io_, ctx_), asio::detached);
     asio::co_spawn(Executor(asio::make_strand(io_)), ExpireIdleSessions(ctx_), asio::detached);
+    if (!owned_io_) return OkStatus();  // the owner of the shared io_context runs it
     int n = ctx_.options.io_threads > 0 ? ctx_.options.io_threads
                                         : static_cast<int>(std::thread::hardware_concurrency());
     for (int i = 0; i < std::max(1, n); ++i) threads_.emplace_back([this] { io_.run(); });
@@ -179,7 +182,7 @@ class BeastHttpServer final : public HttpServer {
       acceptor_.close(ignored);
     });
     ctx_.sessions.CloseAll();
-    io_.stop();
+    if (owned_io_) io_.stop();
   }
 
   void Wait() override {
@@ -191,7 +194,8 @@ class BeastHttpServer final : public HttpServer {
 
  private:
   ServerContext ctx_;
-  asio::io_context io_;
+  std::unique_ptr<asio::io_context> owned_io_;  // null when running on a shared one
+  asio::io_context& io_;
   Acceptor acceptor_;
   uint16_t port_ = 0;
   std::vector<std::thread> threads_;
@@ -203,9 +207,10 @@ class BeastHttpServer final : public HttpServer {
 Result<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
                                                     protocol::Service& service,
                                                     TransportMetrics* metrics,
-                                                    RouteHandler routes) {
-  auto server =
-      std::make_unique<internal::BeastHttpServer>(options, service, metrics, std::move(routes));
+                                                    RouteHandler routes,
+                                                    boost::asio::io_context* shared_io) {
+  auto server = std::make_unique<internal::BeastHttpServer>(options, service, metrics,
+                                                            std::move(routes), shared_io);
   GW_RETURN_IF_ERROR(server->Listen());
   return std::unique_ptr<HttpServer>(std::move(server));
 }

@@ -26,6 +26,10 @@
 #include "gw/transport/http/request_guard.h"
 #include "gw/transport/transport_metrics.h"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace gw::transport {
 
 struct HttpServerOptions {
@@ -66,9 +70,15 @@ class HttpServer {
 
 // Binds and starts serving. Returns kUnavailable if the address cannot be bound,
 // kInvalidArgument for a bad host.
+//
+// With `shared_io`, the server runs on that io_context (which its owner runs and stops, and
+// which may also carry upstream connections, so a proxied call stays on the same threads);
+// io_threads is then ignored, Stop() ends the server's own work only and Wait() returns at
+// once. Without it, the server owns an io_context and io_threads threads.
 Result<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
                                                     protocol::Service& service,
                                                     TransportMetrics* metrics,
-                                                    RouteHandler routes);
+                                                    RouteHandler routes,
+                                                    boost::asio::io_context* shared_io = nullptr);
 
 }  // namespace gw::transport
