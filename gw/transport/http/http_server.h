@@ -42,6 +42,9 @@ struct HttpServerOptions {
   int session_idle_seconds = 1800;
   int sse_keepalive_seconds = 15;
   int sse_retry_ms = 1000;  // the "retry:" hint sent at the start of each SSE stream
+  // How long a POST whose answer is not ready at once waits for it before switching to SSE;
+  // a lone answer within this time is sent as JSON. 0: switch at once.
+  int json_wait_ms = 1000;
   protocol::SessionOptions session;  // client request timeout
   RequestGuardOptions guard;
 };

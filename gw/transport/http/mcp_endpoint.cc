@@ -210,6 +210,32 @@ Task<bool> ServePost(Stream& stream, Request& request, ServerContext& ctx) {
   session->session().Receive(std::move(message));
   bool finished = false;
   std::vector<StreamEvent> events = es->Since(0, &finished);
+  if (!finished && !es->interrupted() && events.empty() && ctx.options.json_wait_ms > 0) {
+    // Not answered at once (a proxied or queued call): wait a little for the answer before
+    // committing to SSE. A lone final answer then goes out as plain JSON, which costs the
+    // client far less than an SSE stream; anything sent before it (progress, logging, a
+    // server request), an interruption or the wait running out switches to SSE.
+    auto timer = std::make_shared<Timer>(co_await asio::this_coro::executor);
+    std::weak_ptr<Timer> weak = timer;
+    auto executor = co_await asio::this_coro::executor;
+    uint64_t ticket = es->Attach([weak, executor] {
+      asio::post(executor, [weak] {
+        if (auto t = weak.lock()) t->cancel();
+      });
+    });
+    timer->expires_after(std::chrono::milliseconds(ctx.options.json_wait_ms));
+    while (true) {
+      events = es->Since(0, &finished);
+      if (finished || !events.empty() || es->interrupted() || ctx.stopping.load()) break;
+      beast::error_code wait_ec;
+      co_await timer->async_wait(asio::redirect_error(kUseTask, wait_ec));
+      if (wait_ec != asio::error::operation_aborted) break;  // waited long enough
+    }
+    if (!(finished && events.size() == 1 && !es->interrupted())) {
+      co_return co_await PumpSse(stream, request, std::move(es), 0, session->id(), ctx, timer, ticket);
+    }
+    es->Detach(ticket);
+  }
   if (finished && events.size() <= 1 && !es->interrupted()) {
     // Answered at once: a plain JSON response is simplest for every client.
     if (initialize && (events.empty() || protocol::IsErrorResponse(events[0].data))) {
