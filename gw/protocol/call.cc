@@ -49,21 +49,26 @@ void Call::Reply(std::string_view result) {
     session_->Complete(*this, MakeResult(id(), result));
     return;
   }
-  // Merge into the result's _meta: spliced when it has none (the common case), else merged
-  // through a DOM.
+  // Merge into the result's _meta: spliced in as text when the result has none (the common
+  // case; no parse), else merged through a DOM.
+  if (!result.empty() && result[0] == '{' && result.find("\"_meta\"") == std::string_view::npos) {
+    size_t next = result.find_first_not_of(" \t\r\n", 1);
+    bool empty = next != std::string_view::npos && result[next] == '}';
+    std::string merged = "{\"_meta\":{" + meta + "}";
+    if (!empty) merged += ',';
+    merged.append(result.substr(1));
+    session_->Complete(*this, MakeResult(id(), merged));
+    return;
+  }
   auto doc = ParseJson(result);
   if (!doc || !doc->IsObject()) {
     session_->Complete(*this, MakeResult(id(), result));
     return;
   }
   auto existing = doc->FindMember("_meta");
-  if (existing == doc->MemberEnd()) {
-    std::string merged(result.substr(0, 1));
-    merged += "\"_meta\":{" + meta + "}";
-    if (!doc->ObjectEmpty()) merged += ',';
-    merged.append(result.substr(1));
-    session_->Complete(*this, MakeResult(id(), merged));
-    return;
+  if (existing == doc->MemberEnd()) {  // "_meta" appeared only inside a string
+    doc->AddMember("_meta", JsonValue(rapidjson::kObjectType), doc->GetAllocator());
+    existing = doc->FindMember("_meta");
   }
   auto extra = ParseJson("{" + meta + "}");
   if (extra && existing->value.IsObject()) {

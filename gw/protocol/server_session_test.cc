@@ -177,5 +177,28 @@ TEST(ServerSessionTimeout, UnansweredClientRequestsExpire) {
   EXPECT_EQ(outbox->Last()["id"].GetInt(), 1);
 }
 
+
+TEST_F(ServerSessionTest, ResultMetaIsSplicedOrMerged) {
+  Initialize();
+  session.ReceiveText(R"({"jsonrpc":"2.0","id":7,"method":"hold"})");
+  session.ReceiveText(R"({"jsonrpc":"2.0","id":8,"method":"hold"})");
+  session.ReceiveText(R"({"jsonrpc":"2.0","id":9,"method":"hold"})");
+  ASSERT_EQ(service.held.size(), 3u);
+  service.held[0]->AddResultMeta("io.edgegw/route", R"({"route":"local"})");
+  service.held[0]->Reply(R"({"content":[]})");
+  auto a = outbox->Last();
+  EXPECT_EQ(AsView(a["result"]["_meta"]["io.edgegw/route"]["route"]), "local");
+  EXPECT_TRUE(a["result"]["content"].IsArray());
+  service.held[1]->AddResultMeta("k", "1");
+  service.held[1]->Reply("{ }");
+  EXPECT_EQ(outbox->Last()["result"]["_meta"]["k"].GetInt(), 1);
+  service.held[2]->AddResultMeta("k", "2");
+  service.held[2]->Reply(R"({"x":"\"_meta\"","_meta":{"keep":true,"k":0}})");
+  auto c = outbox->Last();
+  EXPECT_TRUE(c["result"]["_meta"]["keep"].GetBool());
+  EXPECT_EQ(c["result"]["_meta"]["k"].GetInt(), 2);
+  EXPECT_EQ(AsView(c["result"]["x"]), "\"_meta\"");
+}
+
 }  // namespace
 }  // namespace gw::protocol

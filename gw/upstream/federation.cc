@@ -200,7 +200,19 @@ void Federation::SessionClosed(const std::string& session_id) {
 }
 
 void Federation::RecordRoute(std::string_view route, std::string_view target, std::string_view outcome) {
-  if (routes_) routes_->With({std::string(route), std::string(target), std::string(outcome)}).Add();
+  if (!routes_) return;
+  std::string key = std::string(route) + '\n' + std::string(target) + '\n' + std::string(outcome);
+  telemetry::Counter* counter;
+  {
+    MutexLock lock(routes_mu_);
+    auto it = route_counters_.find(key);
+    if (it == route_counters_.end()) {
+      it = route_counters_.emplace(key, &routes_->With({std::string(route), std::string(target),
+                                                        std::string(outcome)})).first;
+    }
+    counter = it->second;
+  }
+  counter->Add();
 }
 
 bool Federation::Handle(const CallPtr& call) {
@@ -318,32 +330,23 @@ void Federation::ForwardTo(const CallPtr& call, size_t source, std::string param
                                    data ? protocol::Serialize(*data) : std::string());
                }
                RecordRoute("cloud", target, "ok");
+               call->AddResultMeta(kRouteMetaKey, route_json);
+               const JsonValue& result = r->result();
+               if (uri_prefix.empty() || !result.IsObject()) return call->Reply(protocol::Serialize(result));
+               // resources/read: the contents' URIs are the upstream's; give them our prefix.
                JsonDocument doc;
-               doc.CopyFrom(r->result(), doc.GetAllocator());
-               if (!doc.IsObject()) return call->Reply(protocol::Serialize(doc));
+               doc.CopyFrom(result, doc.GetAllocator());
                auto& alloc = doc.GetAllocator();
-               if (!uri_prefix.empty()) {
-                 auto contents = doc.FindMember("contents");
-                 if (contents != doc.MemberEnd() && contents->value.IsArray()) {
-                   for (auto& item : contents->value.GetArray()) {
-                     auto u = item.IsObject() ? item.FindMember("uri") : item.MemberEnd();
-                     if (item.IsObject() && u != item.MemberEnd() && u->value.IsString()) {
-                       std::string prefixed = uri_prefix + std::string(protocol::AsView(u->value));
-                       u->value.SetString(prefixed.c_str(), static_cast<rapidjson::SizeType>(prefixed.size()), alloc);
-                     }
+               auto contents = doc.FindMember("contents");
+               if (contents != doc.MemberEnd() && contents->value.IsArray()) {
+                 for (auto& item : contents->value.GetArray()) {
+                   auto u = item.IsObject() ? item.FindMember("uri") : item.MemberEnd();
+                   if (item.IsObject() && u != item.MemberEnd() && u->value.IsString()) {
+                     std::string prefixed = uri_prefix + std::string(protocol::AsView(u->value));
+                     u->value.SetString(prefixed.c_str(), static_cast<rapidjson::SizeType>(prefixed.size()), alloc);
                    }
                  }
                }
-               auto meta = doc.FindMember("_meta");
-               if (meta == doc.MemberEnd() || !meta->value.IsObject()) {
-                 if (meta != doc.MemberEnd()) doc.RemoveMember(meta);
-                 doc.AddMember("_meta", JsonValue(rapidjson::kObjectType), alloc);
-                 meta = doc.FindMember("_meta");
-               }
-               JsonDocument route;
-               route.Parse(route_json.c_str());
-               meta->value.RemoveMember(kRouteMetaKey);
-               meta->value.AddMember(rapidjson::StringRef(kRouteMetaKey), JsonValue(route, alloc), alloc);
                call->Reply(protocol::Serialize(doc));
              });
 }

@@ -102,6 +102,9 @@ class Federation final : public protocol::Service, public UpstreamListener {
   // Namespaced URI -> subscribed session ids (upstream-owned URIs only).
   std::map<std::string, std::set<std::string>> subscribers_;  // guarded by mu_
 
+  Mutex routes_mu_;
+  std::map<std::string, telemetry::Counter*, std::less<>> route_counters_;  // guarded by routes_mu_
+
   std::mutex ready_mu_;  // with ready_cv_: wakes WaitForUpstreams on listing changes
   std::condition_variable ready_cv_;
 };

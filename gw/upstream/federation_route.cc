@@ -87,8 +87,9 @@ void Federation::RunChain(const CallPtr& call, std::shared_ptr<const FederatedVi
     RunChain(call, view, chain, step + 1, reasons, route);
     return true;
   };
-  ForwardTo(call, *source, WithStringMember(call->params(), {}, "name", original), original, {},
-            decision, std::move(fallback));
+  std::string params = original == name ? protocol::Serialize(call->params())
+                                        : WithStringMember(call->params(), {}, "name", original);
+  ForwardTo(call, *source, std::move(params), original, {}, decision, std::move(fallback));
 }
 
 }  // namespace gw::upstream

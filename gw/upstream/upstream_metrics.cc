@@ -22,10 +22,27 @@ UpstreamMetrics::UpstreamMetrics(telemetry::Registry& r)
       reconnects_(r.AddCounter("edgegw_upstream_reconnects_total",
                                "New sessions started after the previous one ended.", {"upstream"})) {}
 
+UpstreamMetrics::Handles& UpstreamMetrics::For(const std::string& upstream) {
+  MutexLock lock(mu_);
+  auto it = handles_.find(upstream);
+  if (it != handles_.end()) return *it->second;
+  auto h = std::make_unique<Handles>(Handles{
+      &requests_.With({upstream, "ok"}), &requests_.With({upstream, "rpc_error"}),
+      &requests_.With({upstream, "failed"}), &requests_.With({upstream, "cancelled"}),
+      &requests_.With({upstream, "rejected"}), &latency_.With({upstream}), &breaker_.With({upstream})});
+  return *handles_.emplace(upstream, std::move(h)).first->second;
+}
+
 void UpstreamMetrics::RecordRequest(const std::string& upstream, std::string_view outcome,
                                     double seconds) {
-  requests_.With({upstream, std::string(outcome)}).Add();
-  latency_.With({upstream}).Observe(seconds);
+  Handles& h = For(upstream);
+  telemetry::Counter* c = outcome == "ok"          ? h.ok
+                          : outcome == "rpc_error" ? h.rpc_error
+                          : outcome == "cancelled" ? h.cancelled
+                          : outcome == "rejected"  ? h.rejected
+                                                   : h.failed;
+  c->Add();
+  h.latency->Observe(seconds);
 }
 
 void UpstreamMetrics::RecordFailure(const std::string& upstream, resilience::FailureKind kind) {
@@ -35,7 +52,7 @@ void UpstreamMetrics::RecordFailure(const std::string& upstream, resilience::Fai
 void UpstreamMetrics::RecordRetry(const std::string& upstream) { retries_.With({upstream}).Add(); }
 
 void UpstreamMetrics::SetBreakerState(const std::string& upstream, resilience::BreakerState state) {
-  breaker_.With({upstream}).Set(static_cast<int64_t>(state));
+  For(upstream).breaker->Set(static_cast<int64_t>(state));
 }
 
 void UpstreamMetrics::SetConnected(const std::string& upstream, bool connected) {

@@ -4,8 +4,12 @@
 // Thread-safety: all methods are thread-safe.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "gw/base/mutex.h"
 
 #include "gw/resilience/circuit_breaker.h"
 #include "gw/resilience/retry_policy.h"
@@ -27,6 +31,19 @@ class UpstreamMetrics {
   void RecordReconnect(const std::string& upstream);
 
  private:
+  // The children of one upstream, looked up once: the hot path then skips building label
+  // vectors and searching the families.
+  struct Handles {
+    telemetry::Counter* ok;
+    telemetry::Counter* rpc_error;
+    telemetry::Counter* failed;
+    telemetry::Counter* cancelled;
+    telemetry::Counter* rejected;
+    telemetry::Histogram* latency;
+    telemetry::Gauge* breaker;
+  };
+  Handles& For(const std::string& upstream);
+
   telemetry::Family<telemetry::Counter>& requests_;
   telemetry::Family<telemetry::Histogram>& latency_;
   telemetry::Family<telemetry::Counter>& failures_;
@@ -34,6 +51,8 @@ class UpstreamMetrics {
   telemetry::Family<telemetry::Gauge>& breaker_;
   telemetry::Family<telemetry::Gauge>& connected_;
   telemetry::Family<telemetry::Counter>& reconnects_;
+  Mutex mu_;
+  std::map<std::string, std::unique_ptr<Handles>, std::less<>> handles_;  // guarded by mu_
 };
 
 }  // namespace gw::upstream
