@@ -22,7 +22,7 @@ function request()
   local headers = {
     ["Content-Type"] = "application/json",
     ["Accept"] = "application/json, text/event-stream",
-    ["MCP-Protocol-Version"] = "2025-06-18",
+    ["MCP-Protocol-Version"] = os.getenv("MCP_VERSION") or "2025-06-18",
   }
   if session ~= "" then headers["Mcp-Session-Id"] = session end
   local body = string.format(

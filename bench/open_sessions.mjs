@@ -9,13 +9,13 @@ for (let i = 0; i < count; i++) {
   const res = await fetch(url, {
     method: 'POST', headers,
     body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: {
-      protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+      protocolVersion: process.env.MCP_VERSION || '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
   });
   await res.text();
   const id = res.headers.get('mcp-session-id');
   if (res.status !== 200 || !id) throw new Error(`initialize failed: HTTP ${res.status}`);
   const note = await fetch(url, {
-    method: 'POST', headers: { ...headers, 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' },
+    method: 'POST', headers: { ...headers, 'mcp-session-id': id, 'mcp-protocol-version': process.env.MCP_VERSION || '2025-06-18' },
     body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
   });
   await note.text();
