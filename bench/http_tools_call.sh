@@ -9,16 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
-scripts/deps --bench >/dev/null
-cmake --preset release >/dev/null
-cmake --build --preset release --target edgegw >/dev/null
+source bench/lib.sh
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_http() {  # polls a URL until it answers: start-up readiness, not a timing measurement
   for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done
   echo "no answer from $1" >&2; return 1

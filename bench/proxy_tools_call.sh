@@ -19,14 +19,7 @@ duration=${1:-5}
 # Clients speak the current protocol, as the proxies do upstream (the SDK's servers are much
 # slower at 2025-11-25 than at 2025-06-18, so a mixed comparison would flatter the proxies).
 export MCP_VERSION=2025-11-25
-scripts/deps --bench >/dev/null
-cmake --preset release >/dev/null
-cmake --build --preset release --target edgegw >/dev/null
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+source bench/lib.sh
 
 gw=$PWD/build/release/bin/edgegw
 node_bin=$(command -v node)
@@ -34,7 +27,6 @@ everything=$PWD/tests/js/node_modules/@modelcontextprotocol/server-everything/di
 supergateway=$PWD/bench/js/node_modules/.bin/supergateway
 mcp_proxy=$PWD/bench/js/node_modules/.bin/mcp-proxy
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_mcp() {  # polls until an MCP initialize succeeds: start-up readiness, not a measurement
   for _ in $(seq 1 400); do node bench/open_sessions.mjs "$1" 1 >/dev/null 2>&1 && return 0; sleep 0.05; done
   echo "no MCP answer from $1" >&2; return 1

@@ -111,6 +111,17 @@ void OptionalField(JsonWriter& w, std::string_view key, const std::string& value
   if (!value.empty()) w.Field(key, value);
 }
 
+// A Resource or ResourceTemplate object: `key` is "uri" or "uriTemplate".
+void WriteResource(JsonWriter& w, std::string_view key, const std::string& where,
+                   const std::string& name, const std::string& title,
+                   const std::string& description, const std::string& mime_type) {
+  w.StartObject().Field(key, where).Field("name", name);
+  OptionalField(w, "title", title);
+  OptionalField(w, "description", description);
+  OptionalField(w, "mimeType", mime_type);
+  w.EndObject();
+}
+
 }  // namespace
 
 std::vector<std::string> Catalog::Items(ListKind kind) const {
@@ -138,20 +149,12 @@ std::vector<std::string> Catalog::Items(ListKind kind) const {
       break;
     case ListKind::kResources:
       each(resources_, [](JsonWriter& w, const ResourceSpec& r) {
-        w.StartObject().Field("uri", r.uri).Field("name", r.name);
-        OptionalField(w, "title", r.title);
-        OptionalField(w, "description", r.description);
-        OptionalField(w, "mimeType", r.mime_type);
-        w.EndObject();
+        WriteResource(w, "uri", r.uri, r.name, r.title, r.description, r.mime_type);
       });
       break;
     case ListKind::kResourceTemplates:
       each(templates_, [](JsonWriter& w, const ResourceTemplateSpec& t) {
-        w.StartObject().Field("uriTemplate", t.uri_template).Field("name", t.name);
-        OptionalField(w, "title", t.title);
-        OptionalField(w, "description", t.description);
-        OptionalField(w, "mimeType", t.mime_type);
-        w.EndObject();
+        WriteResource(w, "uriTemplate", t.uri_template, t.name, t.title, t.description, t.mime_type);
       });
       break;
     case ListKind::kPrompts:

@@ -109,7 +109,10 @@ class Connection {
     std::promise<Result<protocol::InitializeResult>> done;
     session_->Initialize([&](Result<protocol::InitializeResult> r) { done.set_value(std::move(r)); });
     GW_ASSIGN_OR_RETURN(auto init, done.get_future().get());
-    transport_->Initialized(init.protocol_version);
+    // Wait (briefly) for the standalone stream: a server may send requests only there.
+    auto listening = std::make_shared<std::promise<void>>();
+    transport_->Initialized(init.protocol_version, [listening] { listening->set_value(); });
+    listening->get_future().wait_for(std::chrono::seconds(5));
     return OkStatus();
   }
 

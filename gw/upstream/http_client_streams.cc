@@ -10,8 +10,6 @@
 namespace gw::upstream::internal {
 
 namespace http = beast::http;
-using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
-                                         asio::wait_traits<std::chrono::steady_clock>, Executor>;
 using resilience::Failure;
 using resilience::FailureKind;
 
@@ -43,6 +41,20 @@ Task<void> HttpTransport::Sleep(Executor executor, int milliseconds) {
   co_await timer.async_wait(asio::redirect_error(kUseTask, ec));
 }
 
+Task<bool> HttpTransport::ReadAnswerStream(ConnPtr conn, ResponseReader& reader,
+                                           transport::SseDecoder& decoder, const std::string& id) {
+  bool answered = false;
+  streams_[id] = conn.get();  // so that Abandon can drop it
+  bool clean = co_await ReadBody(*conn, reader, &decoder, id, &answered);
+  streams_.erase(id);
+  if (clean) {
+    Release(std::move(conn), reader);
+  } else {
+    conn->Close();
+  }
+  co_return answered;
+}
+
 Task<void> HttpTransport::Post(std::shared_ptr<HttpTransport> self, std::string body, std::string id) {
   if (self->closed_ || self->lost_) {
     self->Fail(id, {FailureKind::kSessionExpired, {}}, "the upstream session is closed");
@@ -58,12 +70,7 @@ Task<void> HttpTransport::Post(std::shared_ptr<HttpTransport> self, std::string 
   int status = reader.status();
   if (reader.is_event_stream() && !id.empty()) {
     transport::SseDecoder decoder(self->options_.max_response_bytes);
-    bool answered = false;
-    self->streams_[id] = conn.get();
-    bool clean = co_await self->ReadBody(*conn, reader, &decoder, id, &answered);
-    self->streams_.erase(id);
-    if (clean) self->Release(std::move(conn), reader);
-    else conn->Close();
+    bool answered = co_await self->ReadAnswerStream(std::move(conn), reader, decoder, id);
     if (!answered && !self->abandoned_.count(id)) {
       int retry = decoder.retry_ms().value_or(static_cast<int>(self->options_.default_retry.count()));
       co_await Resume(self, id, decoder.last_event_id(), retry);
@@ -133,12 +140,7 @@ Task<void> HttpTransport::Resume(std::shared_ptr<HttpTransport> self, std::strin
                            self->Describe() + " refused to resume the stream: HTTP " + std::to_string(status));
     }
     transport::SseDecoder decoder(self->options_.max_response_bytes);
-    bool answered = false;
-    self->streams_[id] = conn.get();
-    bool clean = co_await self->ReadBody(*conn, reader, &decoder, id, &answered);
-    self->streams_.erase(id);
-    if (clean) self->Release(std::move(conn), reader);
-    else conn->Close();
+    bool answered = co_await self->ReadAnswerStream(std::move(conn), reader, decoder, id);
     if (answered || self->abandoned_.count(id)) co_return;
     if (!decoder.last_event_id().empty()) last_event_id = decoder.last_event_id();
     if (decoder.retry_ms()) retry_ms = *decoder.retry_ms();
@@ -147,9 +149,12 @@ Task<void> HttpTransport::Resume(std::shared_ptr<HttpTransport> self, std::strin
              self->Describe() + ": the stream broke before the answer and could not be resumed");
 }
 
-Task<void> HttpTransport::Listen(std::shared_ptr<HttpTransport> self) {
+Task<void> HttpTransport::Listen(std::shared_ptr<HttpTransport> self, std::function<void()> listening) {
   std::string last_event_id;
   int failures = 0;
+  auto tell = [&listening] {
+    if (listening) std::exchange(listening, nullptr)();
+  };
   while (!self->closed_ && !self->lost_) {
     std::string wire = self->Wire("GET", {}, last_event_id);
     ResponseReader reader(self->options_.max_response_bytes);
@@ -157,6 +162,7 @@ Task<void> HttpTransport::Listen(std::shared_ptr<HttpTransport> self) {
     std::string detail;
     int wait_ms = static_cast<int>(self->options_.default_retry.count());
     ConnPtr conn = co_await self->Exchange(wire, reader, failure, detail);
+    tell();  // open, refused or failed: nobody should wait for it any longer
     if (conn) {
       int status = reader.status();
       // 405: this server offers no such stream. Some servers also answer 404 here; an
@@ -181,6 +187,7 @@ Task<void> HttpTransport::Listen(std::shared_ptr<HttpTransport> self) {
     if (failures > 0) wait_ms = std::min(30000, wait_ms << std::min(failures, 5));
     co_await Sleep(self->strand_, wait_ms);
   }
+  tell();
 }
 
 Task<void> HttpTransport::Delete(std::shared_ptr<HttpTransport> self) {

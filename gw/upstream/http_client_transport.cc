@@ -36,10 +36,15 @@ void HttpTransport::SendRequest(std::string message, const std::string& id) {
   asio::co_spawn(strand_, Post(shared_from_this(), std::move(message), id), asio::detached);
 }
 
-void HttpTransport::Initialized(const std::string& protocol_version) {
-  asio::post(strand_, [self = shared_from_this(), protocol_version] {
+void HttpTransport::Initialized(const std::string& protocol_version,
+                                std::function<void()> listening) {
+  asio::post(strand_, [self = shared_from_this(), protocol_version, listening = std::move(listening)] {
     self->protocol_version_ = protocol_version;
-    if (!self->closed_) asio::co_spawn(self->strand_, Listen(self), asio::detached);
+    if (self->closed_) {
+      if (listening) listening();
+      return;
+    }
+    asio::co_spawn(self->strand_, Listen(self, std::move(listening)), asio::detached);
   });
 }
 

@@ -7,18 +7,13 @@
 #include <boost/asio.hpp>
 
 #include "gw/base/log.h"
+#include "gw/transport/asio_types.h"
 
 namespace gw::upstream {
 namespace {
 
-namespace asio = boost::asio;
-using Executor = asio::strand<asio::io_context::executor_type>;
-template <class T>
-using Task = asio::awaitable<T, Executor>;
-inline constexpr asio::use_awaitable_t<Executor> kUseTask{};
+using namespace transport::asio_types;  // NOLINT: the shared Asio vocabulary
 using Pipe = asio::posix::basic_stream_descriptor<Executor>;
-using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
-                                         asio::wait_traits<std::chrono::steady_clock>, Executor>;
 using boost::system::error_code;
 
 std::string CommandLine(const ProcessSpec& spec) {

@@ -39,7 +39,13 @@ class UpstreamTransport : public protocol::MessageSink {
   virtual Status Start(TransportEvents events) = 0;
   // The handshake finished: HTTP sends MCP-Protocol-Version from now on and opens the
   // standalone GET stream for server notifications.
-  virtual void Initialized(const std::string& protocol_version) { (void)protocol_version; }
+  // `listening` (optional) runs once the standalone stream is open, or known not to be
+  // offered, or failed; stdio runs it at once.
+  virtual void Initialized(const std::string& protocol_version,
+                           std::function<void()> listening = nullptr) {
+    (void)protocol_version;
+    if (listening) listening();
+  }
   // Stop carrying request `id` (cancelled or timed out): HTTP drops its stream.
   virtual void Abandon(const std::string& id) { (void)id; }
   // Ends the session: HTTP sends DELETE, stdio closes the child's stdin and terminates it.

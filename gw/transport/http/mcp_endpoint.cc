@@ -103,17 +103,23 @@ Task<bool> PumpSse(Stream& stream, const Request& request,
   co_return clean_end && request.keep_alive();
 }
 
-Task<bool> ServeSse(Stream& stream, const Request& request,
-                               ServerContext& ctx, std::shared_ptr<EventStream> es,
-                               uint64_t after, const std::string& session_id) {
-  auto timer = std::make_shared<Timer>(co_await asio::this_coro::executor);
+// Attaches this connection as the writer of `es`: a push wakes `timer` (on the connection's
+// strand). Returns the attachment ticket.
+uint64_t AttachWriter(EventStream& es, const std::shared_ptr<Timer>& timer, Executor executor) {
   std::weak_ptr<Timer> weak = timer;
-  auto executor = co_await asio::this_coro::executor;
-  uint64_t ticket = es->Attach([weak, executor] {
+  return es.Attach([weak, executor] {
     asio::post(executor, [weak] {
       if (auto t = weak.lock()) t->cancel();
     });
   });
+}
+
+Task<bool> ServeSse(Stream& stream, const Request& request,
+                               ServerContext& ctx, std::shared_ptr<EventStream> es,
+                               uint64_t after, const std::string& session_id) {
+  auto executor = co_await asio::this_coro::executor;
+  auto timer = std::make_shared<Timer>(executor);
+  uint64_t ticket = AttachWriter(*es, timer, executor);
   co_return co_await PumpSse(stream, request, std::move(es), after, session_id, ctx, timer,
                              ticket);
 }
@@ -215,14 +221,9 @@ Task<bool> ServePost(Stream& stream, Request& request, ServerContext& ctx) {
     // committing to SSE. A lone final answer then goes out as plain JSON, which costs the
     // client far less than an SSE stream; anything sent before it (progress, logging, a
     // server request), an interruption or the wait running out switches to SSE.
-    auto timer = std::make_shared<Timer>(co_await asio::this_coro::executor);
-    std::weak_ptr<Timer> weak = timer;
     auto executor = co_await asio::this_coro::executor;
-    uint64_t ticket = es->Attach([weak, executor] {
-      asio::post(executor, [weak] {
-        if (auto t = weak.lock()) t->cancel();
-      });
-    });
+    auto timer = std::make_shared<Timer>(executor);
+    uint64_t ticket = AttachWriter(*es, timer, executor);
     timer->expires_after(std::chrono::milliseconds(ctx.options.json_wait_ms));
     while (true) {
       events = es->Since(0, &finished);

@@ -14,26 +14,18 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "gw/transport/asio_types.h"
 #include "gw/transport/http/sse_codec.h"
 #include "gw/upstream/http_client_transport.h"
 #include "gw/upstream/http_wire.h"
 
 namespace gw::upstream::internal {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
+using namespace transport::asio_types;  // NOLINT: the shared Asio vocabulary
 namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using Executor = asio::strand<asio::io_context::executor_type>;
-template <class T>
-using Task = asio::awaitable<T, Executor>;
-inline constexpr asio::use_awaitable_t<Executor> kUseTask{};
-using Stream = beast::basic_stream<tcp, Executor>;
 using TlsStream = beast::ssl_stream<Stream>;
 
 // One kept-alive connection, plain or TLS.
@@ -57,7 +49,8 @@ class HttpTransport final : public UpstreamTransport,
   Status Start(TransportEvents events) override;
   void Send(std::string message) override { SendRequest(std::move(message), {}); }
   void SendRequest(std::string message, const std::string& id) override;
-  void Initialized(const std::string& protocol_version) override;
+  void Initialized(const std::string& protocol_version,
+                   std::function<void()> listening = nullptr) override;
   void Abandon(const std::string& id) override;
   void Close() override;
   std::string Describe() const override { return options_.url.ToString(); }
@@ -74,6 +67,10 @@ class HttpTransport final : public UpstreamTransport,
                          std::optional<resilience::Failure>& failure, std::string& detail);
   Task<bool> ReadBody(Conn& conn, ResponseReader& reader, transport::SseDecoder* decoder,
                       const std::string& id, bool* answered);
+  // Reads the SSE answer stream of request `id` on `conn` (then pools or closes it). Returns
+  // whether the answer came; `decoder` keeps the resume point.
+  Task<bool> ReadAnswerStream(ConnPtr conn, ResponseReader& reader, transport::SseDecoder& decoder,
+                              const std::string& id);
   void Fail(const std::string& id, resilience::Failure failure, std::string detail);
   void SessionLost();
 
@@ -81,7 +78,7 @@ class HttpTransport final : public UpstreamTransport,
   static Task<void> Post(std::shared_ptr<HttpTransport> self, std::string body, std::string id);
   static Task<void> Resume(std::shared_ptr<HttpTransport> self, std::string id,
                            std::string last_event_id, int retry_ms);
-  static Task<void> Listen(std::shared_ptr<HttpTransport> self);
+  static Task<void> Listen(std::shared_ptr<HttpTransport> self, std::function<void()> listening);
   static Task<void> Delete(std::shared_ptr<HttpTransport> self);
   static Task<void> Sleep(Executor executor, int milliseconds);
 

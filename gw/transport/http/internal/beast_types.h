@@ -12,27 +12,16 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "gw/transport/asio_types.h"
 #include "gw/transport/http/http_server.h"
 #include "gw/transport/http/http_session.h"
 
 namespace gw::transport::internal {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
+using namespace asio_types;  // NOLINT: the shared vocabulary (gw/transport/asio_types.h)
 namespace http = beast::http;
-using tcp = asio::ip::tcp;
-// Every connection runs on its own strand of the io_context, named by its concrete type:
-// the type-erased any_io_executor allocated on each executor copy, dozens of times per
-// request (measured with heaptrack; docs/decisions/0001-http-stack.md).
-using Executor = asio::strand<asio::io_context::executor_type>;
-template <class T>
-using Task = asio::awaitable<T, Executor>;
-inline constexpr asio::use_awaitable_t<Executor> kUseTask{};
 using Socket = asio::basic_stream_socket<tcp, Executor>;
 using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
-using Stream = beast::basic_stream<tcp, Executor>;
-using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
-                                         asio::wait_traits<std::chrono::steady_clock>, Executor>;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
