@@ -111,7 +111,10 @@ Task<ConnPtr> HttpTransport::Connect(beast::error_code& ec) {
   if (ec) co_return nullptr;
   tcp.socket().set_option(tcp::no_delay(true), ec);
   if (tls_) {
-    if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), options_.url.host.c_str())) {
+    beast::error_code not_ip;
+    asio::ip::make_address(options_.url.host, not_ip);
+    // SNI names hosts, never IP addresses (RFC 6066 §3).
+    if (not_ip && !SSL_set_tlsext_host_name(conn->tls->native_handle(), options_.url.host.c_str())) {
       ec = beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
       co_return nullptr;
     }

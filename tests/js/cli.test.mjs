@@ -55,3 +55,29 @@ test('unknown flags are refused with a hint', () => {
   assert.notEqual(r.status, 0);
   assert.match(r.stderr + r.stdout, /lisen/);
 });
+
+test('--upstream and client: help, bad values and unreachable servers are explained', () => {
+  const serveHelp = run(['serve', '--help']);
+  assert.match(serveHelp.stdout, /--upstream/);
+  const clientHelp = run(['client', '--help']);
+  assert.equal(clientHelp.status, 0);
+  assert.match(clientHelp.stdout, /TARGET|target/);
+  assert.match(clientHelp.stdout, /--conformance/);
+
+  const badUrl = run(['serve', '--listen', '127.0.0.1:0', '--upstream', 'cloud=ftp://x/']);
+  assert.equal(badUrl.status, 1);
+  assert.match(badUrl.stderr, /--upstream 'cloud=ftp:\/\/x\/'.*not an http:\/\/ or https:\/\/ URL/);
+  const badName = run(['serve', '--listen', '127.0.0.1:0', '--upstream', 'a b=http://x/']);
+  assert.equal(badName.status, 1);
+  assert.match(badName.stderr, /upstream name 'a b'/);
+  const twice = run(['serve', '--listen', '127.0.0.1:0', '--upstream', 'a=http://x/', '--upstream', 'a=http://y/']);
+  assert.equal(twice.status, 1);
+  assert.match(twice.stderr, /used twice/);
+
+  const badJson = run(['client', 'http://127.0.0.1:1/mcp', 'tools/call', '[1]']);
+  assert.equal(badJson.status, 2);
+  assert.match(badJson.stderr, /JSON params must be an object/);
+  const down = run(['client', 'http://127.0.0.1:1/mcp', 'tools/list']);
+  assert.equal(down.status, 1);
+  assert.match(down.stderr, /cannot connect to http:\/\/127\.0\.0\.1:1\/mcp/);
+});

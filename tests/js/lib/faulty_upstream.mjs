@@ -4,11 +4,13 @@
 // "work"), tools/call, DELETE. Each tools/call takes the next fault from a queue set by the
 // test; it counts what it saw so tests can assert attempts and cancellations.
 import http from 'node:http';
+import https from 'node:https';
 
-export async function startFaultyUpstream() {
+// `tls`: { key, cert } (PEM) serves HTTPS instead of HTTP.
+export async function startFaultyUpstream({ tls } = {}) {
   const faults = [];   // for the next tools/call attempts: 'ok', 503, 429, 500, 'hang', 'drop-resumable', 'drop'
   let always = 'ok';   // once the queue is empty
-  const seen = { calls: 0, cancelled: 0, sessions: new Set(), deleted: 0, resumes: 0, traces: [] };
+  const seen = { calls: 0, cancelled: 0, sessions: new Set(), deleted: 0, resumes: 0, traces: [], headers: null };
   const pending = new Map();  // event id -> JSON-RPC response to deliver on resume
   const hanging = new Set();
   let nextSession = 1;
@@ -16,7 +18,7 @@ export async function startFaultyUpstream() {
 
   const result = (id, text) => JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }] } });
 
-  const server = http.createServer((req, res) => {
+  const handler = (req, res) => {
     if (req.method === 'DELETE') {
       seen.sessions.delete(req.headers['mcp-session-id']);
       seen.deleted += 1;
@@ -62,6 +64,7 @@ export async function startFaultyUpstream() {
         return;
       }
       seen.calls += 1;
+      seen.headers = req.headers;
       seen.traces.push({ header: req.headers.traceparent, meta: msg.params?._meta?.traceparent });
       const fault = faults.length ? faults.shift() : always;
       if (fault === 503 || fault === 500) {
@@ -83,10 +86,11 @@ export async function startFaultyUpstream() {
         res.end(result(msg.id, `done ${seen.calls}`));
       }
     });
-  });
+  };
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return {
-    url: `http://127.0.0.1:${server.address().port}/mcp`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}/mcp`,
     seen,
     queue(...f) { faults.push(...f); },
     setAlways(f) { always = f; },
