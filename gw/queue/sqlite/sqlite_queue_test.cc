@@ -1,0 +1,122 @@
+#include "gw/queue/sqlite/sqlite_queue.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+
+#include "gw/queue/queue_test_suite.h"
+
+namespace gw::queue {
+namespace {
+
+// A fresh database file under the test's temporary folder.
+std::string TempDb() {
+  static std::atomic<int> n{0};
+  const char* dir = std::getenv("TEST_TMPDIR");
+  std::string base = dir ? dir : ::testing::TempDir();
+  std::string path = base + "/edgegw-queue-" + std::to_string(getpid()) + "-" + std::to_string(n++) + ".db";
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
+  return path;
+}
+
+OfflineQueuePtr Open(const std::string& path, QueueLimits limits = {}) {
+  SqliteQueueOptions o;
+  o.path = path;
+  o.limits = limits;
+  auto q = OpenSqliteQueue(o);
+  EXPECT_TRUE(q) << q.error().message();
+  return q ? std::move(*q) : nullptr;
+}
+
+using behaviour::MakeRecord;
+using behaviour::QueueBehaviour;
+INSTANTIATE_TEST_SUITE_P(Sqlite, QueueBehaviour,
+                         ::testing::Values(behaviour::QueueFactory([](const QueueLimits& limits) {
+                           return Open(TempDb(), limits);
+                         })));
+
+TEST(SqliteQueue, EverythingSurvivesAReopen) {
+  std::string path = TempDb();
+  uint64_t seq;
+  {
+    auto q = Open(path, QueueLimits{3, 1 << 20});
+    ASSERT_TRUE(q->Append(MakeRecord("a", "cloud", Priority::kNormal, "k1")));
+    auto b = q->Append(MakeRecord("b"));
+    ASSERT_TRUE(b);
+    seq = b->record.seq;
+    ASSERT_EQ(q->TakeDue("cloud", 2000, 1)->size(), 1u);  // "a" in flight when we "crash"
+  }
+  auto q = Open(path, QueueLimits{3, 1 << 20});
+  EXPECT_EQ(q->GetByTask("b")->seq, seq);
+  EXPECT_TRUE(q->Append(MakeRecord("x", "cloud", Priority::kNormal, "k1"))->duplicate);
+  EXPECT_EQ(*q->RequeueInFlight(), 1u);
+  auto c = q->Append(MakeRecord("c"));
+  ASSERT_TRUE(c);
+  EXPECT_GT(c->record.seq, seq);  // sequence numbers continue
+  EXPECT_EQ(q->Append(MakeRecord("d")).error().code(), Code::kResourceExhausted);  // budget recounted
+}
+
+TEST(SqliteQueue, LargePayloadsAreCompressedAndComeBackWhole) {
+  std::string path = TempDb();
+  auto q = Open(path);
+  Record big = MakeRecord("big");
+  big.params = R"({"name":"work","arguments":{"text":")" + std::string(100000, 'a') + R"("}})";
+  ASSERT_TRUE(q->Append(big));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "SELECT codec, length(body) FROM records", -1, &s, nullptr);
+  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(s, 0), 1);
+  EXPECT_LT(sqlite3_column_int(s, 1), 2000);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  EXPECT_EQ(q->GetByTask("big")->params, big.params);
+}
+
+TEST(SqliteQueue, ACorruptRecordIsSetAsideAndReportedNotFatal) {
+  std::string path = TempDb();
+  {
+    auto q = Open(path);
+    ASSERT_TRUE(q->Append(MakeRecord("good-1")));
+    ASSERT_TRUE(q->Append(MakeRecord("bad")));
+    ASSERT_TRUE(q->Append(MakeRecord("good-2")));
+  }
+  // Flip one byte in the middle of the stored record, as a bad disk would.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE records SET body = substr(body, 1, 20) || X'FF' || substr(body, 22) "
+                             "WHERE task_id = 'bad'", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  auto q = Open(path);
+  auto due = q->TakeDue("cloud", 2000, 10);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].task_id, "good-1");
+  EXPECT_EQ((*due)[1].task_id, "good-2");
+  EXPECT_EQ(q->GetByTask("bad").error().code(), Code::kNotFound);  // moved aside
+  auto reasons = CorruptRecordReasons(path);
+  ASSERT_TRUE(reasons);
+  ASSERT_EQ(reasons->size(), 1u);
+  EXPECT_NE((*reasons)[0].find("checksum mismatch"), std::string::npos) << (*reasons)[0];
+}
+
+TEST(SqliteQueue, AnUnopenableFileIsAClearError) {
+  SqliteQueueOptions o;
+  o.path = "/nonexistent-dir/queue.db";
+  auto q = OpenSqliteQueue(o);
+  ASSERT_FALSE(q);
+  EXPECT_EQ(q.error().code(), Code::kUnavailable);
+  EXPECT_NE(q.error().message().find("/nonexistent-dir/queue.db"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gw::queue
