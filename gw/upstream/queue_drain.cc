@@ -1,0 +1,174 @@
+#include "gw/upstream/queue_drain.h"
+
+#include <algorithm>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "gw/base/log.h"
+#include "gw/protocol/json.h"
+
+namespace gw::upstream {
+
+using protocol::JsonWriter;
+
+namespace {
+
+// `params` with _meta[kIdempotencyMetaKey] = key (params kept otherwise).
+std::string WithIdempotencyKey(const std::string& params, const std::string& key) {
+  if (key.empty()) return params;
+  auto doc = protocol::ParseJson(params);
+  if (!doc || !doc->IsObject()) return params;
+  auto& alloc = doc->GetAllocator();
+  auto meta = doc->FindMember("_meta");
+  if (meta == doc->MemberEnd() || !meta->value.IsObject()) {
+    if (meta != doc->MemberEnd()) doc->RemoveMember(meta);
+    doc->AddMember("_meta", protocol::JsonValue(rapidjson::kObjectType), alloc);
+    meta = doc->FindMember("_meta");
+  }
+  rapidjson::Value name(kIdempotencyMetaKey.data(), static_cast<rapidjson::SizeType>(kIdempotencyMetaKey.size()), alloc);
+  meta->value.RemoveMember(name);
+  meta->value.AddMember(name, protocol::JsonValue(key.c_str(), alloc), alloc);
+  return protocol::Serialize(*doc);
+}
+
+}  // namespace
+
+QueueDrain::QueueDrain(boost::asio::io_context& io, queue::OfflineQueue& queue,
+                       QueueDrainOptions options, const Clock& clock, Random& random)
+    : strand_(boost::asio::make_strand(io)), queue_(queue), options_(options), clock_(clock),
+      random_(random) {}
+
+void QueueDrain::Add(std::shared_ptr<Upstream> upstream) {
+  MutexLock lock(mu_);
+  upstreams_[upstream->name()] = std::move(upstream);
+}
+
+void QueueDrain::SetListener(Listener listener) {
+  MutexLock lock(mu_);
+  listener_ = std::move(listener);
+}
+
+Status QueueDrain::Start() {
+  GW_ASSIGN_OR_RETURN(size_t requeued, queue_.RequeueInFlight());
+  if (requeued) GW_LOG_INFO("offline queue: %zu request(s) were in flight at the last stop; sending them again", requeued);
+  boost::asio::post(strand_, [self = shared_from_this()] { self->Tick(); });
+  return OkStatus();
+}
+
+void QueueDrain::Stop() {
+  MutexLock lock(mu_);
+  stopped_ = true;
+}
+
+void QueueDrain::Kick(const std::string& upstream) {
+  boost::asio::post(strand_, [self = shared_from_this(), upstream] {
+    std::shared_ptr<Upstream> up;
+    {
+      MutexLock lock(self->mu_);
+      if (self->stopped_) return;
+      auto it = self->upstreams_.find(upstream);
+      if (it != self->upstreams_.end()) up = it->second;
+    }
+    if (up) self->Drain(up);
+  });
+}
+
+void QueueDrain::Tick() {
+  std::vector<std::shared_ptr<Upstream>> ups;
+  {
+    MutexLock lock(mu_);
+    if (stopped_) return;
+    for (auto& [name, up] : upstreams_) ups.push_back(up);
+  }
+  for (auto& up : ups) Drain(up);
+  auto timer = std::make_shared<boost::asio::steady_timer>(strand_, options_.tick);
+  timer->async_wait([self = shared_from_this(), timer](const boost::system::error_code& ec) {
+    if (!ec) self->Tick();
+  });
+}
+
+void QueueDrain::Drain(const std::shared_ptr<Upstream>& up) {
+  if (up->state() != UpstreamState::kReady || up->breaker_state() == resilience::BreakerState::kOpen) return;
+  size_t room;
+  {
+    MutexLock lock(mu_);
+    size_t busy = in_flight_[up->name()];
+    room = busy >= options_.max_in_flight ? 0 : options_.max_in_flight - busy;
+    in_flight_[up->name()] += room;  // reserved; given back below for what is not taken
+  }
+  if (room == 0) return;
+  auto due = queue_.TakeDue(up->name(), clock_.WallMillis(), room);
+  size_t taken = due ? due->size() : 0;
+  {
+    MutexLock lock(mu_);
+    in_flight_[up->name()] -= room - taken;
+  }
+  if (!due) {
+    GW_LOG_ERROR("offline queue: cannot read due requests for '%s': %s", up->name().c_str(),
+                 due.error().message().c_str());
+    return;
+  }
+  for (queue::Record& r : *due) Deliver(up, std::move(r));
+}
+
+void QueueDrain::Deliver(const std::shared_ptr<Upstream>& up, queue::Record record) {
+  std::string params = WithIdempotencyKey(record.params, record.idempotency_key);
+  std::string name = up->name();
+  up->Request(record.method, std::move(params),
+              [self = shared_from_this(), name, record](Result<protocol::Message> response) {
+                self->Outcome(name, record, std::move(response));
+              });
+}
+
+std::chrono::milliseconds QueueDrain::Backoff(uint32_t attempts) {
+  int64_t ceiling = options_.base_delay.count();
+  for (uint32_t i = 1; i < attempts && ceiling < options_.max_delay.count(); ++i) ceiling *= 2;
+  ceiling = std::min<int64_t>(ceiling, options_.max_delay.count());
+  return std::chrono::milliseconds(static_cast<int64_t>(random_.Uniform(static_cast<uint64_t>(ceiling) + 1)));
+}
+
+void QueueDrain::Outcome(const std::string& upstream, const queue::Record& record,
+                         Result<protocol::Message> response) {
+  {
+    MutexLock lock(mu_);
+    if (in_flight_[upstream] > 0) --in_flight_[upstream];
+  }
+  Status stored = OkStatus();
+  bool terminal = false;
+  if (response) {
+    // The answer, result or JSON-RPC error, is what the task reports.
+    JsonWriter w;
+    w.StartObject();
+    if (response->kind() == protocol::MessageKind::kError) {
+      w.Key("error").Value(response->error());
+    } else {
+      w.Key("result").Value(response->result());
+    }
+    w.EndObject();
+    stored = queue_.Complete(record.seq, w.str());
+    terminal = true;
+  } else if (record.attempts >= options_.max_attempts) {
+    stored = queue_.DeadLetter(record.seq, "gave up after " + std::to_string(record.attempts) +
+                                               " attempts: " + response.error().message());
+    terminal = true;
+  } else {
+    auto next = clock_.WallMillis() + Backoff(record.attempts).count();
+    stored = queue_.Reschedule(record.seq, next, response.error().message());
+  }
+  if (!stored) {
+    GW_LOG_ERROR("offline queue: cannot record the outcome of task '%s': %s", record.task_id.c_str(),
+                 stored.error().message().c_str());
+  }
+  Listener listener;
+  {
+    MutexLock lock(mu_);
+    listener = listener_;
+  }
+  if (terminal && listener) {
+    if (auto now = queue_.Get(record.seq)) listener(*now);
+  }
+  Kick(upstream);  // the next ones, if any are due
+}
+
+}  // namespace gw::upstream

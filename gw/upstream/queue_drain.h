@@ -1,0 +1,79 @@
+// QueueDrain: the sync scheduler of the offline queue. For each upstream that is connected
+// and whose breaker lets calls through, it takes the queued records that are due (priority,
+// then arrival) and delivers them, a few at a time. An answer (result or JSON-RPC error)
+// completes the record; a failure reschedules it with exponential backoff and full jitter,
+// until max_attempts makes it a dead letter a person can inspect and retry.
+//
+// Delivery is at least once (a crash after sending sends again), made exactly-once in effect
+// by the idempotency key each delivery carries in params._meta["io.edgegw/idempotency-key"].
+//
+// Ownership: borrows the queue and the upstreams (they must outlive Stop()). Thread-safety:
+// all methods are thread-safe; work runs on a strand of the io_context.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "gw/base/clock.h"
+#include "gw/base/mutex.h"
+#include "gw/base/random.h"
+#include "gw/queue/offline_queue.h"
+#include "gw/upstream/upstream.h"
+
+namespace gw::upstream {
+
+inline constexpr std::string_view kIdempotencyMetaKey = "io.edgegw/idempotency-key";
+
+struct QueueDrainOptions {
+  size_t max_in_flight = 4;  // per upstream
+  uint32_t max_attempts = 8;
+  std::chrono::milliseconds base_delay{1000};
+  std::chrono::milliseconds max_delay{300000};
+  std::chrono::milliseconds tick{1000};  // how often due records and expiries are looked at
+};
+
+class QueueDrain : public std::enable_shared_from_this<QueueDrain> {
+ public:
+  // Called when a record reaches an outcome (done, dead, expired) through delivery.
+  using Listener = std::function<void(const queue::Record& record)>;
+
+  QueueDrain(boost::asio::io_context& io, queue::OfflineQueue& queue, QueueDrainOptions options,
+             const Clock& clock, Random& random);
+
+  void Add(std::shared_ptr<Upstream> upstream);
+  void SetListener(Listener listener);
+  // Puts records left in flight by a previous run back in the queue, then starts ticking.
+  Status Start();
+  void Stop();
+  // Looks at `upstream` now (it became ready, or something was queued for it).
+  void Kick(const std::string& upstream);
+
+ private:
+  void Tick();
+  void Drain(const std::shared_ptr<Upstream>& upstream);
+  void Deliver(const std::shared_ptr<Upstream>& upstream, queue::Record record);
+  void Outcome(const std::string& upstream, const queue::Record& record,
+               Result<protocol::Message> response);
+  std::chrono::milliseconds Backoff(uint32_t attempts);
+
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  queue::OfflineQueue& queue_;
+  const QueueDrainOptions options_;
+  const Clock& clock_;
+  Random& random_;
+
+  Mutex mu_;
+  std::map<std::string, std::shared_ptr<Upstream>> upstreams_;  // guarded by mu_
+  std::map<std::string, size_t> in_flight_;                     // guarded by mu_
+  Listener listener_;                                           // guarded by mu_
+  bool stopped_ = false;                                        // guarded by mu_
+};
+
+}  // namespace gw::upstream

@@ -1,0 +1,147 @@
+// QueueDrain against the memory queue and a FAKE Upstream (a test double that records the
+// requests it is given and lets the test answer them), with a FakeClock: delivery order,
+// outcomes, backoff, dead letters, and the idempotency key on the wire. No sleeping: the
+// io_context runs until it has nothing left to do.
+#include "gw/upstream/queue_drain.h"
+
+#include <gtest/gtest.h>
+
+#include "gw/queue/memory/memory_queue.h"
+#include "gw/testing/fake_clock.h"
+#include "gw/testing/fake_random.h"
+
+namespace gw::upstream {
+namespace {
+
+class FakeUpstream final : public Upstream {
+ public:
+  struct Sent {
+    std::string method, params;
+    ForwardDone done;
+  };
+  explicit FakeUpstream(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const override { return name_; }
+  void Start(UpstreamListener*) override {}
+  void Stop() override {}
+  void Forward(const protocol::CallPtr&, std::string method, std::string params, std::string,
+               ForwardDone done) override {
+    sent.push_back({std::move(method), std::move(params), std::move(done)});
+  }
+  void Request(std::string method, std::string params, ForwardDone done) override {
+    Forward(nullptr, std::move(method), std::move(params), {}, std::move(done));
+  }
+  std::shared_ptr<const UpstreamListing> listing() const override { return nullptr; }
+  UpstreamState state() const override { return ready ? UpstreamState::kReady : UpstreamState::kBackoff; }
+  resilience::BreakerState breaker_state() const override { return resilience::BreakerState::kClosed; }
+  std::string Describe() const override { return name_; }
+
+  bool ready = true;
+  std::vector<Sent> sent;
+
+ private:
+  std::string name_;
+};
+
+protocol::Message Response(std::string_view json) {
+  auto m = protocol::ParseMessage(json);
+  EXPECT_TRUE(m);
+  return std::move(*m);
+}
+
+class QueueDrainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    queue = queue::NewMemoryQueue({});
+    QueueDrainOptions o;
+    o.max_in_flight = 2;
+    o.max_attempts = 2;
+    drain = std::make_shared<QueueDrain>(io, *queue, o, clock, random);
+    cloud = std::make_shared<FakeUpstream>("cloud");
+    drain->Add(cloud);
+    drain->SetListener([this](const queue::Record& r) { finished.push_back(r.task_id); });
+  }
+  void Append(const std::string& task, queue::Priority p = queue::Priority::kNormal) {
+    queue::Record r;
+    r.task_id = task;
+    r.idempotency_key = "key-" + task;
+    r.upstream = "cloud";
+    r.method = "tools/call";
+    r.params = R"({"name":"work","arguments":{}})";
+    r.priority = p;
+    r.created_ms = clock.WallMillis();
+    ASSERT_TRUE(queue->Append(r));
+  }
+  void RunIdle() {
+    io.restart();
+    io.run();
+  }
+
+  boost::asio::io_context io;
+  testing::FakeClock clock;
+  testing::FakeRandom random;
+  queue::OfflineQueuePtr queue;
+  std::shared_ptr<QueueDrain> drain;
+  std::shared_ptr<FakeUpstream> cloud;
+  std::vector<std::string> finished;
+};
+
+TEST_F(QueueDrainTest, DeliversInOrderAFewAtATimeWithTheIdempotencyKey) {
+  Append("a", queue::Priority::kLow);
+  Append("b");
+  Append("c", queue::Priority::kHigh);
+  drain->Kick("cloud");
+  RunIdle();
+  ASSERT_EQ(cloud->sent.size(), 2u);  // max_in_flight
+  EXPECT_NE(cloud->sent[0].params.find(R"("io.edgegw/idempotency-key":"key-c")"), std::string::npos)
+      << cloud->sent[0].params;
+  EXPECT_NE(cloud->sent[1].params.find("key-b"), std::string::npos);
+  cloud->sent[0].done(Response(R"({"jsonrpc":"2.0","id":1,"result":{"content":[]}})"));
+  RunIdle();  // a slot freed: "a" goes out
+  ASSERT_EQ(cloud->sent.size(), 3u);
+  EXPECT_NE(cloud->sent[2].params.find("key-a"), std::string::npos);
+  EXPECT_EQ(queue->GetByTask("c")->state, queue::RecordState::kDone);
+  EXPECT_EQ(queue->GetByTask("c")->result, R"({"result":{"content":[]}})");
+  EXPECT_EQ(finished, (std::vector<std::string>{"c"}));
+}
+
+TEST_F(QueueDrainTest, FailuresBackOffThenBecomeDeadLetters) {
+  random.Queue(700);  // the jitter draw: 700 ms of the 1000 ms ceiling
+  Append("a");
+  drain->Kick("cloud");
+  RunIdle();
+  ASSERT_EQ(cloud->sent.size(), 1u);
+  cloud->sent[0].done(Unavailable("upstream 'cloud': not connected"));
+  RunIdle();
+  auto r = queue->GetByTask("a");
+  EXPECT_EQ(r->state, queue::RecordState::kQueued);
+  EXPECT_EQ(r->last_error, "upstream 'cloud': not connected");
+  EXPECT_EQ(r->next_attempt_ms, clock.WallMillis() + 700);
+  clock.Advance(std::chrono::minutes(10));
+  drain->Kick("cloud");
+  RunIdle();
+  ASSERT_EQ(cloud->sent.size(), 2u);
+  cloud->sent[1].done(MakeError(Code::kAborted, "dropped mid-call"));
+  RunIdle();
+  EXPECT_EQ(queue->GetByTask("a")->state, queue::RecordState::kDead);
+  EXPECT_NE(queue->GetByTask("a")->last_error.find("gave up after 2 attempts"), std::string::npos);
+  EXPECT_EQ(finished, (std::vector<std::string>{"a"}));
+}
+
+TEST_F(QueueDrainTest, AnUpstreamErrorIsAnOutcomeAndNothingGoesToAnUnreadyUpstream) {
+  cloud->ready = false;
+  Append("a");
+  drain->Kick("cloud");
+  RunIdle();
+  EXPECT_TRUE(cloud->sent.empty());
+  cloud->ready = true;
+  drain->Kick("cloud");
+  RunIdle();
+  ASSERT_EQ(cloud->sent.size(), 1u);
+  cloud->sent[0].done(Response(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Unknown tool"}})"));
+  RunIdle();
+  EXPECT_EQ(queue->GetByTask("a")->state, queue::RecordState::kDone);
+  EXPECT_EQ(queue->GetByTask("a")->result, R"({"error":{"code":-32602,"message":"Unknown tool"}})");
+}
+
+}  // namespace
+}  // namespace gw::upstream
