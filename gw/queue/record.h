@@ -43,6 +43,7 @@ struct Record {
   int64_t created_ms = 0;        // wall clock, Unix ms
   int64_t expires_ms = 0;        // 0: never
   int64_t next_attempt_ms = 0;   // not before this (backoff)
+  int64_t updated_ms = 0;        // wall clock of the last state change
   std::string result;            // kDone: the JSON-RPC result or error object
   std::string last_error;        // why the last attempt failed, for people
 

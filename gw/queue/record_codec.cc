@@ -108,6 +108,7 @@ std::string EncodeRecord(const Record& r) {
   PutSigned(body, r.created_ms);
   PutSigned(body, r.expires_ms);
   PutSigned(body, r.next_attempt_ms);
+  PutSigned(body, r.updated_ms);
   for (std::string_view s : {std::string_view(r.task_id), std::string_view(r.idempotency_key),
                              std::string_view(r.upstream), std::string_view(r.method),
                              std::string_view(r.params), std::string_view(r.precondition),
@@ -143,6 +144,7 @@ Result<Record> DecodeRecord(std::string_view bytes) {
   r.created_ms = in.Signed("created_ms");
   r.expires_ms = in.Signed("expires_ms");
   r.next_attempt_ms = in.Signed("next_attempt_ms");
+  r.updated_ms = in.Signed("updated_ms");
   r.task_id = in.String("task_id");
   r.idempotency_key = in.String("idempotency_key");
   r.upstream = in.String("upstream");

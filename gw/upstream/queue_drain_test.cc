@@ -60,6 +60,10 @@ class QueueDrainTest : public ::testing::Test {
     drain->Add(cloud);
     drain->SetListener([this](const queue::Record& r) { finished.push_back(r.task_id); });
   }
+  void TearDown() override {
+    cloud->sent.clear();  // unanswered deliveries hold the drain (as in-flight calls do)
+    drain->Stop();
+  }
   void Append(const std::string& task, queue::Priority p = queue::Priority::kNormal) {
     queue::Record r;
     r.task_id = task;

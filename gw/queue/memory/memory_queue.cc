@@ -11,7 +11,8 @@ namespace {
 
 class MemoryQueue final : public OfflineQueue {
  public:
-  explicit MemoryQueue(const MemoryQueueOptions& o) : limits_(o.limits) {}
+  explicit MemoryQueue(const MemoryQueueOptions& o)
+      : limits_(o.limits), clock_(o.clock ? *o.clock : RealClock()) {}
 
   Result<AppendOutcome> Append(Record r) override {
     if (r.task_id.empty() || r.upstream.empty() || r.method.empty()) {
@@ -31,6 +32,7 @@ class MemoryQueue final : public OfflineQueue {
     }
     r.seq = ++last_seq_;
     r.state = RecordState::kQueued;
+    r.updated_ms = clock_.WallMillis();
     Index(r);
     records_.emplace(r.seq, r);
     return AppendOutcome{std::move(r), false};
@@ -54,6 +56,7 @@ class MemoryQueue final : public OfflineQueue {
       }
       it = q->second.erase(it);
       r.state = RecordState::kDelivering;
+      r.updated_ms = clock_.WallMillis();
       ++r.attempts;
       out.push_back(r);
     }
@@ -76,6 +79,7 @@ class MemoryQueue final : public OfflineQueue {
     r->next_attempt_ms = next_attempt_ms;
     r->last_error = std::move(error);
     r->state = RecordState::kQueued;
+    r->updated_ms = clock_.WallMillis();
     queued_[r->upstream].emplace(r->priority, r->seq);
     return OkStatus();
   }
@@ -87,6 +91,7 @@ class MemoryQueue final : public OfflineQueue {
     Unqueue(*r);
     r->last_error = std::move(error);
     r->state = RecordState::kDead;
+    r->updated_ms = clock_.WallMillis();
     return OkStatus();
   }
 
@@ -109,6 +114,7 @@ class MemoryQueue final : public OfflineQueue {
                                 std::string(RecordStateName(r->state)));
     }
     r->state = RecordState::kQueued;
+    r->updated_ms = clock_.WallMillis();
     r->attempts = 0;
     r->next_attempt_ms = 0;
     queued_[r->upstream].emplace(r->priority, r->seq);
@@ -140,6 +146,7 @@ class MemoryQueue final : public OfflineQueue {
     for (auto& [seq, r] : records_) {
       if (r.state != RecordState::kDelivering) continue;
       r.state = RecordState::kQueued;
+      r.updated_ms = clock_.WallMillis();
       queued_[r.upstream].emplace(r.priority, r.seq);
       ++n;
     }
@@ -222,12 +229,14 @@ class MemoryQueue final : public OfflineQueue {
   void Settle(Record& r, RecordState state) {
     Release(r);
     r.state = state;
+    r.updated_ms = clock_.WallMillis();
   }
   static bool Matches(const Record& r, const ListFilter& f) {
     return (!f.state || r.state == *f.state) && (f.upstream.empty() || r.upstream == f.upstream);
   }
 
   const QueueLimits limits_;
+  const Clock& clock_;
   Mutex mu_;
   uint64_t last_seq_ = 0;
   std::map<uint64_t, Record> records_;

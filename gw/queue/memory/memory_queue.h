@@ -4,12 +4,14 @@
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
+#include "gw/base/clock.h"
 #include "gw/queue/offline_queue.h"
 
 namespace gw::queue {
 
 struct MemoryQueueOptions {
   QueueLimits limits;
+  const Clock* clock = nullptr;  // stamps updated_ms; RealClock() when null
 };
 
 OfflineQueuePtr NewMemoryQueue(const MemoryQueueOptions& options);

@@ -66,7 +66,8 @@ class Stmt {
 
 class SqliteQueue final : public OfflineQueue {
  public:
-  SqliteQueue(sqlite3* db, SqliteQueueOptions o) : db_(db), options_(std::move(o)) {}
+  SqliteQueue(sqlite3* db, SqliteQueueOptions o)
+      : db_(db), options_(std::move(o)), clock_(options_.clock ? *options_.clock : RealClock()) {}
   ~SqliteQueue() override { sqlite3_close_v2(db_); }
 
   Status Init() {
@@ -107,6 +108,7 @@ class SqliteQueue final : public OfflineQueue {
     }
     r.seq = last_seq_ + 1;
     r.state = RecordState::kQueued;
+    r.updated_ms = clock_.WallMillis();
     Stmt ins(db_, "INSERT INTO records(seq, task_id, idem_key, upstream, priority, state, next_attempt_ms, "
                   "expires_ms, footprint, codec, body) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
     GW_RETURN_IF_ERROR(BindRow(ins, r, r.footprint()));
@@ -344,7 +346,8 @@ class SqliteQueue final : public OfflineQueue {
   }
 
   // Rewrites a record's row (its state, schedule, result), keeping its charged footprint.
-  Status Update(const Record& r) {
+  Status Update(Record& r) {
+    r.updated_ms = clock_.WallMillis();
     Stmt s(db_, "UPDATE records SET task_id=?2, idem_key=?3, upstream=?4, priority=?5, state=?6, "
                 "next_attempt_ms=?7, expires_ms=?8, footprint=?9, codec=?10, body=?11 WHERE seq=?1");
     int64_t footprint = 0;
@@ -433,6 +436,7 @@ class SqliteQueue final : public OfflineQueue {
 
   sqlite3* const db_;
   const SqliteQueueOptions options_;
+  const Clock& clock_;
   Mutex mu_;
   uint64_t last_seq_ = 0;  // guarded by mu_
   size_t live_ = 0;        // guarded by mu_

@@ -13,6 +13,7 @@
 
 #include <string>
 
+#include "gw/base/clock.h"
 #include "gw/queue/offline_queue.h"
 
 namespace gw::queue {
@@ -25,6 +26,7 @@ struct SqliteQueueOptions {
   SyncMode sync = SyncMode::kFull;
   size_t compress_above_bytes = 1024;  // zstd for encoded records larger than this
   int busy_timeout_ms = 5000;
+  const Clock* clock = nullptr;  // stamps updated_ms; RealClock() when null
 };
 
 // kUnavailable (with SQLite's reason) when the file cannot be opened or set up.
