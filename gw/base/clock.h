@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace gw {
 
@@ -23,6 +24,9 @@ class Clock {
 
 // The process clock (std::chrono steady and system clocks). Never null, lives forever.
 Clock& RealClock();
+
+// "2026-11-25T14:36:04.123Z" (UTC, milliseconds) for Unix milliseconds.
+std::string Iso8601Utc(int64_t unix_ms);
 
 // Seconds since this process started (measured from static initialization).
 double ProcessUptimeSeconds();

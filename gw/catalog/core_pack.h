@@ -10,7 +10,4 @@ namespace gw::catalog {
 
 Status AddCorePack(Catalog& catalog);
 
-// "2026-11-25T14:36:04.123Z".
-std::string Iso8601Utc(int64_t unix_ms);
-
 }  // namespace gw::catalog

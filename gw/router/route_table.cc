@@ -13,6 +13,11 @@ Result<RouteTable> RouteTable::Make(std::vector<Route> routes, const std::vector
       return InvalidArgument("route " + std::to_string(i + 1) + ": give exactly one of tool or prefix");
     }
     if (r.chain.empty()) return InvalidArgument(where + ": chain is empty; list targets, e.g. [\"local\", \"cloud\"]");
+    if (r.queueable && std::all_of(r.chain.begin(), r.chain.end(),
+                                   [](const std::string& t) { return t == kLocalTarget; })) {
+      return InvalidArgument(where + ": queueable needs an upstream in the chain to deliver to");
+    }
+    if (r.priority < 0 || r.priority > 2) return InvalidArgument(where + ": priority must be high, normal or low");
     for (const std::string& target : r.chain) {
       if (target != kLocalTarget && std::find(upstreams.begin(), upstreams.end(), target) == upstreams.end()) {
         return InvalidArgument(where + ": unknown target '" + target + "' (use \"local\" or an upstream name)");

@@ -7,11 +7,12 @@
 // client gets one error that lists why each target passed.
 //
 // Calls that match no route go to the tool's owner in the federated view (one-element
-// chain). The offline queue joins the chain in its own issue.
+// chain). A queueable route ends in the offline queue: local -> cloud -> queue -> error.
 //
 // Pure: no I/O, no clock. Thread-safety: immutable after construction.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,11 @@ struct Route {
   std::string tool;    // exact tool name (as clients call it), or
   std::string prefix;  // every tool whose name starts with this
   std::vector<std::string> chain;  // "local" or upstream names, tried in order
+  // After the chain: hold the call in the offline queue for the chain's first upstream and
+  // answer with a task (issue 4), instead of an error.
+  bool queueable = false;
+  int priority = 1;        // queue::Priority: 0 high, 1 normal, 2 low
+  int64_t ttl_seconds = 0; // how long a queued call may wait; 0: until delivered
 };
 
 // What the router chose for one step, for metrics and the result's _meta.

@@ -60,6 +60,11 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
   tables["catalog"] = {source, "catalog.", {{"packs", StringList(&c.packs)},
                                             {"page_size", Integer(&c.page_size, 1, 10000)}}};
   tables["storage"] = {source, "storage.", {{"data_dir", String(&c.data_dir)}}};
+  tables["queue"] = {source, "queue.", {{"enabled", Bool(&c.queue_enabled)}, {"file", String(&c.queue_file)},
+                                        {"sync", String(&c.queue_sync)},
+                                        {"max_records", Integer(&c.queue_max_records, 1, 100000000)},
+                                        {"max_bytes", Integer(&c.queue_max_bytes, 4096, int64_t{1} << 40)},
+                                        {"max_attempts", Integer(&c.queue_max_attempts, 1, 1000)}}};
 
   for (const auto& [key, node] : root) {
     if (key.str() == "upstream") {
@@ -73,7 +78,7 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
     auto it = tables.find(std::string(key.str()));
     if (it == tables.end()) {
       return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) +
-                             ": unknown section (expected server, http, stdio, catalog, storage, [[upstream]] or [[route]])");
+                             ": unknown section (expected server, http, stdio, catalog, storage, queue, [[upstream]] or [[route]])");
     }
     const toml::table* table = node.as_table();
     if (!table) return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) + ": expected a [table]");
@@ -93,6 +98,9 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
   }
   if (c.http_path.empty() || c.http_path[0] != '/') {
     return InvalidArgument(line_of("http", "path") + ": must start with '/'");
+  }
+  if (c.queue_sync != "full" && c.queue_sync != "normal") {
+    return InvalidArgument(line_of("queue", "sync") + ": expected \"full\" (every commit survives power loss) or \"normal\"");
   }
   for (const std::string& pack : c.packs) {
     if (pack != "core" && pack != "device" && pack != "conformance") {

@@ -71,6 +71,13 @@ struct Config {
   size_t page_size = 50;
   // [storage]
   std::string data_dir = "var";
+  // [queue]
+  bool queue_enabled = true;
+  std::string queue_file;             // empty: <data_dir>/queue.db
+  std::string queue_sync = "full";    // "full" or "normal"
+  size_t queue_max_records = 100000;
+  int64_t queue_max_bytes = 256ll << 20;
+  int queue_max_attempts = 8;
   // [[upstream]]
   std::vector<UpstreamConfig> upstreams;
   // [[route]]: tool calls that follow a fallback chain of targets.
@@ -78,6 +85,9 @@ struct Config {
     std::string tool;
     std::string prefix;
     std::vector<std::string> chain;
+    bool queueable = false;
+    std::string priority = "normal";
+    int64_t ttl_seconds = 0;
   };
   std::vector<RouteConfig> routes;
 };

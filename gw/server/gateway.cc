@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include "gw/catalog/conformance_pack.h"
 #include "gw/catalog/core_pack.h"
 #include "gw/platform/process.h"
+#include "gw/queue/sqlite/sqlite_queue.h"
 #include "gw/platform/system_info.h"
 #include "gw/router/route_table.h"
 #include "gw/server/device_pack.h"
@@ -113,6 +115,7 @@ class GatewayImpl final : public Gateway {
   void Stop() override {
     if (stopping_.exchange(true)) return;
     if (http_) http_->Stop();
+    if (drain_) drain_->Stop();
     if (federation_) federation_->Stop();
     // Let the servers' and upstreams' goodbyes (DELETE, child shutdown) run briefly, then
     // end the loop whatever is left.
@@ -154,7 +157,13 @@ class GatewayImpl final : public Gateway {
     fo.page_size = config_.page_size;
     std::vector<router::Route> routes;
     std::vector<std::string> names;
-    for (const auto& r : config_.routes) routes.push_back({r.tool, r.prefix, r.chain});
+    for (const auto& r : config_.routes) {
+      router::Route route{r.tool, r.prefix, r.chain};
+      route.queueable = r.queueable;
+      route.priority = r.priority == "high" ? 0 : r.priority == "low" ? 2 : 1;
+      route.ttl_seconds = r.ttl_seconds;
+      routes.push_back(std::move(route));
+    }
     for (const UpstreamConfig& u : config_.upstreams) names.push_back(u.name);
     GW_ASSIGN_OR_RETURN(fo.routes, router::RouteTable::Make(std::move(routes), names));
     federation_ = std::make_unique<upstream::Federation>(catalog_, fo, &registry_);
@@ -173,15 +182,41 @@ class GatewayImpl final : public Gateway {
       o.breaker.failure_ratio = u.breaker_failure_ratio;
       o.breaker.cool_down = std::chrono::seconds(u.breaker_cool_down_seconds);
       o.client_version = GatewayVersion();
-      federation_->Add({upstream::MakeUpstream(io_, o, std::move(factory),
-                                               upstream_metrics_.get(), RealClock(), RealRandom()),
-                        u.prefix, u.uri_prefix});
+      upstreams_.push_back(upstream::MakeUpstream(io_, o, std::move(factory), upstream_metrics_.get(),
+                                                  RealClock(), RealRandom()));
+      federation_->Add({upstreams_.back(), u.prefix, u.uri_prefix});
     }
+    if (config_.queue_enabled) GW_RETURN_IF_ERROR(OpenQueue());
     StartIoThreads();
     federation_->Start();
+    if (drain_) GW_RETURN_IF_ERROR(drain_->Start());
     // Give upstreams a moment to connect, so the first tools/list already has their tools.
     // One that is down does not hold the gateway: it keeps reconnecting in the background.
     federation_->WaitForUpstreams(std::chrono::seconds(config_.upstream_startup_wait_seconds));
+    return OkStatus();
+  }
+
+  // The offline queue: a SQLite file, the tasks on top of it, and the drain that delivers.
+  Status OpenQueue() {
+    std::string file = config_.queue_file.empty() ? config_.data_dir + "/queue.db" : config_.queue_file;
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(file).parent_path().empty()
+                                            ? std::filesystem::path(".")
+                                            : std::filesystem::path(file).parent_path(), ec);
+    queue::SqliteQueueOptions qo;
+    qo.path = file;
+    qo.limits.max_records = config_.queue_max_records;
+    qo.limits.max_bytes = static_cast<uint64_t>(config_.queue_max_bytes);
+    qo.sync = config_.queue_sync == "normal" ? queue::SyncMode::kNormal : queue::SyncMode::kFull;
+    GW_ASSIGN_OR_RETURN(queue_, queue::OpenSqliteQueue(qo));
+    tasks_ = std::make_unique<upstream::TaskBook>(*queue_, RealClock(), RealRandom());
+    upstream::QueueDrainOptions dro;
+    dro.max_attempts = static_cast<uint32_t>(config_.queue_max_attempts);
+    drain_ = std::make_shared<upstream::QueueDrain>(io_, *queue_, dro, RealClock(), RealRandom());
+    for (const auto& up : upstreams_) drain_->Add(up);
+    drain_->SetListener([this](const queue::Record& r) { tasks_->Finished(r); });
+    federation_->UseQueue(tasks_.get(), drain_);
+    GW_LOG_INFO("offline queue: %s (sync %s)", file.c_str(), config_.queue_sync.c_str());
     return OkStatus();
   }
 
@@ -262,6 +297,10 @@ class GatewayImpl final : public Gateway {
   std::condition_variable stop_cv_;
   bool loop_done_ = false;  // guarded by stop_mu_
   std::unique_ptr<upstream::UpstreamMetrics> upstream_metrics_;
+  std::vector<std::shared_ptr<upstream::Upstream>> upstreams_;
+  queue::OfflineQueuePtr queue_;
+  std::unique_ptr<upstream::TaskBook> tasks_;
+  std::shared_ptr<upstream::QueueDrain> drain_;
   std::unique_ptr<upstream::Federation> federation_;
   std::unique_ptr<transport::HttpServer> http_;
 };

@@ -36,6 +36,18 @@ Federation::~Federation() { Stop(); }
 
 void Federation::Add(Mount mount) { mounts_.push_back(std::move(mount)); }
 
+void Federation::UseQueue(TaskBook* tasks, std::shared_ptr<QueueDrain> drain) {
+  tasks_ = tasks;
+  drain_ = std::move(drain);
+}
+
+std::string Federation::Capabilities() const {
+  std::string caps = local_.Capabilities();
+  if (!tasks_ || caps.size() < 2) return caps;
+  caps.pop_back();  // '}'
+  return caps + R"(,"tasks":)" + std::string(kTasksCapability) + "}";
+}
+
 void Federation::Start() {
   Rebuild(false);
   for (Mount& m : mounts_) m.upstream->Start(this);
@@ -113,6 +125,19 @@ void Federation::Rebuild(bool notify) {
       break;
     }
   }
+  // Tools a queueable route covers may be called as tasks.
+  for (std::string& item : built->tools) {
+    auto doc = protocol::ParseJson(item);
+    auto name = doc ? protocol::StringMember(*doc, "name") : std::nullopt;
+    const router::Route* route = name ? options_.routes.Match(*name) : nullptr;
+    if (!route || !route->queueable || !tasks_) continue;
+    auto& alloc = doc->GetAllocator();
+    doc->RemoveMember("execution");
+    JsonValue execution(rapidjson::kObjectType);
+    execution.AddMember("taskSupport", "optional", alloc);
+    doc->AddMember("execution", execution, alloc);
+    item = protocol::Serialize(*doc);
+  }
   std::shared_ptr<const FederatedView> next = std::move(built);
   std::shared_ptr<const FederatedView> old;
   std::vector<std::shared_ptr<protocol::SessionChannel>> channels;
@@ -140,8 +165,9 @@ void Federation::Rebuild(bool notify) {
           old->resources != next->resources || old->templates != next->templates);
 }
 
-void Federation::ListingChanged(Upstream&) {
+void Federation::ListingChanged(Upstream& upstream) {
   Rebuild(true);
+  if (drain_) drain_->Kick(upstream.name());  // connected again: deliver what waited
   std::lock_guard lock(ready_mu_);
   ready_cv_.notify_all();
 }
@@ -232,6 +258,7 @@ bool Federation::Handle(const CallPtr& call) {
     CallTool(call, v);
     return true;
   }
+  if (tasks_ && tasks_->Handle(call)) return true;
   if (m == "prompts/get") {
     auto name = protocol::StringMember(params, "name");
     auto it = name ? v->prompt_owner.find(*name) : v->prompt_owner.end();

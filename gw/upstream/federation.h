@@ -27,6 +27,8 @@
 #include "gw/router/route_table.h"
 #include "gw/telemetry/metrics.h"
 #include "gw/upstream/namespacing.h"
+#include "gw/upstream/queue_drain.h"
+#include "gw/upstream/tasks.h"
 #include "gw/upstream/upstream.h"
 
 namespace gw::upstream {
@@ -49,6 +51,9 @@ class Federation final : public protocol::Service, public UpstreamListener {
 
   // Before Start.
   void Add(Mount mount);
+  // Turns on the offline queue: queueable routes end in it, and tasks/* are served.
+  // Borrowed; must outlive the federation's Stop().
+  void UseQueue(TaskBook* tasks, std::shared_ptr<QueueDrain> drain);
   void Start();
   void Stop();
 
@@ -63,7 +68,7 @@ class Federation final : public protocol::Service, public UpstreamListener {
   std::string StatusJson() const;
 
   // protocol::Service.
-  std::string Capabilities() const override { return local_.Capabilities(); }
+  std::string Capabilities() const override;
   protocol::ServerInfo Info() const override { return local_.Info(); }
   bool Handle(const protocol::CallPtr& call) override;
   void SessionClosed(const std::string& session_id) override;
@@ -87,12 +92,17 @@ class Federation final : public protocol::Service, public UpstreamListener {
                 std::vector<std::string> chain, size_t step, std::vector<std::string> reasons,
                 const router::Route* route);
   std::optional<size_t> SourceOf(std::string_view upstream_name) const;
+  // Queues the call when `route` allows it (federation_route.cc). False when it does not.
+  bool TryQueue(const protocol::CallPtr& call, const std::shared_ptr<const FederatedView>& view,
+                const router::Route* route, const std::string& why);
   std::string DecisionJson(const router::RoutingDecision& decision) const;
   void Subscribe(const protocol::CallPtr& call, bool subscribe);
   void RecordRoute(std::string_view route, std::string_view target, std::string_view outcome);
 
   catalog::Catalog& local_;
   const FederationOptions options_;
+  TaskBook* tasks_ = nullptr;            // set before Start
+  std::shared_ptr<QueueDrain> drain_;    // set before Start
   std::vector<Mount> mounts_;  // fixed after Start; source i+1 of the view is mounts_[i]
   telemetry::Family<telemetry::Counter>* routes_ = nullptr;
 

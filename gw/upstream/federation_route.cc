@@ -36,7 +36,40 @@ void Federation::CallTool(const CallPtr& call, const std::shared_ptr<const Feder
     chain.push_back(upstream_owned ? mounts_[it->second.source - 1].upstream->name()
                                    : std::string(router::kLocalTarget));
   }
+  // A client that asks for a task on a queueable tool gets one; the drain delivers it at
+  // once when the upstream is up.
+  if (protocol::ObjectMember(call->params(), "task") && TryQueue(call, view, route, "the client asked for a task")) {
+    return;
+  }
   RunChain(call, view, std::move(chain), 0, {}, route);
+}
+
+bool Federation::TryQueue(const CallPtr& call, const std::shared_ptr<const FederatedView>& view,
+                          const router::Route* route, const std::string& why) {
+  if (!tasks_ || !route || !route->queueable) return false;
+  const std::string* upstream = nullptr;
+  for (const std::string& t : route->chain) {
+    if (t != router::kLocalTarget && SourceOf(t)) {
+      upstream = &t;
+      break;
+    }
+  }
+  if (!upstream) return false;
+  std::string name(protocol::StringMember(call->params(), "name").value_or(""));
+  std::string original = name;
+  auto it = view->tool_owner.find(name);
+  if (it != view->tool_owner.end() && it->second.source == *SourceOf(*upstream)) original = it->second.original;
+  const protocol::JsonValue* args = protocol::Member(call->params(), "arguments");
+  TaskPolicy policy;
+  policy.priority = static_cast<queue::Priority>(route->priority);
+  policy.ttl = std::chrono::seconds(route->ttl_seconds);
+  RecordRoute("queue", *upstream, "queued");
+  JsonWriter d;
+  d.StartObject().Field("route", "queue").Field("target", *upstream).Field("reason", why).EndObject();
+  call->AddResultMeta("io.edgegw/route", d.str());
+  tasks_->Enqueue(call, *upstream, original, args ? protocol::Serialize(*args) : "{}", policy, why);
+  if (drain_) drain_->Kick(*upstream);
+  return true;
 }
 
 void Federation::RunChain(const CallPtr& call, std::shared_ptr<const FederatedView> view,
@@ -44,6 +77,7 @@ void Federation::RunChain(const CallPtr& call, std::shared_ptr<const FederatedVi
                           std::vector<std::string> reasons, const router::Route* route) {
   std::string name(protocol::StringMember(call->params(), "name").value_or(""));
   if (step >= chain.size()) {
+    if (TryQueue(call, view, route, reasons.empty() ? "no target could run it" : reasons.back())) return;
     RecordRoute("none", "none", "failed");
     return call->Fail(protocol::rpc::kServerUnavailable, router::NoRouteMessage(name, reasons));
   }
@@ -78,6 +112,7 @@ void Federation::RunChain(const CallPtr& call, std::shared_ptr<const FederatedVi
     if (e.code() != Code::kUnavailable || call->cancelled()) return false;
     reasons.push_back(e.message());
     if (step + 1 >= chain.size()) {
+      if (TryQueue(call, view, route, e.message())) return true;
       if (reasons.size() == 1) return false;  // a one-target chain: its own error says it all
       call->Fail(protocol::rpc::kServerUnavailable, router::NoRouteMessage(
           std::string(protocol::StringMember(call->params(), "name").value_or("")), reasons));

@@ -127,13 +127,19 @@ Status ReadRoutes(const toml::node& node, std::string_view source, std::vector<R
   for (const toml::node& item : *array) {
     RouteConfig r;
     TableReader reader{source, "route.", {{"tool", String(&r.tool)}, {"prefix", String(&r.prefix)},
-                                          {"chain", StringList(&r.chain)}}};
+                                          {"chain", StringList(&r.chain)},
+                                          {"queueable", Bool(&r.queueable)},
+                                          {"priority", String(&r.priority)},
+                                          {"ttl_seconds", Integer(&r.ttl_seconds, 0, int64_t{365} * 86400)}}};
     GW_RETURN_IF_ERROR(reader.Read(*item.as_table()));
     if (r.tool.empty() == r.prefix.empty()) {
       return InvalidArgument(Where(source, item) + ": route: give exactly one of tool or prefix");
     }
     if (r.chain.empty()) {
       return InvalidArgument(Where(source, item) + ": route: chain is empty; e.g. chain = [\"local\", \"cloud\"]");
+    }
+    if (r.priority != "high" && r.priority != "normal" && r.priority != "low") {
+      return InvalidArgument(Where(source, item) + ": route.priority: expected high, normal or low");
     }
     out->push_back(std::move(r));
   }

@@ -2,6 +2,8 @@
 // The gateway is started on port 0; its log line "MCP over Streamable HTTP at <url>" on
 // stderr says which port it got, so no test sleeps or guesses.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,11 +20,16 @@ export function configPath(name) {
 }
 
 // Spawns `edgegw serve` with `args` plus --listen 127.0.0.1:0 and resolves once it listens.
-export function startGateway(args = [], { timeoutMs = 20000, env = {} } = {}) {
+// It runs in a fresh working folder (its `var/` lands there), or in `cwd` when given, so a
+// test can restart a gateway on the same state.
+export function startGateway(args = [], { timeoutMs = 20000, env = {}, cwd } = {}) {
+  const dir = cwd ?? fs.mkdtempSync(path.join(os.tmpdir(), 'edgegw-gw-'));
   const child = spawn(edgegwBinary(), ['serve', '--listen', '127.0.0.1:0', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...env },
+    cwd: dir,
   });
+  if (!cwd) child.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   let log = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -38,6 +45,7 @@ export function startGateway(args = [], { timeoutMs = 20000, env = {} } = {}) {
         const url = m[1];
         resolve({
           url,
+          dir,
           base: url.replace(/\/mcp$/, ''),
           child,
           log: () => log,

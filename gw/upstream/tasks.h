@@ -1,0 +1,77 @@
+// TaskBook: MCP Tasks (2025-11-25) over the offline queue. A tools/call the router sends to
+// the queue becomes a task: the client gets a CreateTaskResult at once when it asked for a
+// task (params.task), or, when it did not, a CallToolResult that names the task and says how
+// to fetch the result (never a hang). tasks/get, tasks/result (waits for the outcome),
+// tasks/list and tasks/cancel read and change the queue, so tasks and their results survive
+// restarts; notifications/tasks/status goes to the session that created a task while it is
+// connected.
+//
+// Status mapping: queued/delivering -> working; done -> completed (failed when the upstream
+// answered a JSON-RPC error or a result with isError); dead, expired -> failed;
+// cancelled -> cancelled.
+//
+// Thread-safety: all methods are thread-safe. Ownership: borrows the queue.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gw/base/clock.h"
+#include "gw/base/mutex.h"
+#include "gw/base/random.h"
+#include "gw/protocol/service.h"
+#include "gw/queue/offline_queue.h"
+
+namespace gw::upstream {
+
+inline constexpr std::string_view kRelatedTaskMetaKey = "io.modelcontextprotocol/related-task";
+// What a server that queues tool calls announces under "capabilities".
+inline constexpr std::string_view kTasksCapability =
+    R"({"list":{},"cancel":{},"requests":{"tools":{"call":{}}}})";
+
+struct TaskPolicy {
+  queue::Priority priority = queue::Priority::kNormal;
+  std::chrono::seconds ttl{0};  // 0: kept until delivered
+};
+
+class TaskBook {
+ public:
+  TaskBook(queue::OfflineQueue& queue, const Clock& clock, Random& random);
+
+  // Queues the tools/call `call` for `upstream` as `tool` with `arguments` (serialized
+  // JSON) and answers it. `why` says why it was queued (for people). A full queue answers
+  // the call with a clear error instead.
+  void Enqueue(const protocol::CallPtr& call, const std::string& upstream, const std::string& tool,
+               const std::string& arguments, const TaskPolicy& policy, const std::string& why);
+  // tasks/get, tasks/result, tasks/list, tasks/cancel. False for other methods.
+  bool Handle(const protocol::CallPtr& call);
+  // A record reached an outcome (from the drain): answers waiting tasks/result calls and
+  // tells the creating session.
+  void Finished(const queue::Record& record);
+
+  // The Task object (MCP) for a record, as JSON.
+  std::string TaskJson(const queue::Record& record) const;
+
+ private:
+  void Get(const protocol::CallPtr& call);
+  void GetResult(const protocol::CallPtr& call);
+  void List(const protocol::CallPtr& call);
+  void Cancel(const protocol::CallPtr& call);
+  // Looks up params.taskId; answers -32602 itself when it is missing or unknown.
+  std::optional<queue::Record> Lookup(const protocol::CallPtr& call);
+  // Answers a tasks/result call from a record in a terminal (or dead) state.
+  void AnswerResult(const protocol::CallPtr& call, const queue::Record& record);
+  std::string NewTaskId();
+
+  queue::OfflineQueue& queue_;
+  const Clock& clock_;
+  Random& random_;
+  Mutex mu_;
+  std::map<std::string, std::vector<protocol::CallPtr>> waiters_;  // guarded by mu_
+  std::map<std::string, std::weak_ptr<protocol::SessionChannel>> owners_;  // guarded by mu_
+};
+
+}  // namespace gw::upstream
