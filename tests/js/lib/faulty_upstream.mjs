@@ -6,8 +6,8 @@
 import http from 'node:http';
 import https from 'node:https';
 
-// `tls`: { key, cert } (PEM) serves HTTPS instead of HTTP.
-export async function startFaultyUpstream({ tls } = {}) {
+// `tls`: { key, cert } (PEM) serves HTTPS instead of HTTP; `port` reuses a port (a restart).
+export async function startFaultyUpstream({ tls, port = 0 } = {}) {
   const faults = [];   // for the next tools/call attempts: 'ok', 503, 429, 500, 'hang', 'drop-resumable', 'drop'
   let always = 'ok';   // once the queue is empty
   const seen = { calls: 0, cancelled: 0, sessions: new Set(), deleted: 0, resumes: 0, traces: [], headers: null };
@@ -65,6 +65,8 @@ export async function startFaultyUpstream({ tls } = {}) {
       }
       seen.calls += 1;
       seen.headers = req.headers;
+      seen.keys = seen.keys || [];
+      seen.keys.push(msg.params?._meta?.['io.edgegw/idempotency-key']);
       seen.traces.push({ header: req.headers.traceparent, meta: msg.params?._meta?.traceparent });
       const fault = faults.length ? faults.shift() : always;
       if (fault === 503 || fault === 500) {
@@ -88,7 +90,7 @@ export async function startFaultyUpstream({ tls } = {}) {
     });
   };
   const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
   return {
     url: `${tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}/mcp`,
     seen,

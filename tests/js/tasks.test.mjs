@@ -1,0 +1,128 @@
+// The offline queue end to end with the official SDK client: an upstream that is down, a
+// call answered with a task at once, the upstream back, the task completed and its result
+// fetched; tasks surviving a gateway restart; and the bad-input answers (unknown task,
+// cancelling a finished task). The upstream is FaultyUpstream (a fake), stopped and started
+// again on its port to be "down" and "back".
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { startGateway } from './lib/gateway.mjs';
+import { startFaultyUpstream } from './lib/faulty_upstream.mjs';
+
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'edgegw-tasks-'));
+let fake;
+let port;
+let config;
+
+before(async () => {
+  fake = await startFaultyUpstream();
+  port = new URL(fake.url).port;
+  config = path.join(home, 'gw.toml');
+  fs.writeFileSync(config, `
+[server]
+log_level = "warning"
+[catalog]
+packs = []
+[[upstream]]
+name = "cloud"
+url = "${fake.url}"
+retry_max_attempts = 1
+ping_interval_seconds = 0
+[[route]]
+tool = "cloud__work"
+chain = ["cloud"]
+queueable = true
+`);
+});
+
+after(async () => {
+  await fake?.stop();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+async function connect(gw) {
+  const client = new Client({ name: 'tasks-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
+  return client;
+}
+
+// Waits for a state the gateway reaches on its own (delivery after the upstream is back).
+async function until(condition, what, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const taskOf = (result) => result._meta['io.modelcontextprotocol/related-task'].taskId;
+
+test('upstream down -> task at once -> upstream back -> completed -> result; survives a restart', async () => {
+  let gw = await startGateway(['--config', config], { cwd: home });
+  let client = await connect(gw);
+  const caps = client.getServerCapabilities();
+  assert.deepEqual(caps.tasks, { list: {}, cancel: {}, requests: { tools: { call: {} } } });
+  const { tools } = await client.listTools();
+  assert.equal(tools.find((t) => t.name === 'cloud__work').execution.taskSupport, 'optional');
+
+  await fake.stop();  // the cloud goes away
+  // A client that did not ask for a task: told where its result will be, at once.
+  const plain = await client.callTool({ name: 'cloud__work', arguments: { n: 1 } });
+  const plainTask = taskOf(plain);
+  assert.match(plain.content[0].text, new RegExp(`queued as task ${plainTask}.*tasks/result`));
+  assert.equal(plain._meta['io.edgegw/route'].route, 'queue');
+  // A client that asked for one gets a CreateTaskResult.
+  const created = await client.request({ method: 'tools/call',
+    params: { name: 'cloud__work', arguments: { n: 2 }, task: { ttl: 600000 } } }, CreateTaskResultSchema);
+  const taskId = created.task.taskId;
+  assert.equal(created.task.status, 'working');
+  assert.equal(created.task.ttl, 600000);
+  assert.equal((await client.experimental.tasks.getTask(taskId)).status, 'working');
+
+  // The gateway restarts while the cloud is down: the tasks are still there.
+  await client.close();
+  assert.equal(await gw.stop(), 0, gw.log());
+  gw = await startGateway(['--config', config], { cwd: home });
+  client = await connect(gw);
+  assert.equal((await client.experimental.tasks.getTask(taskId)).status, 'working');
+  const listed = (await client.experimental.tasks.listTasks()).tasks.map((t) => t.taskId);
+  assert.ok(listed.includes(taskId) && listed.includes(plainTask));
+
+  // The cloud comes back on its port: both are delivered, once each, with their keys.
+  fake = await startFaultyUpstream({ port });
+  const waiting = client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
+  await until(async () => (await client.experimental.tasks.getTask(plainTask)).status === 'completed',
+    'the queued call to be delivered');
+  const result = await waiting;
+  assert.match(result.content[0].text, /^done/);
+  assert.deepEqual(result._meta['io.modelcontextprotocol/related-task'], { taskId });
+  assert.equal(fake.seen.calls, 2);
+  assert.equal(new Set(fake.seen.keys).size, 2);
+  assert.ok(fake.seen.keys.every((k) => typeof k === 'string' && k.length > 0));
+
+  // Bad input is answered clearly.
+  await assert.rejects(client.experimental.tasks.getTask('no-such-task'), /Task not found/);
+  await assert.rejects(client.experimental.tasks.cancelTask(taskId), /already in terminal status 'completed'/);
+  await client.close();
+  assert.equal(await gw.stop(), 0, gw.log());
+});
+
+test('a task can be cancelled while it waits', async () => {
+  const gw = await startGateway(['--config', config], { cwd: home });
+  const client = await connect(gw);
+  await fake.stop();
+  const created = await client.request({ method: 'tools/call',
+    params: { name: 'cloud__work', arguments: {}, task: {} } }, CreateTaskResultSchema);
+  const cancelled = await client.experimental.tasks.cancelTask(created.task.taskId);
+  assert.equal(cancelled.status, 'cancelled');
+  await assert.rejects(client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema),
+    /cancelled/);
+  fake = await startFaultyUpstream({ port });
+  await client.close();
+  assert.equal(await gw.stop(), 0, gw.log());
+});
