@@ -11,6 +11,7 @@
 #include "gw/base/log.h"
 #include "gw/server/client_command.h"
 #include "gw/server/config.h"
+#include "gw/server/queue_command.h"
 #include "gw/server/gateway.h"
 
 namespace {
@@ -121,8 +122,36 @@ int main(int argc, char** argv) {
   client->add_option("--log-level", flags.log_level, "debug, info, warning, error or off (to stderr)");
   client->footer("Example: edgegw client http://127.0.0.1:8787/mcp tools/call "
                  "'{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}'");
+  gw::server::QueueFlags queue_flags;
+  CLI::App* queue = app.add_subcommand("queue", "Inspect and repair the offline queue (also while serving)");
+  queue->require_subcommand(1);
+  queue->add_option("-c,--config", queue_flags.config_path, "Config file (finds storage.data_dir and queue.file)");
+  queue->add_option("--file", queue_flags.file, "The queue's SQLite file (default var/queue.db)");
+  queue->add_flag("--json", queue_flags.json, "One JSON document on stdout");
+  auto filters = [&](CLI::App* c) {
+    c->add_option("--state", queue_flags.state, "queued, delivering, done, dead, cancelled or expired");
+    c->add_option("--upstream", queue_flags.upstream, "Only this upstream");
+  };
+  CLI::App* q_ls = queue->add_subcommand("ls", "List queued requests and their states");
+  filters(q_ls);
+  q_ls->add_option("--limit", queue_flags.limit, "At most this many (default 100)");
+  CLI::App* q_show = queue->add_subcommand("show", "Show one request, params and result included");
+  q_show->add_option("id", queue_flags.id, "Task id, or #seq")->required();
+  CLI::App* q_retry = queue->add_subcommand("retry", "Send a dead letter again");
+  q_retry->add_option("id", queue_flags.id, "Task id, or #seq")->required();
+  CLI::App* q_purge = queue->add_subcommand("purge", "Remove finished and dead requests");
+  filters(q_purge);
+  CLI::App* q_dead = queue->add_subcommand("dead-letter", "List the requests that were given up");
+  for (CLI::App* c : {q_ls, q_show, q_retry, q_purge, q_dead}) c->fallthrough();  // --json etc. after it
   CLI::App* version = app.add_subcommand("version", "Print the version and exit");
   CLI11_PARSE(app, argc, argv);
+  if (queue->parsed()) {
+    for (CLI::App* c : queue->get_subcommands()) {
+      if (c->parsed()) queue_flags.command = c->get_name();
+    }
+    gw::SetLogLevel(gw::LogLevel::kError);
+    return gw::server::RunQueueCommand(queue_flags);
+  }
   if (client->parsed()) {
     gw::LogLevel level = gw::LogLevel::kWarning;
     if (!flags.log_level.empty() && !gw::ParseLogLevel(flags.log_level, &level)) {

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +26,7 @@
 #include "gw/transport/stdio/stdio_transport.h"
 #include "gw/upstream/federation.h"
 #include "gw/upstream/http_client_transport.h"
+#include "gw/upstream/listing_codec.h"
 #include "gw/upstream/stdio_client_transport.h"
 #include "gw/upstream/upstream.h"
 
@@ -166,6 +169,9 @@ class GatewayImpl final : public Gateway {
     }
     for (const UpstreamConfig& u : config_.upstreams) names.push_back(u.name);
     GW_ASSIGN_OR_RETURN(fo.routes, router::RouteTable::Make(std::move(routes), names));
+    fo.save_listing = [this](const std::string& name, const upstream::UpstreamListing& listing) {
+      SaveListing(name, listing);
+    };
     federation_ = std::make_unique<upstream::Federation>(catalog_, fo, &registry_);
     for (const UpstreamConfig& u : config_.upstreams) {
       GW_ASSIGN_OR_RETURN(upstream::TransportFactory factory, TransportsFor(u));
@@ -182,6 +188,7 @@ class GatewayImpl final : public Gateway {
       o.breaker.failure_ratio = u.breaker_failure_ratio;
       o.breaker.cool_down = std::chrono::seconds(u.breaker_cool_down_seconds);
       o.client_version = GatewayVersion();
+      o.initial_listing = LoadListing(u.name);
       upstreams_.push_back(upstream::MakeUpstream(io_, o, std::move(factory), upstream_metrics_.get(),
                                                   RealClock(), RealRandom()));
       federation_->Add({upstreams_.back(), u.prefix, u.uri_prefix});
@@ -194,6 +201,44 @@ class GatewayImpl final : public Gateway {
     // One that is down does not hold the gateway: it keeps reconnecting in the background.
     federation_->WaitForUpstreams(std::chrono::seconds(config_.upstream_startup_wait_seconds));
     return OkStatus();
+  }
+
+  // An upstream's listing is saved under <data_dir>/upstreams/, so a gateway restarted
+  // while offline still lists (and queues calls for) what it saw before.
+  std::string ListingPath(const std::string& name) const {
+    return config_.data_dir + "/upstreams/" + name + ".json";
+  }
+
+  std::shared_ptr<const upstream::UpstreamListing> LoadListing(const std::string& name) {
+    std::ifstream in(ListingPath(name));
+    if (!in) return nullptr;
+    std::stringstream text;
+    text << in.rdbuf();
+    auto listing = upstream::DecodeListing(text.str());
+    if (!listing) {
+      GW_LOG_WARNING("ignoring %s: %s", ListingPath(name).c_str(), listing.error().message().c_str());
+      return nullptr;
+    }
+    GW_LOG_INFO("upstream '%s': %zu tool(s) known from the last run", name.c_str(), listing->tools.size());
+    return std::make_shared<const upstream::UpstreamListing>(std::move(*listing));
+  }
+
+  void SaveListing(const std::string& name, const upstream::UpstreamListing& listing) {
+    std::lock_guard lock(save_mu_);
+    std::string path = ListingPath(name);
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << upstream::EncodeListing(listing, RealClock().WallMillis());
+      if (!out.flush()) {
+        GW_LOG_WARNING("cannot save %s", path.c_str());
+        return;
+      }
+    }
+    std::filesystem::rename(tmp, path, ec);  // atomic: a reader never sees half a file
+    if (ec) GW_LOG_WARNING("cannot save %s: %s", path.c_str(), ec.message().c_str());
   }
 
   // The offline queue: a SQLite file, the tasks on top of it, and the drain that delivers.
@@ -298,6 +343,7 @@ class GatewayImpl final : public Gateway {
   bool loop_done_ = false;  // guarded by stop_mu_
   std::unique_ptr<upstream::UpstreamMetrics> upstream_metrics_;
   std::vector<std::shared_ptr<upstream::Upstream>> upstreams_;
+  std::mutex save_mu_;  // one listing write at a time
   queue::OfflineQueuePtr queue_;
   std::unique_ptr<upstream::TaskBook> tasks_;
   std::shared_ptr<upstream::QueueDrain> drain_;

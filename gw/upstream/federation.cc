@@ -167,6 +167,9 @@ void Federation::Rebuild(bool notify) {
 
 void Federation::ListingChanged(Upstream& upstream) {
   Rebuild(true);
+  if (options_.save_listing) {
+    if (auto listing = upstream.listing()) options_.save_listing(upstream.name(), *listing);
+  }
   if (drain_) drain_->Kick(upstream.name());  // connected again: deliver what waited
   std::lock_guard lock(ready_mu_);
   ready_cv_.notify_all();

@@ -41,6 +41,8 @@ struct Mount {
 
 struct FederationOptions {
   size_t page_size = 50;
+  // Called with an upstream's listing whenever it changes (the gateway saves it).
+  std::function<void(const std::string& upstream, const UpstreamListing& listing)> save_listing;
   router::RouteTable routes;  // tool calls that follow a fallback chain
 };
 

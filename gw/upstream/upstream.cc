@@ -35,7 +35,9 @@ UpstreamImpl::UpstreamImpl(boost::asio::io_context& io, UpstreamOptions options,
                            const Clock& clock, Random& random)
     : strand_(boost::asio::make_strand(io)), options_(std::move(options)),
       transports_(std::move(transports)), metrics_(metrics), clock_(clock), random_(random),
-      breaker_(options_.breaker, clock) {}
+      breaker_(options_.breaker, clock) {
+  listing_ = options_.initial_listing;
+}
 
 UpstreamImpl::~UpstreamImpl() = default;
 

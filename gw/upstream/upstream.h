@@ -41,6 +41,8 @@ struct UpstreamOptions {
   std::chrono::milliseconds reconnect_max{30000};
   std::string client_name = "edgegw";
   std::string client_version = "0.1.0";
+  // What it offered last time (saved by the gateway): listed until it connects again.
+  std::shared_ptr<const struct UpstreamListing> initial_listing;
 };
 
 // What an upstream offers, as it sent it: each item one serialized JSON object.

@@ -26,6 +26,7 @@ before(async () => {
   fs.writeFileSync(config, `
 [server]
 log_level = "warning"
+upstream_startup_wait_seconds = 1
 [catalog]
 packs = []
 [[upstream]]
@@ -62,7 +63,7 @@ async function until(condition, what, timeoutMs = 30000) {
 
 const taskOf = (result) => result._meta['io.modelcontextprotocol/related-task'].taskId;
 
-test('upstream down -> task at once -> upstream back -> completed -> result; survives a restart', async () => {
+test('upstream down -> task at once -> restart offline -> upstream back -> completed -> result', async () => {
   let gw = await startGateway(['--config', config], { cwd: home });
   let client = await connect(gw);
   const caps = client.getServerCapabilities();
@@ -92,17 +93,23 @@ test('upstream down -> task at once -> upstream back -> completed -> result; sur
   assert.equal((await client.experimental.tasks.getTask(taskId)).status, 'working');
   const listed = (await client.experimental.tasks.listTasks()).tasks.map((t) => t.taskId);
   assert.ok(listed.includes(taskId) && listed.includes(plainTask));
+  // Restarted offline, it still lists the cloud's tools it saw before, and queues for them.
+  const { tools: offline } = await client.listTools();
+  assert.ok(offline.some((t) => t.name === 'cloud__work'), 'the saved listing is served');
+  const third = taskOf(await client.callTool({ name: 'cloud__work', arguments: { n: 3 } }));
 
   // The cloud comes back on its port: both are delivered, once each, with their keys.
   fake = await startFaultyUpstream({ port });
   const waiting = client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
-  await until(async () => (await client.experimental.tasks.getTask(plainTask)).status === 'completed',
-    'the queued call to be delivered');
+  for (const t of [plainTask, third]) {
+    await until(async () => (await client.experimental.tasks.getTask(t)).status === 'completed',
+      'the queued calls to be delivered');
+  }
   const result = await waiting;
   assert.match(result.content[0].text, /^done/);
   assert.deepEqual(result._meta['io.modelcontextprotocol/related-task'], { taskId });
-  assert.equal(fake.seen.calls, 2);
-  assert.equal(new Set(fake.seen.keys).size, 2);
+  assert.equal(fake.seen.calls, 3);  // each queued call once
+  assert.equal(new Set(fake.seen.keys).size, 3);
   assert.ok(fake.seen.keys.every((k) => typeof k === 'string' && k.length > 0));
 
   // Bad input is answered clearly.
@@ -123,6 +130,46 @@ test('a task can be cancelled while it waits', async () => {
   await assert.rejects(client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema),
     /cancelled/);
   fake = await startFaultyUpstream({ port });
+  await client.close();
+  assert.equal(await gw.stop(), 0, gw.log());
+});
+
+test('a dead letter is inspected and retried with edgegw queue', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { edgegwBinary } = await import('./lib/gateway.mjs');
+  const cli = (...args) => spawnSync(edgegwBinary(), ['queue', ...args, '--file', path.join(home, 'var', 'queue.db')],
+    { encoding: 'utf8', timeout: 20000 });
+  const deadConfig = path.join(home, 'dead.toml');
+  fs.writeFileSync(deadConfig, fs.readFileSync(config, 'utf8') + '[queue]\nmax_attempts = 1\n');
+  const gw = await startGateway(['--config', deadConfig], { cwd: home });
+  const client = await connect(gw);
+  fake.setAlways(503);
+  const id = taskOf(await client.callTool({ name: 'cloud__work', arguments: { n: 4 } }));
+  await until(async () => (await client.experimental.tasks.getTask(id)).status === 'failed', 'a dead letter');
+  const task = await client.experimental.tasks.getTask(id);
+  assert.match(task.statusMessage, /gave up after 1 attempts.*HTTP 503/);
+
+  const dead = cli('dead-letter', '--json');
+  assert.equal(dead.status, 0, dead.stderr);
+  const letters = JSON.parse(dead.stdout);
+  assert.deepEqual(letters.map((r) => r.task_id), [id]);
+  assert.equal(letters[0].state, 'dead');
+  const shown = JSON.parse(cli('show', id, '--json').stdout);
+  assert.deepEqual(shown.params, { name: 'work', arguments: { n: 4 } });
+  const table = cli('ls');
+  assert.match(table.stdout, /^SEQ\s+TASK\s+STATE/);
+  assert.match(table.stdout, new RegExp(`${id}\\s+dead`));
+  const notDead = cli('retry', 'no-such-task');
+  assert.equal(notDead.status, 1);
+  assert.match(notDead.stderr, /no task 'no-such-task'/);
+
+  fake.setAlways('ok');
+  const retried = cli('retry', id, '--json');
+  assert.equal(retried.status, 0, retried.stderr);
+  assert.equal(JSON.parse(retried.stdout).state, 'queued');
+  await until(async () => (await client.experimental.tasks.getTask(id)).status === 'completed', 'the retried task');
+  const purged = cli('purge', '--json');
+  assert.ok(JSON.parse(purged.stdout).purged >= 1);
   await client.close();
   assert.equal(await gw.stop(), 0, gw.log());
 });
