@@ -254,10 +254,12 @@ class GatewayImpl final : public Gateway {
     qo.limits.max_bytes = static_cast<uint64_t>(config_.queue_max_bytes);
     qo.sync = config_.queue_sync == "normal" ? queue::SyncMode::kNormal : queue::SyncMode::kFull;
     GW_ASSIGN_OR_RETURN(queue_, queue::OpenSqliteQueue(qo));
-    tasks_ = std::make_unique<upstream::TaskBook>(*queue_, RealClock(), RealRandom());
+    queue_metrics_ = std::make_unique<upstream::QueueMetrics>(registry_);
+    tasks_ = std::make_unique<upstream::TaskBook>(*queue_, RealClock(), RealRandom(), queue_metrics_.get());
     upstream::QueueDrainOptions dro;
     dro.max_attempts = static_cast<uint32_t>(config_.queue_max_attempts);
-    drain_ = std::make_shared<upstream::QueueDrain>(io_, *queue_, dro, RealClock(), RealRandom());
+    drain_ = std::make_shared<upstream::QueueDrain>(io_, *queue_, dro, RealClock(), RealRandom(),
+                                                    queue_metrics_.get());
     for (const auto& up : upstreams_) drain_->Add(up);
     drain_->SetListener([this](const queue::Record& r) { tasks_->Finished(r); });
     federation_->UseQueue(tasks_.get(), drain_);
@@ -345,6 +347,7 @@ class GatewayImpl final : public Gateway {
   std::vector<std::shared_ptr<upstream::Upstream>> upstreams_;
   std::mutex save_mu_;  // one listing write at a time
   queue::OfflineQueuePtr queue_;
+  std::unique_ptr<upstream::QueueMetrics> queue_metrics_;
   std::unique_ptr<upstream::TaskBook> tasks_;
   std::shared_ptr<upstream::QueueDrain> drain_;
   std::unique_ptr<upstream::Federation> federation_;

@@ -35,9 +35,10 @@ std::string WithIdempotencyKey(const std::string& params, const std::string& key
 }  // namespace
 
 QueueDrain::QueueDrain(boost::asio::io_context& io, queue::OfflineQueue& queue,
-                       QueueDrainOptions options, const Clock& clock, Random& random)
+                       QueueDrainOptions options, const Clock& clock, Random& random,
+                       QueueMetrics* metrics)
     : strand_(boost::asio::make_strand(io)), queue_(queue), options_(options), clock_(clock),
-      random_(random) {}
+      random_(random), metrics_(metrics) {}
 
 void QueueDrain::Add(std::shared_ptr<Upstream> upstream) {
   MutexLock lock(mu_);
@@ -82,6 +83,7 @@ void QueueDrain::Tick() {
     for (auto& [name, up] : upstreams_) ups.push_back(up);
   }
   for (auto& up : ups) Drain(up);
+  if (metrics_) metrics_->Refresh(queue_.Stats(), clock_.WallMillis());
   auto timer = std::make_shared<boost::asio::steady_timer>(strand_, options_.tick);
   timer->async_wait([self = shared_from_this(), timer](const boost::system::error_code& ec) {
     if (!ec) self->Tick();
@@ -148,13 +150,16 @@ void QueueDrain::Outcome(const std::string& upstream, const queue::Record& recor
     w.EndObject();
     stored = queue_.Complete(record.seq, w.str());
     terminal = true;
+    if (metrics_) metrics_->RecordDelivery("done");
   } else if (record.attempts >= options_.max_attempts) {
     stored = queue_.DeadLetter(record.seq, "gave up after " + std::to_string(record.attempts) +
                                                " attempts: " + response.error().message());
     terminal = true;
+    if (metrics_) metrics_->RecordDelivery("dead");
   } else {
     auto next = clock_.WallMillis() + Backoff(record.attempts).count();
     stored = queue_.Reschedule(record.seq, next, response.error().message());
+    if (metrics_) metrics_->RecordDelivery("retry");
   }
   if (!stored) {
     GW_LOG_ERROR("offline queue: cannot record the outcome of task '%s': %s", record.task_id.c_str(),

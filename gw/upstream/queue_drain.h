@@ -25,6 +25,7 @@
 #include "gw/base/mutex.h"
 #include "gw/base/random.h"
 #include "gw/queue/offline_queue.h"
+#include "gw/upstream/queue_metrics.h"
 #include "gw/upstream/upstream.h"
 
 namespace gw::upstream {
@@ -45,7 +46,7 @@ class QueueDrain : public std::enable_shared_from_this<QueueDrain> {
   using Listener = std::function<void(const queue::Record& record)>;
 
   QueueDrain(boost::asio::io_context& io, queue::OfflineQueue& queue, QueueDrainOptions options,
-             const Clock& clock, Random& random);
+             const Clock& clock, Random& random, QueueMetrics* metrics = nullptr);
 
   void Add(std::shared_ptr<Upstream> upstream);
   void SetListener(Listener listener);
@@ -68,6 +69,7 @@ class QueueDrain : public std::enable_shared_from_this<QueueDrain> {
   const QueueDrainOptions options_;
   const Clock& clock_;
   Random& random_;
+  QueueMetrics* const metrics_;
 
   Mutex mu_;
   std::map<std::string, std::shared_ptr<Upstream>> upstreams_;  // guarded by mu_

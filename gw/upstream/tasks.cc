@@ -4,6 +4,7 @@
 
 #include "gw/base/log.h"
 #include "gw/protocol/jsonrpc.h"
+#include "gw/upstream/queue_metrics.h"
 
 namespace gw::upstream {
 
@@ -48,8 +49,9 @@ std::string RelatedTask(const std::string& task_id) {
 
 }  // namespace
 
-TaskBook::TaskBook(queue::OfflineQueue& queue, const Clock& clock, Random& random)
-    : queue_(queue), clock_(clock), random_(random) {}
+TaskBook::TaskBook(queue::OfflineQueue& queue, const Clock& clock, Random& random,
+                   QueueMetrics* metrics)
+    : queue_(queue), clock_(clock), random_(random), metrics_(metrics) {}
 
 std::string TaskBook::NewTaskId() {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -105,6 +107,7 @@ void TaskBook::Enqueue(const CallPtr& call, const std::string& upstream, const s
   auto key = meta ? protocol::StringMember(*meta, "io.edgegw/idempotency-key") : std::nullopt;
   r.idempotency_key = key ? std::string(*key) : r.task_id;
   auto appended = queue_.Append(std::move(r));
+  if (metrics_) metrics_->RecordEnqueue(!appended ? "refused" : appended->duplicate ? "duplicate" : "queued");
   if (!appended) {
     return call->Fail(rpc::kServerUnavailable, "the upstream '" + upstream + "' is unreachable (" + why +
                                                    ") and " + appended.error().message());

@@ -39,7 +39,8 @@ struct TaskPolicy {
 
 class TaskBook {
  public:
-  TaskBook(queue::OfflineQueue& queue, const Clock& clock, Random& random);
+  TaskBook(queue::OfflineQueue& queue, const Clock& clock, Random& random,
+           class QueueMetrics* metrics = nullptr);
 
   // Queues the tools/call `call` for `upstream` as `tool` with `arguments` (serialized
   // JSON) and answers it. `why` says why it was queued (for people). A full queue answers
@@ -69,6 +70,7 @@ class TaskBook {
   queue::OfflineQueue& queue_;
   const Clock& clock_;
   Random& random_;
+  class QueueMetrics* const metrics_;
   Mutex mu_;
   std::map<std::string, std::vector<protocol::CallPtr>> waiters_;  // guarded by mu_
   std::map<std::string, std::weak_ptr<protocol::SessionChannel>> owners_;  // guarded by mu_

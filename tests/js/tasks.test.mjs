@@ -149,6 +149,14 @@ test('a dead letter is inspected and retried with edgegw queue', async () => {
   const task = await client.experimental.tasks.getTask(id);
   assert.match(task.statusMessage, /gave up after 1 attempts.*HTTP 503/);
 
+  const metric = async (line) => {
+    const text = await (await fetch(`${gw.base}/metrics`)).text();
+    const m = text.split('\n').find((l) => l.startsWith(line));
+    return m ? Number(m.split(' ').pop()) : undefined;
+  };
+  assert.equal(await metric('edgegw_queue_enqueued_total{outcome="queued"}'), 1);
+  assert.equal(await metric('edgegw_queue_deliveries_total{outcome="dead"}'), 1);
+  await until(async () => (await metric('edgegw_queue_dead_letters')) === 1, 'the dead-letter gauge');
   const dead = cli('dead-letter', '--json');
   assert.equal(dead.status, 0, dead.stderr);
   const letters = JSON.parse(dead.stdout);
