@@ -10,7 +10,9 @@ import https from 'node:https';
 export async function startFaultyUpstream({ tls, port = 0 } = {}) {
   const faults = [];   // for the next tools/call attempts: 'ok', 503, 429, 500, 'hang', 'drop-resumable', 'drop'
   let always = 'ok';   // once the queue is empty
-  const seen = { calls: 0, cancelled: 0, sessions: new Set(), deleted: 0, resumes: 0, traces: [], headers: null };
+  const seen = { calls: 0, cancelled: 0, sessions: new Set(), deleted: 0, resumes: 0, traces: [], headers: null,
+    runs: new Map(),         // idempotency key -> times it ran (a repeated key is answered, not run again)
+    deliveries: new Map() }; // idempotency key -> times it arrived
   const pending = new Map();  // event id -> JSON-RPC response to deliver on resume
   const hanging = new Set();
   let nextSession = 1;
@@ -84,6 +86,11 @@ export async function startFaultyUpstream({ tls, port = 0 } = {}) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.end(': no id, nothing to resume from\n\n');
       } else {
+        const key = msg.params?._meta?.['io.edgegw/idempotency-key'];
+        if (key !== undefined) {
+          seen.deliveries.set(key, (seen.deliveries.get(key) ?? 0) + 1);
+          seen.runs.set(key, 1);  // an idempotent upstream runs a key once, however often it arrives
+        }
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(result(msg.id, `done ${seen.calls}`));
       }
