@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,11 @@ class OfflineQueue {
   // caller). kResourceExhausted when a budget is full; kInvalidArgument for a record
   // without task_id, upstream or method.
   virtual Result<AppendOutcome> Append(Record record) = 0;
+  // The same, without blocking the caller (an I/O thread) for the commit: `done` runs once
+  // the record is durable (or refused), on a thread of the queue's choosing. Concurrent
+  // appends then share commits. The default runs Append inline.
+  using AppendDone = std::function<void(Result<AppendOutcome>)>;
+  virtual void AppendAsync(Record record, AppendDone done) { done(Append(std::move(record))); }
 
   // Up to `max` queued records of `upstream` due at `now_ms` (next_attempt_ms <= now), in
   // delivery order, marked kDelivering. Records whose TTL passed become kExpired instead.

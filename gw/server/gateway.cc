@@ -262,6 +262,7 @@ class GatewayImpl final : public Gateway {
                                                     queue_metrics_.get());
     for (const auto& up : upstreams_) drain_->Add(up);
     drain_->SetListener([this](const queue::Record& r) { tasks_->Finished(r); });
+    tasks_->SetOnQueued([this](const std::string& upstream) { drain_->Kick(upstream); });
     federation_->UseQueue(tasks_.get(), drain_);
     GW_LOG_INFO("offline queue: %s (sync %s)", file.c_str(), config_.queue_sync.c_str());
     return OkStatus();

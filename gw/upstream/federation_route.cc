@@ -68,7 +68,6 @@ bool Federation::TryQueue(const CallPtr& call, const std::shared_ptr<const Feder
   d.StartObject().Field("route", "queue").Field("target", *upstream).Field("reason", why).EndObject();
   call->AddResultMeta("io.edgegw/route", d.str());
   tasks_->Enqueue(call, *upstream, original, args ? protocol::Serialize(*args) : "{}", policy, why);
-  if (drain_) drain_->Kick(*upstream);
   return true;
 }
 

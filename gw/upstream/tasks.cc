@@ -106,20 +106,32 @@ void TaskBook::Enqueue(const CallPtr& call, const std::string& upstream, const s
   const protocol::JsonValue* meta = protocol::ObjectMember(params, "_meta");
   auto key = meta ? protocol::StringMember(*meta, "io.edgegw/idempotency-key") : std::nullopt;
   r.idempotency_key = key ? std::string(*key) : r.task_id;
-  auto appended = queue_.Append(std::move(r));
+  // The I/O thread does not wait for the commit: the answer goes out once the record is
+  // durable (the queue's writer thread runs this), so concurrent calls share commits.
+  bool wants_task = task_param != nullptr;
+  queue_.AppendAsync(std::move(r), [this, call, upstream, why, wants_task](Result<queue::AppendOutcome> appended) {
+    Acknowledge(call, upstream, why, wants_task, std::move(appended));
+  });
+}
+
+void TaskBook::Acknowledge(const CallPtr& call, const std::string& upstream, const std::string& why,
+                           bool wants_task, Result<queue::AppendOutcome> appended) {
   if (metrics_) metrics_->RecordEnqueue(!appended ? "refused" : appended->duplicate ? "duplicate" : "queued");
   if (!appended) {
     return call->Fail(rpc::kServerUnavailable, "the upstream '" + upstream + "' is unreachable (" + why +
                                                    ") and " + appended.error().message());
   }
   const Record& stored = appended->record;
+  std::function<void(const std::string&)> on_queued;
   {
     MutexLock lock(mu_);
     if (auto session = call->session()) owners_[stored.task_id] = session;
+    on_queued = on_queued_;
   }
-  GW_LOG_INFO("queued task %s for '%s' (%s)", stored.task_id.c_str(), upstream.c_str(), why.c_str());
+  if (on_queued) on_queued(upstream);
+  GW_LOG_DEBUG("queued task %s for '%s' (%s)", stored.task_id.c_str(), upstream.c_str(), why.c_str());
   call->AddResultMeta(kRelatedTaskMetaKey, RelatedTask(stored.task_id));
-  if (task_param) {
+  if (wants_task) {
     JsonWriter w;
     w.StartObject().Key("task").Raw(TaskJson(stored)).EndObject();
     return call->Reply(w.str());
@@ -132,6 +144,11 @@ void TaskBook::Enqueue(const CallPtr& call, const std::string& upstream, const s
   w.StartObject().Key("content").StartArray().StartObject().Field("type", "text").Field("text", text)
       .EndObject().EndArray().EndObject();
   call->Reply(w.str());
+}
+
+void TaskBook::SetOnQueued(std::function<void(const std::string& upstream)> on_queued) {
+  MutexLock lock(mu_);
+  on_queued_ = std::move(on_queued);
 }
 
 bool TaskBook::Handle(const CallPtr& call) {

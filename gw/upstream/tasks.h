@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,6 +48,9 @@ class TaskBook {
   // the call with a clear error instead.
   void Enqueue(const protocol::CallPtr& call, const std::string& upstream, const std::string& tool,
                const std::string& arguments, const TaskPolicy& policy, const std::string& why);
+  // Runs after a record is durably queued (the gateway kicks the drain with it).
+  void SetOnQueued(std::function<void(const std::string& upstream)> on_queued);
+
   // tasks/get, tasks/result, tasks/list, tasks/cancel. False for other methods.
   bool Handle(const protocol::CallPtr& call);
   // A record reached an outcome (from the drain): answers waiting tasks/result calls and
@@ -66,6 +70,9 @@ class TaskBook {
   // Answers a tasks/result call from a record in a terminal (or dead) state.
   void AnswerResult(const protocol::CallPtr& call, const queue::Record& record);
   std::string NewTaskId();
+  // Answers an Enqueue'd call once its record is durable (or refused).
+  void Acknowledge(const protocol::CallPtr& call, const std::string& upstream, const std::string& why,
+                   bool wants_task, Result<queue::AppendOutcome> appended);
 
   queue::OfflineQueue& queue_;
   const Clock& clock_;
@@ -74,6 +81,7 @@ class TaskBook {
   Mutex mu_;
   std::map<std::string, std::vector<protocol::CallPtr>> waiters_;  // guarded by mu_
   std::map<std::string, std::weak_ptr<protocol::SessionChannel>> owners_;  // guarded by mu_
+  std::function<void(const std::string&)> on_queued_;                       // guarded by mu_
 };
 
 }  // namespace gw::upstream

@@ -3,6 +3,11 @@
 #include <sqlite3.h>
 #include <zstd.h>
 
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
 #include "gw/base/log.h"
 #include "gw/base/mutex.h"
 #include "gw/queue/record_codec.h"
@@ -68,13 +73,28 @@ class SqliteQueue final : public OfflineQueue {
  public:
   SqliteQueue(sqlite3* db, SqliteQueueOptions o)
       : db_(db), options_(std::move(o)), clock_(options_.clock ? *options_.clock : RealClock()) {}
-  ~SqliteQueue() override { sqlite3_close_v2(db_); }
+  ~SqliteQueue() override {
+    {
+      std::lock_guard l(group_mu_);
+      writer_stop_ = true;  // the writer commits what is pending, then ends
+    }
+    group_cv_.notify_one();
+    if (writer_.joinable()) writer_.join();
+    select_key_.reset();
+    insert_.reset();
+    sqlite3_close_v2(db_);
+  }
 
   Status Init() {
     GW_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
     GW_RETURN_IF_ERROR(Exec(options_.sync == SyncMode::kFull ? "PRAGMA synchronous=FULL"
                                                              : "PRAGMA synchronous=NORMAL"));
     GW_RETURN_IF_ERROR(Exec(kSchema));
+    select_key_ = std::make_unique<Stmt>(db_, "SELECT seq, codec, body FROM records WHERE idem_key = ?");
+    insert_ = std::make_unique<Stmt>(db_, "INSERT INTO records(seq, task_id, idem_key, upstream, priority, "
+                                          "state, next_attempt_ms, expires_ms, footprint, codec, body) "
+                                          "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+    if (!select_key_->ok() || !insert_->ok()) return Failed("prepare statements");
     Stmt s(db_, "SELECT count(*), coalesce(sum(footprint), 0), coalesce(max(seq), 0) FROM records "
                 "WHERE state IN (0, 1, 3)");
     if (s.Step() == SQLITE_ROW) {
@@ -90,15 +110,97 @@ class SqliteQueue final : public OfflineQueue {
     if (r.task_id.empty() || r.upstream.empty() || r.method.empty()) {
       return InvalidArgument("a queued request needs a task id, an upstream and a method");
     }
+    if (!options_.group_commit) {
+      MutexLock lock(mu_);
+      return AppendLocked(std::move(r));  // its own transaction: one fsync per request
+    }
+    // Group commit: hand it to the writer thread and wait for its commit.
+    std::promise<Result<AppendOutcome>> done;
+    auto future = done.get_future();
+    AppendAsync(std::move(r), [&done](Result<AppendOutcome> outcome) { done.set_value(std::move(outcome)); });
+    return future.get();
+  }
+
+  void AppendAsync(Record r, AppendDone done) override {
+    if (!options_.group_commit) return done(Append(std::move(r)));
+    if (r.task_id.empty() || r.upstream.empty() || r.method.empty()) {
+      return done(InvalidArgument("a queued request needs a task id, an upstream and a method"));
+    }
+    {
+      std::lock_guard l(group_mu_);
+      if (!writer_stop_) {
+        pending_.push_back({std::move(r), std::move(done)});
+        group_cv_.notify_one();
+        return;
+      }
+    }
+    done(Unavailable("the offline queue is closing"));
+  }
+
+  // Starts the writer thread (group commit).
+  void StartWriter() {
+    if (options_.group_commit) writer_ = std::thread([this] { WriterLoop(); });
+  }
+
+ private:
+  struct PendingAppend {
+    Record record;
+    AppendDone done;
+  };
+  static constexpr size_t kMaxGroup = 1024;
+
+  // The one writer (DESIGN "Threads": SQLite writes on one writer, group commit): takes
+  // every append waiting, commits them in one transaction (one fsync), then answers each.
+  void WriterLoop() {
+    while (true) {
+      std::vector<PendingAppend> batch;
+      {
+        std::unique_lock l(group_mu_);
+        group_cv_.wait(l, [this] { return writer_stop_ || !pending_.empty(); });
+        if (pending_.empty()) return;  // stopping, nothing left
+        size_t n = std::min(pending_.size(), kMaxGroup);
+        batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + n));
+        pending_.erase(pending_.begin(), pending_.begin() + n);
+      }
+      std::vector<Result<AppendOutcome>> results = CommitGroup(batch);
+      for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+    }
+  }
+
+  std::vector<Result<AppendOutcome>> CommitGroup(std::vector<PendingAppend>& batch) {
+    std::vector<Result<AppendOutcome>> results;
+    results.reserve(batch.size());
     MutexLock lock(mu_);
+    uint64_t seq = last_seq_;
+    size_t live = live_;
+    uint64_t bytes = bytes_;
+    Status begun = Exec("BEGIN IMMEDIATE");
+    for (PendingAppend& p : batch) {
+      results.push_back(begun ? AppendLocked(std::move(p.record)) : Result<AppendOutcome>(begun.error()));
+    }
+    if (!begun) return results;
+    if (Status committed = Exec("COMMIT"); !committed) {
+      (void)Exec("ROLLBACK");
+      last_seq_ = seq;  // nothing of the batch exists
+      live_ = live;
+      bytes_ = bytes;
+      for (auto& r : results) r = committed.error();
+    }
+    return results;
+  }
+
+  // Appends under mu_, inside the caller's transaction (or its own, autocommitted).
+  Result<AppendOutcome> AppendLocked(Record r) {
     if (!r.idempotency_key.empty()) {
-      Stmt s(db_, "SELECT seq, codec, body FROM records WHERE idem_key = ?");
+      Stmt& s = *select_key_;
       s.Bind(1, r.idempotency_key);
       if (s.Step() == SQLITE_ROW) {
         auto existing = Load(s.Int(0), s.Int(1), s.Blob(2));
+        s.Reset();
         if (existing) return AppendOutcome{std::move(*existing), true};
         // A corrupt twin was set aside; the request is queued afresh.
       }
+      s.Reset();
     }
     if (live_ >= options_.limits.max_records) {
       return ResourceExhausted("the offline queue is full (" + std::to_string(options_.limits.max_records) + " requests)");
@@ -109,10 +211,11 @@ class SqliteQueue final : public OfflineQueue {
     r.seq = last_seq_ + 1;
     r.state = RecordState::kQueued;
     r.updated_ms = clock_.WallMillis();
-    Stmt ins(db_, "INSERT INTO records(seq, task_id, idem_key, upstream, priority, state, next_attempt_ms, "
-                  "expires_ms, footprint, codec, body) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+    Stmt& ins = *insert_;
     GW_RETURN_IF_ERROR(BindRow(ins, r, r.footprint()));
-    if (ins.Step() != SQLITE_DONE) {
+    int rc = ins.Step();
+    ins.Reset();
+    if (rc != SQLITE_DONE) {
       if (sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE) {
         return InvalidArgument("task id '" + r.task_id + "' is already used");
       }
@@ -124,6 +227,7 @@ class SqliteQueue final : public OfflineQueue {
     return AppendOutcome{std::move(r), false};
   }
 
+ public:
   Result<std::vector<Record>> TakeDue(const std::string& upstream, int64_t now_ms, size_t max) override {
     MutexLock lock(mu_);
     GW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
@@ -436,6 +540,13 @@ class SqliteQueue final : public OfflineQueue {
 
   sqlite3* const db_;
   const SqliteQueueOptions options_;
+  std::unique_ptr<Stmt> select_key_;  // guarded by mu_
+  std::unique_ptr<Stmt> insert_;      // guarded by mu_
+  std::mutex group_mu_;                 // the group-commit queue
+  std::condition_variable group_cv_;    // wakes the writer
+  std::vector<PendingAppend> pending_;  // guarded by group_mu_
+  bool writer_stop_ = false;            // guarded by group_mu_
+  std::thread writer_;
   const Clock& clock_;
   Mutex mu_;
   uint64_t last_seq_ = 0;  // guarded by mu_
@@ -457,6 +568,7 @@ Result<OfflineQueuePtr> OpenSqliteQueue(const SqliteQueueOptions& options) {
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   auto queue = std::make_unique<SqliteQueue>(db, options);
   GW_RETURN_IF_ERROR(queue->Init());
+  queue->StartWriter();
   return OfflineQueuePtr(std::move(queue));
 }
 

@@ -24,6 +24,9 @@ struct SqliteQueueOptions {
   std::string path;  // the database file; created with its folder's permissions
   QueueLimits limits;
   SyncMode sync = SyncMode::kFull;
+  // Concurrent Appends share one transaction and one fsync (each still returns only after
+  // its record is durable). Off: one transaction per Append.
+  bool group_commit = true;
   size_t compress_above_bytes = 1024;  // zstd for encoded records larger than this
   int busy_timeout_ms = 5000;
   const Clock* clock = nullptr;  // stamps updated_ms; RealClock() when null

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "gw/queue/queue_test_suite.h"
 
@@ -107,6 +108,34 @@ TEST(SqliteQueue, ACorruptRecordIsSetAsideAndReportedNotFatal) {
   ASSERT_TRUE(reasons);
   ASSERT_EQ(reasons->size(), 1u);
   EXPECT_NE((*reasons)[0].find("checksum mismatch"), std::string::npos) << (*reasons)[0];
+}
+
+TEST(SqliteQueue, GroupCommitAcknowledgesEveryConcurrentAppendDurably) {
+  std::string path = TempDb();
+  constexpr int kThreads = 8, kEach = 150;
+  {
+    auto q = Open(path);
+    std::vector<std::thread> threads;
+    std::atomic<int> acked{0}, duplicates{0};
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          // Every third key repeats one of this thread's earlier ones.
+          std::string key = "k" + std::to_string(t) + "-" + std::to_string(i % 3 == 2 ? i - 1 : i);
+          auto r = q->Append(MakeRecord("t" + std::to_string(t) + "-" + std::to_string(i), "cloud",
+                                        Priority::kNormal, key));
+          ASSERT_TRUE(r) << r.error().message();
+          ++acked;
+          if (r->duplicate) ++duplicates;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(acked.load(), kThreads * kEach);
+    EXPECT_EQ(duplicates.load(), kThreads * (kEach / 3));
+  }
+  auto q = Open(path);  // what was acknowledged is on disk
+  EXPECT_EQ(q->Stats().queued[1], static_cast<size_t>(kThreads * (kEach - kEach / 3)));
 }
 
 TEST(SqliteQueue, AnUnopenableFileIsAClearError) {
