@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "gw/base/result.h"
+#include "gw/queue/conflicts.h"
 #include "gw/queue/record.h"
 
 namespace gw::queue {
@@ -74,8 +75,9 @@ class OfflineQueue {
   virtual Status Reschedule(uint64_t seq, int64_t next_attempt_ms, std::string error) = 0;
   virtual Status DeadLetter(uint64_t seq, std::string error) = 0;
 
-  // kFailedPrecondition if the record is already terminal.
-  virtual Status Cancel(uint64_t seq) = 0;
+  // kFailedPrecondition if the record is already terminal. `reason` (optional) is kept as
+  // its last_error (say, "superseded by a newer write").
+  virtual Status Cancel(uint64_t seq, std::string reason = {}) = 0;
   // A dead letter goes back to the queue with its attempts reset.
   virtual Status Retry(uint64_t seq) = 0;
   // Removes records in terminal or dead state matching `filter`; returns how many.
@@ -83,6 +85,10 @@ class OfflineQueue {
   // kDelivering records go back to kQueued: after a crash their outcome is unknown, so
   // they are sent again (the upstream dedupes by idempotency key). Returns how many.
   virtual Result<size_t> RequeueInFlight() = 0;
+
+  // The conflict state of a precondition key (conflicts.h); unknown keys are !known.
+  virtual Result<KeyState> GetKey(const std::string& key) = 0;
+  virtual Status PutKey(const std::string& key, const KeyState& state) = 0;
 
   virtual Result<Record> Get(uint64_t seq) = 0;
   virtual Result<Record> GetByTask(const std::string& task_id) = 0;

@@ -73,3 +73,61 @@ TEST(RecordCodec, Crc32cMatchesTheKnownCheckValue) {
 
 }  // namespace
 }  // namespace gw::queue
+
+namespace gw::queue {
+namespace {
+
+Record At(int64_t created_ms) {
+  Record r = behaviour::MakeRecord("t");
+  r.created_ms = created_ms;
+  return r;
+}
+
+TEST(Conflicts, ParsesPreconditionsAndRefusesBadOnes) {
+  std::string error;
+  auto p = ParsePrecondition(R"({"key":"doc-42","version":3,"policy":"last-writer-wins"})", &error);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->key, "doc-42");
+  EXPECT_EQ(p->version, 3);
+  EXPECT_EQ(p->policy, ConflictPolicy::kLastWriterWins);
+  EXPECT_FALSE(ParsePrecondition("", &error));
+  EXPECT_TRUE(error.empty());
+  for (const char* bad : {"[]", R"({"version":1})", R"({"key":"k","version":"3"})",
+                          R"({"key":"k","policy":"first-wins"})"}) {
+    error.clear();
+    EXPECT_FALSE(ParsePrecondition(bad, &error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
+}
+
+TEST(Conflicts, RejectIsOptimisticConcurrency) {
+  Precondition p{"doc", 3, ConflictPolicy::kReject};
+  Judgement first = Judge(p, KeyState{}, At(100));
+  EXPECT_EQ(first.verdict, Verdict::kDeliver);
+  EXPECT_EQ(first.after.version, 4);
+  Judgement second = Judge(p, first.after, At(200));  // made against 3, the key is at 4
+  EXPECT_EQ(second.verdict, Verdict::kConflict);
+  EXPECT_EQ(second.reason, "conflict on 'doc': it is at version 4, this request was made against version 3");
+  Judgement next = Judge(Precondition{"doc", 4, ConflictPolicy::kReject}, first.after, At(300));
+  EXPECT_EQ(next.verdict, Verdict::kDeliver);
+}
+
+TEST(Conflicts, LastWriterWinsDropsOlderWrites) {
+  Precondition p{"doc", std::nullopt, ConflictPolicy::kLastWriterWins};
+  Judgement newer = Judge(p, KeyState{}, At(500));
+  EXPECT_EQ(newer.verdict, Verdict::kDeliver);
+  Judgement older = Judge(p, newer.after, At(400));
+  EXPECT_EQ(older.verdict, Verdict::kSuperseded);
+  EXPECT_NE(older.reason.find("last writer wins"), std::string::npos);
+  EXPECT_EQ(Judge(p, newer.after, At(600)).verdict, Verdict::kDeliver);
+}
+
+TEST(Conflicts, KeyStateIsKeptByBothBackends) {
+  auto q = NewMemoryQueue({});
+  EXPECT_FALSE(q->GetKey("k")->known);
+  ASSERT_TRUE(q->PutKey("k", KeyState{true, 7, 123}));
+  EXPECT_EQ(q->GetKey("k")->version, 7);
+}
+
+}  // namespace
+}  // namespace gw::queue

@@ -111,14 +111,82 @@ void QueueDrain::Drain(const std::shared_ptr<Upstream>& up) {
                  due.error().message().c_str());
     return;
   }
-  for (queue::Record& r : *due) Deliver(up, std::move(r));
+  for (queue::Record& r : *due) Screen(up, std::move(r));
 }
 
-void QueueDrain::Deliver(const std::shared_ptr<Upstream>& up, queue::Record record) {
+// Applies the record's precondition (gw/queue/conflicts.h) before delivery: a conflict
+// becomes a dead letter, a superseded write is cancelled, and two writes to one key are
+// never in flight together.
+void QueueDrain::Screen(const std::shared_ptr<Upstream>& up, queue::Record record) {
+  std::string error;
+  auto precondition = queue::ParsePrecondition(record.precondition, &error);
+  if (!precondition) {
+    if (error.empty()) return Deliver(up, std::move(record), std::nullopt, {});
+    return Settle(up->name(), record, [&] { return queue_.DeadLetter(record.seq, error); }, true);
+  }
+  {
+    MutexLock lock(mu_);
+    if (!keys_in_flight_.insert(precondition->key).second) {
+      lock.Unlock();
+      // An earlier write to the same key is on its way: this one waits its turn.
+      return Settle(up->name(), record, [&] {
+        return queue_.Reschedule(record.seq, clock_.WallMillis() + 100,
+                                 "waiting for an earlier write to '" + precondition->key + "'");
+      }, false);
+    }
+  }
+  auto current = queue_.GetKey(precondition->key);
+  queue::Judgement j = queue::Judge(*precondition, current ? *current : queue::KeyState{}, record);
+  if (j.verdict == queue::Verdict::kDeliver) return Deliver(up, std::move(record), precondition->key, j.after);
+  {
+    MutexLock lock(mu_);
+    keys_in_flight_.erase(precondition->key);
+  }
+  GW_LOG_WARNING("offline queue: task %s: %s", record.task_id.c_str(), j.reason.c_str());
+  if (j.verdict == queue::Verdict::kConflict) {
+    return Settle(up->name(), record, [&] { return queue_.DeadLetter(record.seq, j.reason); }, true);
+  }
+  Settle(up->name(), record, [&] { return queue_.Cancel(record.seq, j.reason); }, true);
+}
+
+// Records an outcome decided here (not by the upstream): frees the in-flight slot, stores
+// it, tells the listener when it is final, and looks for more work.
+void QueueDrain::Settle(const std::string& upstream, const queue::Record& record,
+                        const std::function<Status()>& store, bool final) {
+  {
+    MutexLock lock(mu_);
+    if (in_flight_[upstream] > 0) --in_flight_[upstream];
+  }
+  if (Status s = store(); !s) {
+    GW_LOG_ERROR("offline queue: task %s: %s", record.task_id.c_str(), s.error().message().c_str());
+  }
+  Listener listener;
+  {
+    MutexLock lock(mu_);
+    listener = listener_;
+  }
+  if (final && listener) {
+    if (auto now = queue_.Get(record.seq)) listener(*now);
+  }
+  Kick(upstream);
+}
+
+void QueueDrain::Deliver(const std::shared_ptr<Upstream>& up, queue::Record record,
+                         std::optional<std::string> key, queue::KeyState after) {
   std::string params = WithIdempotencyKey(record.params, record.idempotency_key);
   std::string name = up->name();
   up->Request(record.method, std::move(params),
-              [self = shared_from_this(), name, record](Result<protocol::Message> response) {
+              [self = shared_from_this(), name, record, key, after](Result<protocol::Message> response) {
+                if (key) {
+                  // A write the upstream accepted moves the key; a failed one leaves it.
+                  if (response && response->kind() != protocol::MessageKind::kError) {
+                    if (Status s = self->queue_.PutKey(*key, after); !s) {
+                      GW_LOG_ERROR("offline queue: %s", s.error().message().c_str());
+                    }
+                  }
+                  MutexLock lock(self->mu_);
+                  self->keys_in_flight_.erase(*key);
+                }
                 self->Outcome(name, record, std::move(response));
               });
 }

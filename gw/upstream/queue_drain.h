@@ -4,6 +4,10 @@
 // completes the record; a failure reschedules it with exponential backoff and full jitter,
 // until max_attempts makes it a dead letter a person can inspect and retry.
 //
+// Requests that carry a precondition (gw/queue/conflicts.h) are screened first: a conflict
+// becomes a dead letter with its reason, a superseded write is cancelled, and one key has at
+// most one write in flight.
+//
 // Delivery is at least once (a crash after sending sends again), made exactly-once in effect
 // by the idempotency key each delivery carries in params._meta["io.edgegw/idempotency-key"].
 //
@@ -14,6 +18,8 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,7 +65,11 @@ class QueueDrain : public std::enable_shared_from_this<QueueDrain> {
  private:
   void Tick();
   void Drain(const std::shared_ptr<Upstream>& upstream);
-  void Deliver(const std::shared_ptr<Upstream>& upstream, queue::Record record);
+  void Screen(const std::shared_ptr<Upstream>& upstream, queue::Record record);
+  void Deliver(const std::shared_ptr<Upstream>& upstream, queue::Record record,
+               std::optional<std::string> key, queue::KeyState after);
+  void Settle(const std::string& upstream, const queue::Record& record,
+              const std::function<Status()>& store, bool final);
   void Outcome(const std::string& upstream, const queue::Record& record,
                Result<protocol::Message> response);
   std::chrono::milliseconds Backoff(uint32_t attempts);
@@ -74,6 +84,7 @@ class QueueDrain : public std::enable_shared_from_this<QueueDrain> {
   Mutex mu_;
   std::map<std::string, std::shared_ptr<Upstream>> upstreams_;  // guarded by mu_
   std::map<std::string, size_t> in_flight_;                     // guarded by mu_
+  std::set<std::string> keys_in_flight_;                        // guarded by mu_
   Listener listener_;                                           // guarded by mu_
   bool stopped_ = false;                                        // guarded by mu_
 };

@@ -147,5 +147,54 @@ TEST_F(QueueDrainTest, AnUpstreamErrorIsAnOutcomeAndNothingGoesToAnUnreadyUpstre
   EXPECT_EQ(queue->GetByTask("a")->result, R"({"error":{"code":-32602,"message":"Unknown tool"}})");
 }
 
+TEST_F(QueueDrainTest, AStaleWriteIsAConflictAndAnOlderOneIsSuperseded) {
+  auto append = [&](const std::string& task, const std::string& pre, int64_t created_offset_ms,
+                    queue::Priority p = queue::Priority::kNormal) {
+    queue::Record r;
+    r.task_id = task;
+    r.idempotency_key = task;
+    r.upstream = "cloud";
+    r.method = "tools/call";
+    r.params = R"({"name":"save","arguments":{}})";
+    r.precondition = pre;
+    r.priority = p;
+    r.created_ms = clock.WallMillis() + created_offset_ms;
+    ASSERT_TRUE(queue->Append(r));
+  };
+  const auto ok = R"({"jsonrpc":"2.0","id":1,"result":{"content":[]}})";
+  // Two offline edits of doc-1, both made against version 1: the second one conflicts.
+  append("a", R"({"key":"doc-1","version":1})", 0);
+  append("b", R"({"key":"doc-1","version":1})", 1);
+  drain->Kick("cloud");
+  RunIdle();
+  ASSERT_EQ(cloud->sent.size(), 1u);  // one write per key in flight; b waits its turn
+  cloud->sent[0].done(Response(ok));
+  RunIdle();
+  clock.Advance(std::chrono::seconds(1));
+  drain->Kick("cloud");
+  RunIdle();
+  auto b = queue->GetByTask("b");
+  EXPECT_EQ(b->state, queue::RecordState::kDead);
+  EXPECT_EQ(b->last_error, "conflict on 'doc-1': it is at version 2, this request was made against version 1");
+  EXPECT_EQ(cloud->sent.size(), 1u);
+
+  // Last writer wins on doc-2: the newer write goes first (high priority), the older one
+  // is then superseded, never sent.
+  append("new", R"({"key":"doc-2","policy":"last-writer-wins"})", 500, queue::Priority::kHigh);
+  append("old", R"({"key":"doc-2","policy":"last-writer-wins"})", 100);
+  drain->Kick("cloud");
+  RunIdle();
+  ASSERT_EQ(cloud->sent.size(), 2u);
+  cloud->sent[1].done(Response(ok));
+  RunIdle();
+  clock.Advance(std::chrono::seconds(1));
+  drain->Kick("cloud");
+  RunIdle();
+  auto old = queue->GetByTask("old");
+  EXPECT_EQ(old->state, queue::RecordState::kCancelled);
+  EXPECT_NE(old->last_error.find("superseded"), std::string::npos);
+  EXPECT_EQ(cloud->sent.size(), 2u);
+}
+
 }  // namespace
 }  // namespace gw::upstream

@@ -66,7 +66,7 @@ std::string TaskBook::NewTaskId() {
 std::string TaskBook::TaskJson(const Record& r) const {
   JsonWriter w;
   w.StartObject().Field("taskId", r.task_id).Field("status", TaskStatus(r));
-  if (r.state == RecordState::kDead || r.state == RecordState::kExpired ||
+  if (r.state == RecordState::kDead || r.state == RecordState::kExpired || r.state == RecordState::kCancelled ||
       (r.state == RecordState::kQueued && !r.last_error.empty())) {
     std::string message = r.state == RecordState::kExpired ? "expired before the upstream could take it"
                                                            : r.last_error;
@@ -106,6 +106,14 @@ void TaskBook::Enqueue(const CallPtr& call, const std::string& upstream, const s
   const protocol::JsonValue* meta = protocol::ObjectMember(params, "_meta");
   auto key = meta ? protocol::StringMember(*meta, "io.edgegw/idempotency-key") : std::nullopt;
   r.idempotency_key = key ? std::string(*key) : r.task_id;
+  // A precondition (conflicts.h) travels with the record; the drain applies it.
+  if (const protocol::JsonValue* pre = meta ? protocol::Member(*meta, queue::kPreconditionMetaKey) : nullptr) {
+    std::string error;
+    r.precondition = protocol::Serialize(*pre);
+    if (!queue::ParsePrecondition(r.precondition, &error)) {
+      return call->Fail(rpc::kInvalidParams, "Invalid params: _meta[\"io.edgegw/precondition\"]: " + error);
+    }
+  }
   // The I/O thread does not wait for the commit: the answer goes out once the record is
   // durable (the queue's writer thread runs this), so concurrent calls share commits.
   bool wants_task = task_param != nullptr;

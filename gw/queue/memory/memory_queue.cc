@@ -95,13 +95,26 @@ class MemoryQueue final : public OfflineQueue {
     return OkStatus();
   }
 
-  Status Cancel(uint64_t seq) override {
+  Result<KeyState> GetKey(const std::string& key) override {
+    MutexLock lock(mu_);
+    auto it = keys_.find(key);
+    return it == keys_.end() ? KeyState{} : it->second;
+  }
+
+  Status PutKey(const std::string& key, const KeyState& state) override {
+    MutexLock lock(mu_);
+    keys_[key] = state;
+    return OkStatus();
+  }
+
+  Status Cancel(uint64_t seq, std::string reason) override {
     MutexLock lock(mu_);
     GW_ASSIGN_OR_RETURN(Record * r, Find(seq));
     if (r->terminal()) {
       return FailedPrecondition("task '" + r->task_id + "' is already " + std::string(RecordStateName(r->state)));
     }
     Unqueue(*r);
+    if (!reason.empty()) r->last_error = std::move(reason);
     Settle(*r, RecordState::kCancelled);
     return OkStatus();
   }
@@ -243,6 +256,7 @@ class MemoryQueue final : public OfflineQueue {
   std::map<std::string, uint64_t> by_task_;
   std::map<std::string, uint64_t> by_key_;
   std::map<std::string, std::set<std::tuple<Priority, uint64_t>>> queued_;  // delivery order
+  std::map<std::string, KeyState> keys_;
   std::map<uint64_t, size_t> charged_;  // live record -> footprint charged at Append
   uint64_t bytes_ = 0;  // footprint of live (queued, delivering, dead) records
   size_t live_ = 0;

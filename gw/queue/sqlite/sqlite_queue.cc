@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS records(
   codec INTEGER NOT NULL,
   body BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS records_due ON records(upstream, state, priority, seq);
+CREATE TABLE IF NOT EXISTS conflict_keys(key TEXT PRIMARY KEY, version INTEGER NOT NULL, written_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS corrupt(seq INTEGER, reason TEXT NOT NULL, found_ms INTEGER NOT NULL, body BLOB);
 )sql";
 
@@ -285,13 +286,35 @@ class SqliteQueue final : public OfflineQueue {
     });
   }
 
-  Status Cancel(uint64_t seq) override {
+  Status Cancel(uint64_t seq, std::string reason) override {
     return Change(seq, [&](Record& r) -> Status {
       if (r.terminal()) {
         return FailedPrecondition("task '" + r.task_id + "' is already " + std::string(RecordStateName(r.state)));
       }
+      if (!reason.empty()) r.last_error = std::move(reason);
       return Settle(r, RecordState::kCancelled);
     });
+  }
+
+  Result<KeyState> GetKey(const std::string& key) override {
+    MutexLock lock(mu_);
+    Stmt s(db_, "SELECT version, written_ms FROM conflict_keys WHERE key = ?");
+    s.Bind(1, key);
+    KeyState k;
+    if (s.Step() == SQLITE_ROW) {
+      k.known = true;
+      k.version = s.Int(0);
+      k.written_ms = s.Int(1);
+    }
+    return k;
+  }
+
+  Status PutKey(const std::string& key, const KeyState& state) override {
+    MutexLock lock(mu_);
+    Stmt s(db_, "INSERT OR REPLACE INTO conflict_keys(key, version, written_ms) VALUES(?, ?, ?)");
+    s.Bind(1, key).Bind(2, state.version).Bind(3, state.written_ms);
+    if (s.Step() != SQLITE_DONE) return Failed("record a conflict key");
+    return OkStatus();
   }
 
   Status Retry(uint64_t seq) override {

@@ -138,6 +138,19 @@ TEST(SqliteQueue, GroupCommitAcknowledgesEveryConcurrentAppendDurably) {
   EXPECT_EQ(q->Stats().queued[1], static_cast<size_t>(kThreads * (kEach - kEach / 3)));
 }
 
+TEST(SqliteQueue, ConflictKeysSurviveAReopen) {
+  std::string path = TempDb();
+  {
+    auto q = Open(path);
+    ASSERT_TRUE(q->PutKey("doc", KeyState{true, 5, 99}));
+  }
+  auto k = Open(path)->GetKey("doc");
+  ASSERT_TRUE(k);
+  EXPECT_TRUE(k->known);
+  EXPECT_EQ(k->version, 5);
+  EXPECT_EQ(k->written_ms, 99);
+}
+
 TEST(SqliteQueue, AnUnopenableFileIsAClearError) {
   SqliteQueueOptions o;
   o.path = "/nonexistent-dir/queue.db";
