@@ -51,7 +51,7 @@ struct Figures {
   double p99_us = 0;
 };
 
-Figures RunQueue(const std::string& path, bool group, int writers, double seconds) {
+gw::queue::OfflineQueuePtr OpenQueue(const std::string& path, bool group) {
   gw::queue::SqliteQueueOptions o;
   o.path = path;
   o.group_commit = group;
@@ -62,6 +62,23 @@ Figures RunQueue(const std::string& path, bool group, int writers, double second
     std::fprintf(stderr, "%s\n", q.error().message().c_str());
     std::exit(1);
   }
+  return std::move(*q);
+}
+
+// Rate and latency percentiles of `latencies_us` (sorted here) over `elapsed` seconds.
+Figures Summarize(std::vector<double> latencies_us, size_t count, double elapsed) {
+  std::sort(latencies_us.begin(), latencies_us.end());
+  Figures f;
+  f.per_second = count / elapsed;
+  if (!latencies_us.empty()) {
+    f.p50_us = latencies_us[latencies_us.size() / 2];
+    f.p99_us = latencies_us[std::min(latencies_us.size() - 1, latencies_us.size() * 99 / 100)];
+  }
+  return f;
+}
+
+Figures RunQueue(const std::string& path, bool group, int writers, double seconds) {
+  auto q = OpenQueue(path, group);
   std::atomic<bool> stop{false};
   std::vector<std::vector<double>> latencies(writers);
   std::vector<std::thread> threads;
@@ -70,7 +87,7 @@ Figures RunQueue(const std::string& path, bool group, int writers, double second
     threads.emplace_back([&, w] {
       for (long n = 0; !stop.load(std::memory_order_relaxed); ++n) {
         auto t0 = Clock::now();
-        auto r = (*q)->Append(Sample(w, n));
+        auto r = q->Append(Sample(w, n));
         if (!r) {
           std::fprintf(stderr, "append: %s\n", r.error().message().c_str());
           std::exit(1);
@@ -85,27 +102,12 @@ Figures RunQueue(const std::string& path, bool group, int writers, double second
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  Figures f;
-  f.per_second = all.size() / elapsed;
-  if (!all.empty()) {
-    f.p50_us = all[all.size() / 2];
-    f.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  }
-  return f;
+  size_t count = all.size();
+  return Summarize(std::move(all), count, elapsed);
 }
 
 Figures RunQueueAsync(const std::string& path, int outstanding, double seconds) {
-  gw::queue::SqliteQueueOptions o;
-  o.path = path;
-  o.group_commit = true;
-  o.limits.max_records = SIZE_MAX;
-  o.limits.max_bytes = UINT64_MAX;
-  auto q = gw::queue::OpenSqliteQueue(o);
-  if (!q) {
-    std::fprintf(stderr, "%s\n", q.error().message().c_str());
-    std::exit(1);
-  }
+  auto q = OpenQueue(path, true);
   std::atomic<bool> stop{false};
   std::atomic<long> next{0};
   std::atomic<int> in_flight{0};
@@ -115,7 +117,7 @@ Figures RunQueueAsync(const std::string& path, int outstanding, double seconds) 
     long n = next++;
     auto t0 = Clock::now();
     ++in_flight;
-    (*q)->AppendAsync(Sample(0, n), [&, t0](gw::Result<gw::queue::AppendOutcome> r) {
+    q->AppendAsync(Sample(0, n), [&, t0](gw::Result<gw::queue::AppendOutcome> r) {
       if (!r) {
         std::fprintf(stderr, "append: %s\n", r.error().message().c_str());
         std::exit(1);
@@ -139,14 +141,8 @@ Figures RunQueueAsync(const std::string& path, int outstanding, double seconds) 
     std::lock_guard l(mu);
     all = latencies;
   }
-  std::sort(all.begin(), all.end());
-  Figures f;
-  f.per_second = all.size() / elapsed;
-  if (!all.empty()) {
-    f.p50_us = all[all.size() / 2];
-    f.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  }
-  return f;
+  size_t count = all.size();
+  return Summarize(std::move(all), count, elapsed);
 }
 
 Figures RunRaw(const std::string& path, int batch, double seconds) {
@@ -190,14 +186,7 @@ Figures RunRaw(const std::string& path, int batch, double seconds) {
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   sqlite3_finalize(ins);
   sqlite3_close(db);
-  std::sort(commits.begin(), commits.end());
-  Figures f;
-  f.per_second = n / elapsed;
-  if (!commits.empty()) {  // a row waits for its batch's commit
-    f.p50_us = commits[commits.size() / 2];
-    f.p99_us = commits[std::min(commits.size() - 1, commits.size() * 99 / 100)];
-  }
-  return f;
+  return Summarize(std::move(commits), static_cast<size_t>(n), elapsed);  // a row waits for its batch's commit
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startGateway, openSession, postHeaders } from './lib/gateway.mjs';
-import { startFaultyUpstream } from './lib/faulty_upstream.mjs';
+import { startFaultyUpstream, queueingGatewayConfig } from './lib/faulty_upstream.mjs';
 
 const CLIENTS = 64;
 const KILLS = 3;
@@ -51,22 +51,7 @@ test('SIGKILL while 64 clients queue calls: every acknowledged call delivered ex
   let fake = await startFaultyUpstream();
   const port = new URL(fake.url).port;
   const config = path.join(home, 'gw.toml');
-  fs.writeFileSync(config, `
-[server]
-log_level = "error"
-upstream_startup_wait_seconds = 0
-[catalog]
-packs = []
-[[upstream]]
-name = "cloud"
-url = "${fake.url}"
-retry_max_attempts = 1
-ping_interval_seconds = 0
-[[route]]
-tool = "cloud__work"
-chain = ["cloud"]
-queueable = true
-`);
+  fs.writeFileSync(config, queueingGatewayConfig(fake.url, { logLevel: 'error', startupWait: 0 }));
   // Learn the cloud's tools once, then take it down.
   let gw = await startGateway(['--config', config], { cwd: home });
   await openSession(gw.url);

@@ -12,7 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startGateway } from './lib/gateway.mjs';
-import { startFaultyUpstream } from './lib/faulty_upstream.mjs';
+import { startFaultyUpstream, queueingGatewayConfig } from './lib/faulty_upstream.mjs';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'edgegw-tasks-'));
 let fake;
@@ -23,22 +23,7 @@ before(async () => {
   fake = await startFaultyUpstream();
   port = new URL(fake.url).port;
   config = path.join(home, 'gw.toml');
-  fs.writeFileSync(config, `
-[server]
-log_level = "warning"
-upstream_startup_wait_seconds = 1
-[catalog]
-packs = []
-[[upstream]]
-name = "cloud"
-url = "${fake.url}"
-retry_max_attempts = 1
-ping_interval_seconds = 0
-[[route]]
-tool = "cloud__work"
-chain = ["cloud"]
-queueable = true
-`);
+  fs.writeFileSync(config, queueingGatewayConfig(fake.url));
 });
 
 after(async () => {

@@ -110,3 +110,24 @@ export async function startFaultyUpstream({ tls, port = 0 } = {}) {
     },
   };
 }
+
+// A gateway config whose only upstream is `url` (named "cloud"), with cloud__work routed to
+// the offline queue when the cloud cannot take it.
+export function queueingGatewayConfig(url, { logLevel = 'warning', startupWait = 1 } = {}) {
+  return `
+[server]
+log_level = "${logLevel}"
+upstream_startup_wait_seconds = ${startupWait}
+[catalog]
+packs = []
+[[upstream]]
+name = "cloud"
+url = "${url}"
+retry_max_attempts = 1
+ping_interval_seconds = 0
+[[route]]
+tool = "cloud__work"
+chain = ["cloud"]
+queueable = true
+`;
+}
