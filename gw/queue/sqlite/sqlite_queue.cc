@@ -433,12 +433,19 @@ class SqliteQueue final : public OfflineQueue {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string m = err ? err : "unknown";
       sqlite3_free(err);
-      return Unavailable("offline queue (" + options_.path + "): " + m);
+      return StorageError("offline queue (" + options_.path + "): " + m);
     }
     return OkStatus();
   }
   Error Failed(const char* what) {
-    return Unavailable(std::string("offline queue: cannot ") + what + ": " + sqlite3_errmsg(db_));
+    return StorageError(std::string("offline queue: cannot ") + what + ": " + sqlite3_errmsg(db_));
+  }
+  // A full disk is a budget that is exhausted (the client is told to try later); any other
+  // I/O error is the storage being unavailable. Either way nothing acknowledged is touched.
+  Error StorageError(std::string message) {
+    int code = sqlite3_errcode(db_) & 0xff;
+    if (code == SQLITE_FULL) return ResourceExhausted(message + " (the disk is full)");
+    return Unavailable(std::move(message));
   }
   Error Rollback(Error e) {
     (void)Exec("ROLLBACK");
@@ -582,7 +589,8 @@ class SqliteQueue final : public OfflineQueue {
 Result<OfflineQueuePtr> OpenSqliteQueue(const SqliteQueueOptions& options) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(options.path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           options.vfs.empty() ? nullptr : options.vfs.c_str());
   if (rc != SQLITE_OK) {
     std::string why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);

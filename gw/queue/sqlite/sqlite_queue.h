@@ -29,6 +29,7 @@ struct SqliteQueueOptions {
   bool group_commit = true;
   size_t compress_above_bytes = 1024;  // zstd for encoded records larger than this
   int busy_timeout_ms = 5000;
+  std::string vfs;  // SQLite VFS name; empty: the default (tests inject faults with a fake one)
   const Clock* clock = nullptr;  // stamps updated_ms; RealClock() when null
 };
 

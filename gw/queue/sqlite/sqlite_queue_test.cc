@@ -162,3 +162,131 @@ TEST(SqliteQueue, AnUnopenableFileIsAClearError) {
 
 }  // namespace
 }  // namespace gw::queue
+
+namespace gw::queue {
+namespace {
+
+// FaultyVfs: a FAKE SQLite VFS over the default one that fails writes or syncs on demand,
+// for the faults a real disk does not produce when a test wants them (full, failing).
+struct FaultyVfs {
+  static inline std::atomic<int> fail_write{0};  // SQLite result code to return, 0: pass
+  static inline std::atomic<int> fail_sync{0};
+  static inline sqlite3_vfs vfs;
+  static inline const sqlite3_io_methods* base_methods = nullptr;
+  static inline sqlite3_io_methods methods;
+
+  struct File {
+    sqlite3_file base;  // our methods
+    sqlite3_file* real; // the default VFS's file, allocated after us
+  };
+
+  static int Write(sqlite3_file* f, const void* p, int n, sqlite3_int64 off) {
+    if (int rc = fail_write.load()) return rc;
+    File* file = reinterpret_cast<File*>(f);
+    return file->real->pMethods->xWrite(file->real, p, n, off);
+  }
+  static int Sync(sqlite3_file* f, int flags) {
+    if (int rc = fail_sync.load()) return rc;
+    File* file = reinterpret_cast<File*>(f);
+    return file->real->pMethods->xSync(file->real, flags);
+  }
+  static int Open(sqlite3_vfs* self, const char* name, sqlite3_file* f, int flags, int* out) {
+    sqlite3_vfs* real_vfs = static_cast<sqlite3_vfs*>(self->pAppData);
+    File* file = reinterpret_cast<File*>(f);
+    file->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + sizeof(File));
+    int rc = real_vfs->xOpen(real_vfs, name, file->real, flags, out);
+    if (rc != SQLITE_OK || !file->real->pMethods) {
+      f->pMethods = nullptr;
+      return rc;
+    }
+    // Forward everything to the real file, except the two calls we break.
+    methods = *file->real->pMethods;
+    methods.xWrite = Write;
+    methods.xSync = Sync;
+    methods.xClose = [](sqlite3_file* f) {
+      File* file = reinterpret_cast<File*>(f);
+      return file->real->pMethods->xClose(file->real);
+    };
+#define GW_FORWARD(name, sig, args) \
+    methods.name = [] sig { File* file = reinterpret_cast<File*>(f); return file->real->pMethods->name args; };
+    GW_FORWARD(xRead, (sqlite3_file* f, void* p, int n, sqlite3_int64 o), (file->real, p, n, o))
+    GW_FORWARD(xTruncate, (sqlite3_file* f, sqlite3_int64 s), (file->real, s))
+    GW_FORWARD(xFileSize, (sqlite3_file* f, sqlite3_int64* s), (file->real, s))
+    GW_FORWARD(xLock, (sqlite3_file* f, int l), (file->real, l))
+    GW_FORWARD(xUnlock, (sqlite3_file* f, int l), (file->real, l))
+    GW_FORWARD(xCheckReservedLock, (sqlite3_file* f, int* r), (file->real, r))
+    GW_FORWARD(xFileControl, (sqlite3_file* f, int op, void* a), (file->real, op, a))
+    GW_FORWARD(xSectorSize, (sqlite3_file* f), (file->real))
+    GW_FORWARD(xDeviceCharacteristics, (sqlite3_file* f), (file->real))
+    GW_FORWARD(xShmMap, (sqlite3_file* f, int r, int s, int e, void volatile** p), (file->real, r, s, e, p))
+    GW_FORWARD(xShmLock, (sqlite3_file* f, int o, int n, int fl), (file->real, o, n, fl))
+    GW_FORWARD(xShmBarrier, (sqlite3_file* f), (file->real))
+    GW_FORWARD(xShmUnmap, (sqlite3_file* f, int d), (file->real, d))
+    GW_FORWARD(xFetch, (sqlite3_file* f, sqlite3_int64 o, int a, void** p), (file->real, o, a, p))
+    GW_FORWARD(xUnfetch, (sqlite3_file* f, sqlite3_int64 o, void* p), (file->real, o, p))
+#undef GW_FORWARD
+    f->pMethods = &methods;
+    return SQLITE_OK;
+  }
+
+  static void Register() {
+    static bool done = false;
+    if (done) return;
+    done = true;
+    sqlite3_vfs* real = sqlite3_vfs_find(nullptr);
+    vfs = *real;
+    vfs.zName = "edgegw-faulty";
+    vfs.pAppData = real;
+    vfs.szOsFile = static_cast<int>(sizeof(File)) + real->szOsFile;
+    vfs.xOpen = Open;
+    sqlite3_vfs_register(&vfs, 0);
+  }
+};
+
+OfflineQueuePtr OpenFaulty(const std::string& path) {
+  FaultyVfs::Register();
+  SqliteQueueOptions o;
+  o.path = path;
+  o.vfs = "edgegw-faulty";
+  auto q = OpenSqliteQueue(o);
+  EXPECT_TRUE(q) << q.error().message();
+  return q ? std::move(*q) : nullptr;
+}
+
+TEST(SqliteQueueFaults, ADiskFullIsAClearRefusalAndLosesNothingAcknowledged) {
+  std::string path = TempDb();
+  {
+    auto q = OpenFaulty(path);
+    ASSERT_TRUE(q->Append(MakeRecord("before")));
+    FaultyVfs::fail_write = SQLITE_FULL;
+    auto refused = q->Append(MakeRecord("during"));
+    FaultyVfs::fail_write = 0;
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), Code::kResourceExhausted);
+    EXPECT_NE(refused.error().message().find("the disk is full"), std::string::npos) << refused.error().message();
+    ASSERT_TRUE(q->Append(MakeRecord("after")));  // it recovers once there is room
+  }
+  auto q = Open(path);
+  EXPECT_TRUE(q->GetByTask("before"));
+  EXPECT_TRUE(q->GetByTask("after"));
+  EXPECT_EQ(q->GetByTask("during").error().code(), Code::kNotFound);  // refused, so not there
+}
+
+TEST(SqliteQueueFaults, AFailingSyncIsAnErrorNotAnAcknowledgement) {
+  std::string path = TempDb();
+  {
+    auto q = OpenFaulty(path);
+    ASSERT_TRUE(q->Append(MakeRecord("kept")));
+    FaultyVfs::fail_sync = SQLITE_IOERR_FSYNC;
+    auto failed = q->Append(MakeRecord("unsynced"));
+    FaultyVfs::fail_sync = 0;
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code(), Code::kUnavailable);
+    EXPECT_NE(failed.error().message().find("offline queue"), std::string::npos);
+  }
+  auto q = Open(path);
+  EXPECT_TRUE(q->GetByTask("kept"));
+}
+
+}  // namespace
+}  // namespace gw::queue
