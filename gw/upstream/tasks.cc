@@ -41,6 +41,15 @@ std::string_view TaskStatus(const Record& r) {
   return "working";
 }
 
+// A record still waiting past its TTL is expired, even before the drain has marked it (it
+// does so when it next looks at that upstream, which may be down).
+Record AsOf(Record r, int64_t now_ms) {
+  if (r.state == RecordState::kQueued && r.expires_ms != 0 && r.expires_ms <= now_ms) {
+    r.state = RecordState::kExpired;
+  }
+  return r;
+}
+
 std::string RelatedTask(const std::string& task_id) {
   JsonWriter w;
   w.StartObject().Field("taskId", task_id).EndObject();
@@ -176,6 +185,7 @@ std::optional<Record> TaskBook::Lookup(const CallPtr& call) {
     return std::nullopt;
   }
   auto r = queue_.GetByTask(std::string(*id));
+  if (r) *r = AsOf(std::move(*r), clock_.WallMillis());
   if (!r) {
     call->Fail(rpc::kInvalidParams, r.error().code() == Code::kNotFound
                                         ? "Failed to retrieve task: Task not found"
@@ -259,7 +269,7 @@ void TaskBook::List(const CallPtr& call) {
   if (!records) return call->Fail(records.error());
   JsonWriter w;
   w.StartObject().Key("tasks").StartArray();
-  for (const Record& r : *records) w.Raw(TaskJson(r));
+  for (const Record& r : *records) w.Raw(TaskJson(AsOf(r, clock_.WallMillis())));
   w.EndArray();
   if (records->size() == kListPage) w.Field("nextCursor", "s" + std::to_string(records->back().seq));
   w.EndObject();

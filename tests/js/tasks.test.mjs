@@ -119,6 +119,22 @@ test('a task can be cancelled while it waits', async () => {
   assert.equal(await gw.stop(), 0, gw.log());
 });
 
+test('a task that outlives its ttl is failed, and its result says it expired', async () => {
+  const gw = await startGateway(['--config', config], { cwd: home });
+  const client = await connect(gw);
+  await fake.stop();
+  const created = await client.request({ method: 'tools/call',
+    params: { name: 'cloud__work', arguments: {}, task: { ttl: 300 } } }, CreateTaskResultSchema);
+  const id = created.task.taskId;
+  assert.equal(created.task.ttl, 300);
+  await until(async () => (await client.experimental.tasks.getTask(id)).status === 'failed', 'the ttl to pass');
+  assert.match((await client.experimental.tasks.getTask(id)).statusMessage, /expired/);
+  await assert.rejects(client.experimental.tasks.getTaskResult(id, CallToolResultSchema), /Task has expired/);
+  fake = await startFaultyUpstream({ port });
+  await client.close();
+  assert.equal(await gw.stop(), 0, gw.log());
+});
+
 test('a dead letter is inspected and retried with edgegw queue', async () => {
   const { spawnSync } = await import('node:child_process');
   const { edgegwBinary } = await import('./lib/gateway.mjs');
