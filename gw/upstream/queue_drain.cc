@@ -97,6 +97,8 @@ void QueueDrain::Drain(const std::shared_ptr<Upstream>& up) {
     MutexLock lock(mu_);
     size_t busy = in_flight_[up->name()];
     room = busy >= options_.max_in_flight ? 0 : options_.max_in_flight - busy;
+    // Refill in batches (each take is one transaction): wait until half the window is free.
+    if (busy > 0 && room < (options_.max_in_flight + 1) / 2) room = 0;
     in_flight_[up->name()] += room;  // reserved; given back below for what is not taken
   }
   if (room == 0) return;

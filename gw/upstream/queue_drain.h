@@ -39,7 +39,7 @@ namespace gw::upstream {
 inline constexpr std::string_view kIdempotencyMetaKey = "io.edgegw/idempotency-key";
 
 struct QueueDrainOptions {
-  size_t max_in_flight = 4;  // per upstream
+  size_t max_in_flight = 16;  // per upstream; refilled once half of it is free
   uint32_t max_attempts = 8;
   std::chrono::milliseconds base_delay{1000};
   std::chrono::milliseconds max_delay{300000};

@@ -232,28 +232,34 @@ class SqliteQueue final : public OfflineQueue {
   Result<std::vector<Record>> TakeDue(const std::string& upstream, int64_t now_ms, size_t max) override {
     MutexLock lock(mu_);
     GW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-    std::vector<Record> due;
+    // Expired ones first (a bounded number per call), then the due ones in delivery order:
+    // both read through the records_due index and stop early, so a deep queue costs no more
+    // per call than a shallow one.
+    std::vector<Record> expired;
     {
       Stmt s(db_, "SELECT seq, codec, body FROM records WHERE upstream = ? AND state = 0 "
-                  "AND (next_attempt_ms <= ? OR (expires_ms != 0 AND expires_ms <= ?)) "
-                  "ORDER BY priority, seq");
-      s.Bind(1, upstream).Bind(2, now_ms).Bind(3, now_ms);
-      std::vector<Record> rows;
+                  "AND expires_ms != 0 AND expires_ms <= ? LIMIT 256");
+      s.Bind(1, upstream).Bind(2, now_ms);
       while (s.Step() == SQLITE_ROW) {
-        if (auto r = Load(s.Int(0), s.Int(1), s.Blob(2))) rows.push_back(std::move(*r));
+        if (auto r = Load(s.Int(0), s.Int(1), s.Blob(2))) expired.push_back(std::move(*r));
       }
-      for (Record& r : rows) {
-        if (r.expires_ms != 0 && r.expires_ms <= now_ms) {
-          Status st = Settle(r, RecordState::kExpired);
-          if (!st) return Rollback(st.error());
-          continue;
-        }
-        if (due.size() >= max) continue;
-        r.state = RecordState::kDelivering;
-        ++r.attempts;
-        if (Status st = Update(r); !st) return Rollback(st.error());
-        due.push_back(std::move(r));
+    }
+    for (Record& r : expired) {
+      if (Status st = Settle(r, RecordState::kExpired); !st) return Rollback(st.error());
+    }
+    std::vector<Record> due;
+    if (max > 0) {
+      Stmt s(db_, "SELECT seq, codec, body FROM records WHERE upstream = ? AND state = 0 "
+                  "AND next_attempt_ms <= ? ORDER BY priority, seq LIMIT ?");
+      s.Bind(1, upstream).Bind(2, now_ms).Bind(3, static_cast<int64_t>(max));
+      while (s.Step() == SQLITE_ROW) {
+        if (auto r = Load(s.Int(0), s.Int(1), s.Blob(2))) due.push_back(std::move(*r));
       }
+    }
+    for (Record& r : due) {
+      r.state = RecordState::kDelivering;
+      ++r.attempts;
+      if (Status st = Update(r); !st) return Rollback(st.error());
     }
     GW_RETURN_IF_ERROR(Exec("COMMIT"));
     return due;
