@@ -74,6 +74,18 @@ class OfflineQueue {
   virtual Status Complete(uint64_t seq, std::string result) = 0;
   virtual Status Reschedule(uint64_t seq, int64_t next_attempt_ms, std::string error) = 0;
   virtual Status DeadLetter(uint64_t seq, std::string error) = 0;
+  // The same without waiting for the commit (they share group commits); `done` gets the
+  // outcome's status. The defaults run the synchronous versions inline.
+  using StatusDone = std::function<void(Status)>;
+  virtual void CompleteAsync(uint64_t seq, std::string result, StatusDone done) {
+    done(Complete(seq, std::move(result)));
+  }
+  virtual void RescheduleAsync(uint64_t seq, int64_t next_attempt_ms, std::string error, StatusDone done) {
+    done(Reschedule(seq, next_attempt_ms, std::move(error)));
+  }
+  virtual void DeadLetterAsync(uint64_t seq, std::string error, StatusDone done) {
+    done(DeadLetter(seq, std::move(error)));
+  }
 
   // kFailedPrecondition if the record is already terminal. `reason` (optional) is kept as
   // its last_error (say, "superseded by a newer write").

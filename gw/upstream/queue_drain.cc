@@ -206,8 +206,26 @@ void QueueDrain::Outcome(const std::string& upstream, const queue::Record& recor
     MutexLock lock(mu_);
     if (in_flight_[upstream] > 0) --in_flight_[upstream];
   }
-  Status stored = OkStatus();
-  bool terminal = false;
+  // Stored through the queue's group commits; the rest runs once it is durable (this is
+  // an I/O thread: it does not wait for the disk).
+  auto self = shared_from_this();
+  auto after = [self, upstream, record](bool terminal) {
+    return [self, upstream, record, terminal](Status stored) {
+      if (!stored) {
+        GW_LOG_ERROR("offline queue: cannot record the outcome of task '%s': %s",
+                     record.task_id.c_str(), stored.error().message().c_str());
+      }
+      Listener listener;
+      {
+        MutexLock lock(self->mu_);
+        listener = self->listener_;
+      }
+      if (terminal && listener) {
+        if (auto now = self->queue_.Get(record.seq)) listener(*now);
+      }
+      self->Kick(upstream);  // the next ones, if any are due
+    };
+  };
   if (response) {
     // The answer, result or JSON-RPC error, is what the task reports.
     JsonWriter w;
@@ -218,32 +236,17 @@ void QueueDrain::Outcome(const std::string& upstream, const queue::Record& recor
       w.Key("result").Value(response->result());
     }
     w.EndObject();
-    stored = queue_.Complete(record.seq, w.str());
-    terminal = true;
     if (metrics_) metrics_->RecordDelivery("done");
-  } else if (record.attempts >= options_.max_attempts) {
-    stored = queue_.DeadLetter(record.seq, "gave up after " + std::to_string(record.attempts) +
-                                               " attempts: " + response.error().message());
-    terminal = true;
+    return queue_.CompleteAsync(record.seq, w.str(), after(true));
+  }
+  if (record.attempts >= options_.max_attempts) {
     if (metrics_) metrics_->RecordDelivery("dead");
-  } else {
-    auto next = clock_.WallMillis() + Backoff(record.attempts).count();
-    stored = queue_.Reschedule(record.seq, next, response.error().message());
-    if (metrics_) metrics_->RecordDelivery("retry");
+    return queue_.DeadLetterAsync(record.seq, "gave up after " + std::to_string(record.attempts) +
+                                                  " attempts: " + response.error().message(), after(true));
   }
-  if (!stored) {
-    GW_LOG_ERROR("offline queue: cannot record the outcome of task '%s': %s", record.task_id.c_str(),
-                 stored.error().message().c_str());
-  }
-  Listener listener;
-  {
-    MutexLock lock(mu_);
-    listener = listener_;
-  }
-  if (terminal && listener) {
-    if (auto now = queue_.Get(record.seq)) listener(*now);
-  }
-  Kick(upstream);  // the next ones, if any are due
+  if (metrics_) metrics_->RecordDelivery("retry");
+  auto next = clock_.WallMillis() + Backoff(record.attempts).count();
+  queue_.RescheduleAsync(record.seq, next, response.error().message(), after(false));
 }
 
 }  // namespace gw::upstream

@@ -127,15 +127,43 @@ class SqliteQueue final : public OfflineQueue {
     if (r.task_id.empty() || r.upstream.empty() || r.method.empty()) {
       return done(InvalidArgument("a queued request needs a task id, an upstream and a method"));
     }
-    {
-      std::lock_guard l(group_mu_);
-      if (!writer_stop_) {
-        pending_.push_back({std::move(r), std::move(done)});
-        group_cv_.notify_one();
-        return;
-      }
-    }
-    done(Unavailable("the offline queue is closing"));
+    auto result = std::make_shared<Result<AppendOutcome>>(Internal("not written"));
+    Submit([this, record = std::move(r), result]() mutable { *result = AppendLocked(std::move(record)); },
+           [result, done = std::move(done)](const Status& commit) {
+             done(commit ? std::move(*result) : Result<AppendOutcome>(commit.error()));
+           });
+  }
+
+  // Outcomes join the same group commits: the drain's I/O thread does not wait for a disk,
+  // and a lost outcome (power loss) only means a redelivery the idempotency key absorbs.
+  void CompleteAsync(uint64_t seq, std::string result, StatusDone done) override {
+    if (!options_.group_commit) return done(Complete(seq, std::move(result)));
+    SubmitChange(seq, std::move(done), [this, result = std::move(result)](Record& r) mutable -> Status {
+      if (r.state != RecordState::kDelivering) return NotDelivering(r);
+      r.result = std::move(result);
+      return Settle(r, RecordState::kDone);
+    });
+  }
+
+  void RescheduleAsync(uint64_t seq, int64_t next_attempt_ms, std::string error, StatusDone done) override {
+    if (!options_.group_commit) return done(Reschedule(seq, next_attempt_ms, std::move(error)));
+    SubmitChange(seq, std::move(done), [this, next_attempt_ms, error = std::move(error)](Record& r) mutable -> Status {
+      if (r.state != RecordState::kDelivering) return NotDelivering(r);
+      r.next_attempt_ms = next_attempt_ms;
+      r.last_error = std::move(error);
+      r.state = RecordState::kQueued;
+      return Update(r);
+    });
+  }
+
+  void DeadLetterAsync(uint64_t seq, std::string error, StatusDone done) override {
+    if (!options_.group_commit) return done(DeadLetter(seq, std::move(error)));
+    SubmitChange(seq, std::move(done), [this, error = std::move(error)](Record& r) mutable -> Status {
+      if (r.terminal() || r.state == RecordState::kDead) return NotDelivering(r);
+      r.last_error = std::move(error);
+      r.state = RecordState::kDead;
+      return Update(r);
+    });
   }
 
   // Starts the writer thread (group commit).
@@ -144,17 +172,41 @@ class SqliteQueue final : public OfflineQueue {
   }
 
  private:
-  struct PendingAppend {
-    Record record;
-    AppendDone done;
+  // One write waiting for the writer: `apply` runs under mu_ inside the group's
+  // transaction; `done` runs after the commit with the commit's status.
+  struct PendingOp {
+    std::function<void()> apply;
+    std::function<void(const Status& commit)> done;
   };
+
+  void Submit(std::function<void()> apply, std::function<void(const Status&)> done) {
+    {
+      std::lock_guard l(group_mu_);
+      if (!writer_stop_) {
+        pending_.push_back({std::move(apply), std::move(done)});
+        group_cv_.notify_one();
+        return;
+      }
+    }
+    done(Unavailable("the offline queue is closing"));
+  }
+
+  template <class F>
+  void SubmitChange(uint64_t seq, StatusDone done, F change) {
+    auto status = std::make_shared<Status>(OkStatus());
+    Submit([this, seq, status, change = std::move(change)]() mutable {
+             auto r = Find(seq);
+             *status = r ? change(*r) : Status(r.error());
+           },
+           [status, done = std::move(done)](const Status& commit) { done(commit ? *status : commit); });
+  }
   static constexpr size_t kMaxGroup = 1024;
 
   // The one writer (DESIGN "Threads": SQLite writes on one writer, group commit): takes
   // every append waiting, commits them in one transaction (one fsync), then answers each.
   void WriterLoop() {
     while (true) {
-      std::vector<PendingAppend> batch;
+      std::vector<PendingOp> batch;
       {
         std::unique_lock l(group_mu_);
         group_cv_.wait(l, [this] { return writer_stop_ || !pending_.empty(); });
@@ -163,31 +215,26 @@ class SqliteQueue final : public OfflineQueue {
         batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + n));
         pending_.erase(pending_.begin(), pending_.begin() + n);
       }
-      std::vector<Result<AppendOutcome>> results = CommitGroup(batch);
-      for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+      Status commit = CommitGroup(batch);
+      for (PendingOp& op : batch) op.done(commit);
     }
   }
 
-  std::vector<Result<AppendOutcome>> CommitGroup(std::vector<PendingAppend>& batch) {
-    std::vector<Result<AppendOutcome>> results;
-    results.reserve(batch.size());
+  Status CommitGroup(std::vector<PendingOp>& batch) {
     MutexLock lock(mu_);
     uint64_t seq = last_seq_;
     size_t live = live_;
     uint64_t bytes = bytes_;
-    Status begun = Exec("BEGIN IMMEDIATE");
-    for (PendingAppend& p : batch) {
-      results.push_back(begun ? AppendLocked(std::move(p.record)) : Result<AppendOutcome>(begun.error()));
-    }
-    if (!begun) return results;
+    GW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    for (PendingOp& op : batch) op.apply();
     if (Status committed = Exec("COMMIT"); !committed) {
       (void)Exec("ROLLBACK");
       last_seq_ = seq;  // nothing of the batch exists
       live_ = live;
       bytes_ = bytes;
-      for (auto& r : results) r = committed.error();
+      return committed;
     }
-    return results;
+    return OkStatus();
   }
 
   // Appends under mu_, inside the caller's transaction (or its own, autocommitted).
@@ -580,7 +627,7 @@ class SqliteQueue final : public OfflineQueue {
   std::unique_ptr<Stmt> insert_;      // guarded by mu_
   std::mutex group_mu_;                 // the group-commit queue
   std::condition_variable group_cv_;    // wakes the writer
-  std::vector<PendingAppend> pending_;  // guarded by group_mu_
+  std::vector<PendingOp> pending_;      // guarded by group_mu_
   bool writer_stop_ = false;            // guarded by group_mu_
   std::thread writer_;
   const Clock& clock_;
