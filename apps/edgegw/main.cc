@@ -142,7 +142,8 @@ int main(int argc, char** argv) {
   CLI::App* q_purge = queue->add_subcommand("purge", "Remove finished and dead requests");
   filters(q_purge);
   CLI::App* q_dead = queue->add_subcommand("dead-letter", "List the requests that were given up");
-  for (CLI::App* c : {q_ls, q_show, q_retry, q_purge, q_dead}) c->fallthrough();  // --json etc. after it
+  CLI::App* q_corrupt = queue->add_subcommand("corrupt", "List records found corrupt and set aside, with why");
+  for (CLI::App* c : {q_ls, q_show, q_retry, q_purge, q_dead, q_corrupt}) c->fallthrough();  // --json etc. after it
   CLI::App* version = app.add_subcommand("version", "Print the version and exit");
   CLI11_PARSE(app, argc, argv);
   if (queue->parsed()) {

@@ -119,6 +119,22 @@ int RunQueueCommand(const QueueFlags& f) {
     }
     return 0;
   }
+  if (f.command == "corrupt") {
+    auto reasons = queue::CorruptRecordReasons(file);
+    if (!reasons) return Fail(reasons.error().message());
+    if (f.json) {
+      JsonWriter w;
+      w.StartArray();
+      for (const std::string& r : *reasons) w.String(r);
+      w.EndArray();
+      std::printf("%s\n", w.str().c_str());
+    } else if (reasons->empty()) {
+      std::printf("no corrupt records\n");
+    } else {
+      for (const std::string& r : *reasons) std::printf("%s\n", r.c_str());
+    }
+    return 0;
+  }
   if (f.command == "purge") {
     auto n = q.Purge(filter);
     if (!n) return Fail(n.error().message());
@@ -126,7 +142,7 @@ int RunQueueCommand(const QueueFlags& f) {
     else std::printf("purged %zu request(s)\n", *n);
     return 0;
   }
-  return Fail("unknown command '" + f.command + "' (ls, show, retry, purge, dead-letter)", 2);
+  return Fail("unknown command '" + f.command + "' (ls, show, retry, purge, dead-letter, corrupt)", 2);
 }
 
 }  // namespace gw::server

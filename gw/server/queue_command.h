@@ -5,6 +5,7 @@
 //   retry ID                                     a dead letter goes back to the queue
 //   purge [--state S] [--upstream U]             remove finished and dead requests
 //   dead-letter                                  list the dead letters
+//   corrupt                                      records found corrupt and set aside, with why
 // Every command takes --json for one JSON document on stdout.
 // Thread-safety: runs on the calling thread.
 #pragma once

@@ -104,9 +104,13 @@ test('upstream down -> task at once -> restart offline -> upstream back -> compl
   assert.equal(await gw.stop(), 0, gw.log());
 });
 
-test('a task can be cancelled while it waits', async () => {
+test('a task can be cancelled while it waits, and its creator is told', async () => {
   const gw = await startGateway(['--config', config], { cwd: home });
   const client = await connect(gw);
+  const statuses = [];
+  client.fallbackNotificationHandler = async (n) => {
+    if (n.method === 'notifications/tasks/status') statuses.push(n.params);
+  };
   await fake.stop();
   const created = await client.request({ method: 'tools/call',
     params: { name: 'cloud__work', arguments: {}, task: {} } }, CreateTaskResultSchema);
@@ -114,6 +118,8 @@ test('a task can be cancelled while it waits', async () => {
   assert.equal(cancelled.status, 'cancelled');
   await assert.rejects(client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema),
     /cancelled/);
+  await until(() => statuses.some((t) => t.taskId === created.task.taskId && t.status === 'cancelled'),
+    'notifications/tasks/status');
   fake = await startFaultyUpstream({ port });
   await client.close();
   assert.equal(await gw.stop(), 0, gw.log());
@@ -177,6 +183,9 @@ test('a dead letter is inspected and retried with edgegw queue', async () => {
   assert.equal(retried.status, 0, retried.stderr);
   assert.equal(JSON.parse(retried.stdout).state, 'queued');
   await until(async () => (await client.experimental.tasks.getTask(id)).status === 'completed', 'the retried task');
+  const corrupt = cli('corrupt', '--json');
+  assert.equal(corrupt.status, 0, corrupt.stderr);
+  assert.deepEqual(JSON.parse(corrupt.stdout), []);
   const purged = cli('purge', '--json');
   assert.ok(JSON.parse(purged.stdout).purged >= 1);
   await client.close();
