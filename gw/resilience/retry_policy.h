@@ -38,7 +38,7 @@ std::string_view FailureKindName(FailureKind kind);
 struct Failure {
   FailureKind kind;
   // From a Retry-After header (429/503), when present.
-  std::optional<std::chrono::milliseconds> retry_after;
+  std::optional<std::chrono::milliseconds> retry_after = std::nullopt;
 };
 
 struct RetryPolicy {
