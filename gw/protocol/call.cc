@@ -65,17 +65,12 @@ void Call::Reply(std::string_view result) {
     session_->Complete(*this, MakeResult(id(), result));
     return;
   }
-  auto existing = doc->FindMember("_meta");
-  if (existing == doc->MemberEnd()) {  // "_meta" appeared only inside a string
-    doc->AddMember("_meta", JsonValue(rapidjson::kObjectType), doc->GetAllocator());
-    existing = doc->FindMember("_meta");
-  }
-  auto extra = ParseJson("{" + meta + "}");
-  if (extra && existing->value.IsObject()) {
+  JsonValue& existing = ObjectMemberOrAdd(*doc, "_meta");
+  if (auto extra = ParseJson("{" + meta + "}")) {
     auto& alloc = doc->GetAllocator();
     for (auto& m : extra->GetObject()) {
-      existing->value.RemoveMember(m.name);
-      existing->value.AddMember(JsonValue(m.name, alloc), JsonValue(m.value, alloc), alloc);
+      existing.RemoveMember(m.name);
+      existing.AddMember(JsonValue(m.name, alloc), JsonValue(m.value, alloc), alloc);
     }
   }
   session_->Complete(*this, MakeResult(id(), Serialize(*doc)));

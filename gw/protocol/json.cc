@@ -77,4 +77,22 @@ std::string_view TypeName(const JsonValue& v) {
   return "unknown";
 }
 
+JsonValue& ObjectMemberOrAdd(JsonDocument& doc, std::string_view key) {
+  rapidjson::Value::StringRefType name(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  auto it = doc.FindMember(name);
+  if (it != doc.MemberEnd() && it->value.IsObject()) return it->value;
+  if (it != doc.MemberEnd()) doc.RemoveMember(it);
+  doc.AddMember(JsonValue(key.data(), static_cast<rapidjson::SizeType>(key.size()), doc.GetAllocator()),
+                JsonValue(rapidjson::kObjectType), doc.GetAllocator());
+  return doc.FindMember(name)->value;
+}
+
+void SetStringMember(JsonValue& object, std::string_view key, std::string_view value,
+                     JsonDocument::AllocatorType& alloc) {
+  rapidjson::Value::StringRefType name(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  object.RemoveMember(name);
+  object.AddMember(JsonValue(key.data(), static_cast<rapidjson::SizeType>(key.size()), alloc),
+                   JsonValue(value.data(), static_cast<rapidjson::SizeType>(value.size()), alloc), alloc);
+}
+
 }  // namespace gw::protocol

@@ -36,6 +36,12 @@ std::optional<double> NumberMember(const JsonValue& object, std::string_view key
 std::optional<int64_t> IntMember(const JsonValue& object, std::string_view key);
 std::optional<bool> BoolMember(const JsonValue& object, std::string_view key);
 
+// The object member `key` of `doc`, added (or replacing a non-object) when missing.
+JsonValue& ObjectMemberOrAdd(JsonDocument& doc, std::string_view key);
+// Sets `object[key] = value` (a string), replacing any member of that name.
+void SetStringMember(JsonValue& object, std::string_view key, std::string_view value,
+                     JsonDocument::AllocatorType& alloc);
+
 inline std::string_view AsView(const JsonValue& v) {
   return std::string_view(v.GetString(), v.GetStringLength());
 }

@@ -19,16 +19,8 @@ std::string WithIdempotencyKey(const std::string& params, const std::string& key
   if (key.empty()) return params;
   auto doc = protocol::ParseJson(params);
   if (!doc || !doc->IsObject()) return params;
-  auto& alloc = doc->GetAllocator();
-  auto meta = doc->FindMember("_meta");
-  if (meta == doc->MemberEnd() || !meta->value.IsObject()) {
-    if (meta != doc->MemberEnd()) doc->RemoveMember(meta);
-    doc->AddMember("_meta", protocol::JsonValue(rapidjson::kObjectType), alloc);
-    meta = doc->FindMember("_meta");
-  }
-  rapidjson::Value name(kIdempotencyMetaKey.data(), static_cast<rapidjson::SizeType>(kIdempotencyMetaKey.size()), alloc);
-  meta->value.RemoveMember(name);
-  meta->value.AddMember(name, protocol::JsonValue(key.c_str(), alloc), alloc);
+  protocol::SetStringMember(protocol::ObjectMemberOrAdd(*doc, "_meta"), kIdempotencyMetaKey, key,
+                            doc->GetAllocator());
   return protocol::Serialize(*doc);
 }
 
@@ -151,16 +143,26 @@ void QueueDrain::Screen(const std::shared_ptr<Upstream>& up, queue::Record recor
   Settle(up->name(), record, [&] { return queue_.Cancel(record.seq, j.reason); }, true);
 }
 
-// Records an outcome decided here (not by the upstream): frees the in-flight slot, stores
-// it, tells the listener when it is final, and looks for more work.
+// Records an outcome decided here (not by the upstream): frees the in-flight slot and
+// stores it.
 void QueueDrain::Settle(const std::string& upstream, const queue::Record& record,
                         const std::function<Status()>& store, bool final) {
-  {
-    MutexLock lock(mu_);
-    if (in_flight_[upstream] > 0) --in_flight_[upstream];
-  }
-  if (Status s = store(); !s) {
-    GW_LOG_ERROR("offline queue: task %s: %s", record.task_id.c_str(), s.error().message().c_str());
+  FreeSlot(upstream);
+  Recorded(upstream, record, store(), final);
+}
+
+void QueueDrain::FreeSlot(const std::string& upstream) {
+  MutexLock lock(mu_);
+  if (in_flight_[upstream] > 0) --in_flight_[upstream];
+}
+
+// After an outcome is stored: reports a failure to store it, tells the listener when the
+// record is final, and looks for more work.
+void QueueDrain::Recorded(const std::string& upstream, const queue::Record& record, const Status& stored,
+                          bool final) {
+  if (!stored) {
+    GW_LOG_ERROR("offline queue: cannot record the outcome of task '%s': %s", record.task_id.c_str(),
+                 stored.error().message().c_str());
   }
   Listener listener;
   {
@@ -170,7 +172,7 @@ void QueueDrain::Settle(const std::string& upstream, const queue::Record& record
   if (final && listener) {
     if (auto now = queue_.Get(record.seq)) listener(*now);
   }
-  Kick(upstream);
+  Kick(upstream);  // the next ones, if any are due
 }
 
 void QueueDrain::Deliver(const std::shared_ptr<Upstream>& up, queue::Record record,
@@ -202,29 +204,11 @@ std::chrono::milliseconds QueueDrain::Backoff(uint32_t attempts) {
 
 void QueueDrain::Outcome(const std::string& upstream, const queue::Record& record,
                          Result<protocol::Message> response) {
-  {
-    MutexLock lock(mu_);
-    if (in_flight_[upstream] > 0) --in_flight_[upstream];
-  }
+  FreeSlot(upstream);
   // Stored through the queue's group commits; the rest runs once it is durable (this is
   // an I/O thread: it does not wait for the disk).
-  auto self = shared_from_this();
-  auto after = [self, upstream, record](bool terminal) {
-    return [self, upstream, record, terminal](Status stored) {
-      if (!stored) {
-        GW_LOG_ERROR("offline queue: cannot record the outcome of task '%s': %s",
-                     record.task_id.c_str(), stored.error().message().c_str());
-      }
-      Listener listener;
-      {
-        MutexLock lock(self->mu_);
-        listener = self->listener_;
-      }
-      if (terminal && listener) {
-        if (auto now = self->queue_.Get(record.seq)) listener(*now);
-      }
-      self->Kick(upstream);  // the next ones, if any are due
-    };
+  auto after = [self = shared_from_this(), upstream, record](bool final) {
+    return [self, upstream, record, final](Status stored) { self->Recorded(upstream, record, stored, final); };
   };
   if (response) {
     // The answer, result or JSON-RPC error, is what the task reports.

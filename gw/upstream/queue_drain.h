@@ -70,6 +70,9 @@ class QueueDrain : public std::enable_shared_from_this<QueueDrain> {
                std::optional<std::string> key, queue::KeyState after);
   void Settle(const std::string& upstream, const queue::Record& record,
               const std::function<Status()>& store, bool final);
+  void FreeSlot(const std::string& upstream);
+  void Recorded(const std::string& upstream, const queue::Record& record, const Status& stored,
+                bool final);
   void Outcome(const std::string& upstream, const queue::Record& record,
                Result<protocol::Message> response);
   std::chrono::milliseconds Backoff(uint32_t attempts);

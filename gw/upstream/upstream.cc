@@ -190,18 +190,9 @@ void UpstreamImpl::OnInitialized(uint64_t generation, Result<protocol::Initializ
     return one_done();
   }
   auto self = shared_from_this();
-  auto fetch = [self, generation, one_done](std::string method, std::string key,
+  auto fetch = [self, generation, one_done](const char* method, const char* key,
                                             std::vector<std::string> UpstreamListing::*field) {
-    auto items = std::make_shared<std::vector<std::string>>();
-    self->FetchPages(generation, method, key, {}, items, 0,
-                     [self, items, field, one_done, method](Status s) {
-                       if (!s) {
-                         GW_LOG_WARNING("upstream '%s': %s failed: %s", self->options_.name.c_str(),
-                                        method.c_str(), s.error().message().c_str());
-                       }
-                       self->Publish([&](UpstreamListing& l) { l.*field = std::move(*items); });
-                       one_done();
-                     });
+    self->FetchList(generation, method, key, field, /*first=*/true, one_done);
   };
   if (tools) fetch("tools/list", "tools", &UpstreamListing::tools);
   if (resources) {
@@ -249,24 +240,12 @@ void UpstreamImpl::FetchPages(uint64_t generation, std::string method, std::stri
   });
 }
 
-void UpstreamImpl::Refresh(uint64_t generation, std::string_view kind, bool first) {
-  (void)first;
+void UpstreamImpl::Refresh(uint64_t generation, std::string_view kind) {
   auto self = shared_from_this();
-  auto fetch = [self, generation](std::string method, std::string key,
+  auto fetch = [self, generation](const char* method, const char* key,
                                   std::vector<std::string> UpstreamListing::*field,
                                   std::function<void()> then) {
-    auto items = std::make_shared<std::vector<std::string>>();
-    self->FetchPages(generation, method, key, {}, items, 0,
-                     [self, items, field, then, method](Status s) {
-                       if (!s) {
-                         GW_LOG_WARNING("upstream '%s': refreshing %s failed: %s",
-                                        self->options_.name.c_str(), method.c_str(),
-                                        s.error().message().c_str());
-                         return;
-                       }
-                       self->Publish([&](UpstreamListing& l) { l.*field = std::move(*items); });
-                       then();
-                     });
+    self->FetchList(generation, method, key, field, /*first=*/false, std::move(then));
   };
   auto notify = [self] {
     UpstreamListener* listener;
@@ -283,6 +262,25 @@ void UpstreamImpl::Refresh(uint64_t generation, std::string_view kind, bool firs
       fetch("resources/templates/list", "resourceTemplates", &UpstreamListing::templates, notify);
     });
   }
+}
+
+// Reads every page of one list and publishes it, then runs `then`. When it fails, the first
+// read after connecting publishes what it got and goes on (the upstream is still usable); a
+// refresh keeps the list it had.
+void UpstreamImpl::FetchList(uint64_t generation, const std::string& method, const std::string& key,
+                             std::vector<std::string> UpstreamListing::*field, bool first,
+                             std::function<void()> then) {
+  auto items = std::make_shared<std::vector<std::string>>();
+  auto self = shared_from_this();
+  FetchPages(generation, method, key, {}, items, 0, [self, items, field, first, then, method](Status s) {
+    if (!s) {
+      GW_LOG_WARNING("upstream '%s': %s%s failed: %s", self->options_.name.c_str(),
+                     first ? "" : "refreshing ", method.c_str(), s.error().message().c_str());
+      if (!first) return;
+    }
+    self->Publish([&](UpstreamListing& l) { l.*field = std::move(*items); });
+    then();
+  });
 }
 
 void UpstreamImpl::OnClosed(uint64_t generation, const Error& why) {

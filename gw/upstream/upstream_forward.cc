@@ -42,8 +42,7 @@ std::string RewriteMeta(const std::string& params, const std::string& token, Ran
   auto& alloc = doc->GetAllocator();
   bool changed = false;
   if (!token.empty()) {
-    meta.RemoveMember("progressToken");
-    meta.AddMember("progressToken", protocol::JsonValue(token.c_str(), alloc), alloc);
+    protocol::SetStringMember(meta, "progressToken", token, alloc);
     changed = true;
   }
   auto tp = protocol::StringMember(meta, "traceparent");
@@ -52,8 +51,7 @@ std::string RewriteMeta(const std::string& params, const std::string& token, Ran
     std::string next(*tp);
     uint64_t span = random.Next() | 1;  // never all zeros
     for (int i = 0; i < 16; ++i) next[36 + i] = kHex[(span >> (60 - 4 * i)) & 0xf];
-    meta.RemoveMember("traceparent");
-    meta.AddMember("traceparent", protocol::JsonValue(next.c_str(), alloc), alloc);
+    protocol::SetStringMember(meta, "traceparent", next, alloc);
     changed = true;
   }
   return changed ? protocol::Serialize(*doc) : params;
@@ -331,9 +329,9 @@ void UpstreamImpl::OnNotification(uint64_t generation, const Message& n) {
     }
     return;
   }
-  if (method == "notifications/tools/list_changed") return Refresh(generation, "tools", false);
-  if (method == "notifications/prompts/list_changed") return Refresh(generation, "prompts", false);
-  if (method == "notifications/resources/list_changed") return Refresh(generation, "resources", false);
+  if (method == "notifications/tools/list_changed") return Refresh(generation, "tools");
+  if (method == "notifications/prompts/list_changed") return Refresh(generation, "prompts");
+  if (method == "notifications/resources/list_changed") return Refresh(generation, "resources");
   if (method == "notifications/resources/updated") {
     auto uri = protocol::StringMember(params, "uri");
     UpstreamListener* listener;

@@ -138,31 +138,22 @@ class SqliteQueue final : public OfflineQueue {
   // and a lost outcome (power loss) only means a redelivery the idempotency key absorbs.
   void CompleteAsync(uint64_t seq, std::string result, StatusDone done) override {
     if (!options_.group_commit) return done(Complete(seq, std::move(result)));
-    SubmitChange(seq, std::move(done), [this, result = std::move(result)](Record& r) mutable -> Status {
-      if (r.state != RecordState::kDelivering) return NotDelivering(r);
-      r.result = std::move(result);
-      return Settle(r, RecordState::kDone);
+    SubmitChange(seq, std::move(done), [this, result = std::move(result)](Record& r) mutable {
+      return ApplyComplete(r, std::move(result));
     });
   }
 
   void RescheduleAsync(uint64_t seq, int64_t next_attempt_ms, std::string error, StatusDone done) override {
     if (!options_.group_commit) return done(Reschedule(seq, next_attempt_ms, std::move(error)));
-    SubmitChange(seq, std::move(done), [this, next_attempt_ms, error = std::move(error)](Record& r) mutable -> Status {
-      if (r.state != RecordState::kDelivering) return NotDelivering(r);
-      r.next_attempt_ms = next_attempt_ms;
-      r.last_error = std::move(error);
-      r.state = RecordState::kQueued;
-      return Update(r);
+    SubmitChange(seq, std::move(done), [this, next_attempt_ms, error = std::move(error)](Record& r) mutable {
+      return ApplyReschedule(r, next_attempt_ms, std::move(error));
     });
   }
 
   void DeadLetterAsync(uint64_t seq, std::string error, StatusDone done) override {
     if (!options_.group_commit) return done(DeadLetter(seq, std::move(error)));
-    SubmitChange(seq, std::move(done), [this, error = std::move(error)](Record& r) mutable -> Status {
-      if (r.terminal() || r.state == RecordState::kDead) return NotDelivering(r);
-      r.last_error = std::move(error);
-      r.state = RecordState::kDead;
-      return Update(r);
+    SubmitChange(seq, std::move(done), [this, error = std::move(error)](Record& r) mutable {
+      return ApplyDeadLetter(r, std::move(error));
     });
   }
 
@@ -313,30 +304,15 @@ class SqliteQueue final : public OfflineQueue {
   }
 
   Status Complete(uint64_t seq, std::string result) override {
-    return Change(seq, [&](Record& r) -> Status {
-      if (r.state != RecordState::kDelivering) return NotDelivering(r);
-      r.result = std::move(result);
-      return Settle(r, RecordState::kDone);
-    });
+    return Change(seq, [&](Record& r) { return ApplyComplete(r, std::move(result)); });
   }
 
   Status Reschedule(uint64_t seq, int64_t next_attempt_ms, std::string error) override {
-    return Change(seq, [&](Record& r) -> Status {
-      if (r.state != RecordState::kDelivering) return NotDelivering(r);
-      r.next_attempt_ms = next_attempt_ms;
-      r.last_error = std::move(error);
-      r.state = RecordState::kQueued;
-      return Update(r);
-    });
+    return Change(seq, [&](Record& r) { return ApplyReschedule(r, next_attempt_ms, std::move(error)); });
   }
 
   Status DeadLetter(uint64_t seq, std::string error) override {
-    return Change(seq, [&](Record& r) -> Status {
-      if (r.terminal() || r.state == RecordState::kDead) return NotDelivering(r);
-      r.last_error = std::move(error);
-      r.state = RecordState::kDead;
-      return Update(r);
-    });
+    return Change(seq, [&](Record& r) { return ApplyDeadLetter(r, std::move(error)); });
   }
 
   Status Cancel(uint64_t seq, std::string reason) override {
@@ -504,6 +480,27 @@ class SqliteQueue final : public OfflineQueue {
     (void)Exec("ROLLBACK");
     return e;
   }
+  // The outcomes of a delivery, applied under mu_ (by the sync methods, or inside a group
+  // commit by the async ones).
+  Status ApplyComplete(Record& r, std::string result) {
+    if (r.state != RecordState::kDelivering) return NotDelivering(r);
+    r.result = std::move(result);
+    return Settle(r, RecordState::kDone);
+  }
+  Status ApplyReschedule(Record& r, int64_t next_attempt_ms, std::string error) {
+    if (r.state != RecordState::kDelivering) return NotDelivering(r);
+    r.next_attempt_ms = next_attempt_ms;
+    r.last_error = std::move(error);
+    r.state = RecordState::kQueued;
+    return Update(r);
+  }
+  Status ApplyDeadLetter(Record& r, std::string error) {
+    if (r.terminal() || r.state == RecordState::kDead) return NotDelivering(r);
+    r.last_error = std::move(error);
+    r.state = RecordState::kDead;
+    return Update(r);
+  }
+
   static Error NotDelivering(const Record& r) {
     return FailedPrecondition("task '" + r.task_id + "' is " + std::string(RecordStateName(r.state)) +
                               ", not being delivered");

@@ -60,7 +60,10 @@ class UpstreamImpl final : public Upstream, public std::enable_shared_from_this<
   // upstream.cc: lifecycle.
   void Connect();
   void OnInitialized(uint64_t generation, Result<protocol::InitializeResult> result);
-  void Refresh(uint64_t generation, std::string_view kind, bool first);
+  void Refresh(uint64_t generation, std::string_view kind);
+  void FetchList(uint64_t generation, const std::string& method, const std::string& key,
+                 std::vector<std::string> UpstreamListing::*field, bool first,
+                 std::function<void()> then);
   void FetchPages(uint64_t generation, std::string method, std::string key, std::string cursor,
                   std::shared_ptr<std::vector<std::string>> items, int page,
                   std::function<void(Status)> done);
