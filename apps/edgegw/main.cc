@@ -11,6 +11,7 @@
 #include "gw/base/log.h"
 #include "gw/server/client_command.h"
 #include "gw/server/config.h"
+#include "gw/server/model_command.h"
 #include "gw/server/queue_command.h"
 #include "gw/server/gateway.h"
 
@@ -144,8 +145,10 @@ int main(int argc, char** argv) {
   CLI::App* q_dead = queue->add_subcommand("dead-letter", "List the requests that were given up");
   CLI::App* q_corrupt = queue->add_subcommand("corrupt", "List records found corrupt and set aside, with why");
   for (CLI::App* c : {q_ls, q_show, q_retry, q_purge, q_dead, q_corrupt}) c->fallthrough();  // --json etc. after it
+  gw::server::ModelCommands model_commands(app);
   CLI::App* version = app.add_subcommand("version", "Print the version and exit");
   CLI11_PARSE(app, argc, argv);
+  if (model_commands.parsed()) return model_commands.Run();
   if (queue->parsed()) {
     for (CLI::App* c : queue->get_subcommands()) {
       if (c->parsed()) queue_flags.command = c->get_name();

@@ -1,0 +1,113 @@
+// The reference kernels: plain C++ that every target compiles. The SIMD tables are checked
+// against these, and targets without a SIMD table run them.
+#include <cmath>
+
+#include "gw/engine/kernels/kernels.h"
+
+namespace gw::engine {
+namespace {
+
+void QuantizeQ8_0(const float* x, BlockQ8_0* y, size_t n) {
+  for (size_t b = 0; b < n / kBlock; ++b, x += kBlock) {
+    float amax = 0;
+    for (size_t j = 0; j < kBlock; ++j) amax = std::fmax(amax, std::fabs(x[j]));
+    // As ggml's SIMD quantizers do: id = 127 / amax, products rounded half to even.
+    float id = amax != 0 ? 127.0f / amax : 0.0f;
+    y[b].d = Fp32ToFp16(amax / 127.0f);
+    for (size_t j = 0; j < kBlock; ++j) y[b].q[j] = static_cast<int8_t>(std::nearbyintf(x[j] * id));
+  }
+}
+
+void Fp32ToFp16Row(const float* x, uint16_t* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = Fp32ToFp16(x[i]);
+}
+
+void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
+             float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const BlockQ8_0* xr = x + r * x_stride;
+    float sum = 0;
+    for (size_t b = 0; b < n / kBlock; ++b) {
+      int32_t isum = 0;
+      for (size_t j = 0; j < kBlock; ++j) isum += w[b].q[j] * xr[b].q[j];
+      sum += static_cast<float>(isum) * (Fp16ToFp32(w[b].d) * Fp16ToFp32(xr[b].d));
+    }
+    out[r] = sum;
+  }
+}
+
+void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
+             float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const BlockQ8_0* xr = x + r * x_stride;
+    float sum = 0;
+    for (size_t b = 0; b < n / kBlock; ++b) {
+      int32_t isum = 0;
+      for (size_t j = 0; j < kBlock / 2; ++j) {
+        isum += ((w[b].qs[j] & 0x0f) - 8) * xr[b].q[j];
+        isum += ((w[b].qs[j] >> 4) - 8) * xr[b].q[j + kBlock / 2];
+      }
+      sum += static_cast<float>(isum) * (Fp16ToFp32(w[b].d) * Fp16ToFp32(xr[b].d));
+    }
+    out[r] = sum;
+  }
+}
+
+void DotQ4_0Blocks(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
+                   float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const BlockQ8_0* xr = x + r * x_stride;
+    float sum = 0;
+    for (size_t b = 0; b < n / kBlock; ++b) {
+      int32_t isum = 0;
+      for (size_t j = 0; j < kBlock / 2; ++j) {
+        isum += ((w[b].qs[j] & 0x0f) - 8) * xr[b].q[j];
+        isum += ((w[b].qs[j] >> 4) - 8) * xr[b].q[j + kBlock / 2];
+      }
+      sum = std::fma(static_cast<float>(isum), Fp16ToFp32(w[b].d) * Fp16ToFp32(xr[b].d), sum);
+    }
+    out[r] = sum;
+  }
+}
+
+// Four partial sums, so the compiler may keep them in registers; summed in a fixed order.
+template <class Load>
+float Dot4(size_t n, Load load) {
+  float s[4] = {0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (int k = 0; k < 4; ++k) s[k] += load(i + k);
+  }
+  for (; i < n; ++i) s[0] += load(i);
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+void DotF16(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n,
+            float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const uint16_t* xr = x + r * x_stride;
+    out[r] = Dot4(n, [&](size_t i) { return Fp16ToFp32(w[i]) * Fp16ToFp32(xr[i]); });
+  }
+}
+
+void DotF32(const float* w, const float* x, size_t x_stride, int rows, size_t n, float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const float* xr = x + r * x_stride;
+    out[r] = Dot4(n, [&](size_t i) { return w[i] * xr[i]; });
+  }
+}
+
+void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] += a * Fp16ToFp32(x[i]);
+}
+
+constexpr Kernels kGeneric = {
+    "generic", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks, DotF16, DotF32, AxpyF16,
+    internal::SwigluCompat, internal::SoftmaxExpCompat,
+};
+
+}  // namespace
+
+const Kernels& GenericKernels() { return kGeneric; }
+
+}  // namespace gw::engine

@@ -1,0 +1,80 @@
+// The engine's hot loops, one table per instruction set: dot products of a weight row with
+// one to four activation rows, the conversion of activations to the weights' partner format,
+// and the attention's half-float loops.
+//
+// Precision follows ggml's CPU backend on purpose, so that edgegw and llama.cpp pick the same
+// greedy tokens from the same file: activations meet Q8_0 and Q4_0 weights as Q8_0 blocks
+// (scale 127/amax, round half to even), F16 weights as halves, F32 weights as floats.
+// Accumulation order may differ between tables; values differ by float rounding only.
+//
+// Tables: generic C++ (every target), AVX2+FMA+F16C (x86-64, chosen at run time by CPU
+// features), NEON (aarch64) and simd128 (wasm32), chosen at build time. Each is checked
+// against the generic one on random inputs (kernels_test.cc).
+// Thread-safety: pure functions; the tables are immutable.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "gw/engine/kernels/ggml_compat.h"
+#include "gw/engine/quant.h"
+
+namespace gw::engine {
+
+// Most activation rows one dot call takes (prefill reuses each weight row across them).
+inline constexpr int kMaxDotRows = 4;
+
+struct Kernels {
+  const char* name;
+  // Activation conversions. `n` is a multiple of kBlock for the Q8_0 one.
+  void (*quantize_q8_0)(const float* x, BlockQ8_0* y, size_t n);
+  void (*fp32_to_fp16)(const float* x, uint16_t* y, size_t n);
+  // out[r] = dot(w, x + r * x_stride) for r < rows (rows <= kMaxDotRows). `n` counts
+  // elements (a multiple of kBlock for the block types); x_stride counts x's own units.
+  void (*dot_q8_0)(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
+                   float* out);
+  void (*dot_q4_0)(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
+                   float* out);
+  // The same dot summed block by block into one float (acc = fma(block_sum, scales, acc)),
+  // the order of llama.cpp's repacked Q4_0 kernels (see Q4_0SumsByBlock).
+  void (*dot_q4_0_blocks)(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
+                          float* out);
+  void (*dot_f16)(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n,
+                  float* out);
+  void (*dot_f32)(const float* w, const float* x, size_t x_stride, int rows, size_t n, float* out);
+  // y[i] += a * x[i] with x in halves (attention: probability times value row).
+  void (*axpy_f16)(float a, const uint16_t* x, float* y, size_t n);
+  // out[i] = silu(gate[i]) * up[i], exponentials as ggml computes them (ggml_compat.h).
+  void (*swiglu)(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
+  // x[i] = exp(x[i] - max) and returns their sum, summed as ggml's softmax does for a row
+  // padded with masked positions to whole vectors.
+  double (*softmax_exp)(ExpFlavor f, float* x, size_t n, float max);
+};
+
+const Kernels& GenericKernels();
+// True where llama.cpp repacks Q4_0 matrices whose row count is a multiple of 8 and sums
+// their dots block by block (x86 with AVX2); MatMul then uses dot_q4_0_blocks for them.
+bool Q4_0SumsByBlock();
+// The fastest table this build and CPU can run.
+const Kernels& BestKernels();
+// Every table this build and CPU can run, generic first (for tests and benchmarks).
+std::span<const Kernels* const> AvailableKernels();
+// A table by name ("generic", "avx2", "neon", "simd128"), or null if not available here.
+const Kernels* KernelsNamed(std::string_view name);
+
+namespace internal {
+// Per-architecture tables, defined only in builds for that architecture (CMake defines
+// GW_KERNELS_X86, GW_KERNELS_NEON or GW_KERNELS_SIMD128 accordingly).
+const Kernels& X86Avx2Table();
+bool X86CpuRunsAvx2();  // AVX2, FMA and F16C present and enabled by the OS
+bool X86CpuHasAvx512();  // AVX-512 F and DQ (llama.cpp then takes its AVX-512 paths)
+// The scalar ggml-compatible loops (ggml_compat.cc).
+void SwigluCompat(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
+double SoftmaxExpCompat(ExpFlavor f, float* x, size_t n, float max);
+const Kernels& ArmNeonTable();
+const Kernels& WasmSimd128Table();
+}  // namespace internal
+
+}  // namespace gw::engine

@@ -1,0 +1,144 @@
+// Every kernel table this CPU runs against the generic one, on random inputs of awkward
+// sizes: the same values up to float rounding (exactly for the integer parts), and the
+// ggml-compatible loops against their scalar definitions.
+#include "gw/engine/kernels/kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace gw::engine {
+namespace {
+
+std::vector<float> Random(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-scale, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+class KernelTables : public ::testing::TestWithParam<const Kernels*> {};
+
+TEST_P(KernelTables, QuantizeQ8_0MatchesGenericExactly) {
+  const Kernels& k = *GetParam();
+  for (size_t n : {32u, 64u, 4096u}) {
+    std::vector<float> x = Random(n, 1 + static_cast<uint32_t>(n), 3.0f);
+    x[5] = 0.5f / 127.0f * 2.0f;  // lands on a rounding tie after scaling in some blocks
+    std::vector<BlockQ8_0> a(n / kBlock), b(n / kBlock);
+    GenericKernels().quantize_q8_0(x.data(), a.data(), n);
+    k.quantize_q8_0(x.data(), b.data(), n);
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].d, b[i].d);
+      for (size_t j = 0; j < kBlock; ++j) ASSERT_EQ(a[i].q[j], b[i].q[j]) << k.name << " block " << i << " " << j;
+    }
+  }
+}
+
+TEST_P(KernelTables, DotsMatchGenericForEveryRowCount) {
+  const Kernels& k = *GetParam();
+  const Kernels& g = GenericKernels();
+  for (size_t n : {32u, 96u, 1024u}) {
+    std::vector<float> wf = Random(n, 11), xf = Random(n * kMaxDotRows, 12, 4.0f);
+    std::vector<BlockQ8_0> w8(n / kBlock), x8(n / kBlock * kMaxDotRows);
+    std::vector<BlockQ4_0> w4(n / kBlock);
+    QuantizeRowQ8_0(wf.data(), w8.data(), n);
+    QuantizeRowQ4_0(wf.data(), w4.data(), n);
+    g.quantize_q8_0(xf.data(), x8.data(), n * kMaxDotRows);
+    for (int rows = 1; rows <= kMaxDotRows; ++rows) {
+      float a[kMaxDotRows], b[kMaxDotRows];
+      const size_t stride = n / kBlock;
+      g.dot_q8_0(w8.data(), x8.data(), stride, rows, n, a);
+      k.dot_q8_0(w8.data(), x8.data(), stride, rows, n, b);
+      for (int r = 0; r < rows; ++r) EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " q8_0";
+      g.dot_q4_0(w4.data(), x8.data(), stride, rows, n, a);
+      k.dot_q4_0(w4.data(), x8.data(), stride, rows, n, b);
+      for (int r = 0; r < rows; ++r) EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " q4_0";
+      g.dot_q4_0_blocks(w4.data(), x8.data(), stride, rows, n, a);
+      k.dot_q4_0_blocks(w4.data(), x8.data(), stride, rows, n, b);
+      for (int r = 0; r < rows; ++r) EXPECT_EQ(a[r], b[r]) << k.name << " q4_0 by block (same order: exact)";
+    }
+  }
+  for (size_t n : {7u, 33u, 100u, 1000u}) {  // float rows of any length
+    std::vector<float> w = Random(n, 21), x = Random(n * kMaxDotRows, 22);
+    std::vector<uint16_t> w16(n), x16(n * kMaxDotRows);
+    g.fp32_to_fp16(w.data(), w16.data(), n);
+    g.fp32_to_fp16(x.data(), x16.data(), n * kMaxDotRows);
+    for (int rows = 1; rows <= kMaxDotRows; ++rows) {
+      float a[kMaxDotRows], b[kMaxDotRows];
+      g.dot_f32(w.data(), x.data(), n, rows, n, a);
+      k.dot_f32(w.data(), x.data(), n, rows, n, b);
+      for (int r = 0; r < rows; ++r) EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " f32 n=" << n;
+      g.dot_f16(w16.data(), x16.data(), n, rows, n, a);
+      k.dot_f16(w16.data(), x16.data(), n, rows, n, b);
+      for (int r = 0; r < rows; ++r) EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " f16 n=" << n;
+    }
+  }
+}
+
+TEST_P(KernelTables, HalfConversionsAxpyAndCompatLoopsMatchGeneric) {
+  const Kernels& k = *GetParam();
+  const Kernels& g = GenericKernels();
+  std::vector<float> x = Random(1003, 31, 70000.0f);  // also overflows to inf
+  std::vector<uint16_t> a(x.size()), b(x.size());
+  g.fp32_to_fp16(x.data(), a.data(), x.size());
+  k.fp32_to_fp16(x.data(), b.data(), x.size());
+  EXPECT_EQ(a, b);
+  std::vector<float> y1 = Random(1003, 32), y2 = y1;
+  g.axpy_f16(0.375f, a.data(), y1.data(), a.size());
+  k.axpy_f16(0.375f, a.data(), y2.data(), a.size());
+  for (size_t i = 0; i < y1.size(); ++i) ASSERT_FLOAT_EQ(y1[i], y2[i]);
+  for (ExpFlavor f : {ExpFlavor::kWide, ExpFlavor::kNarrow}) {
+    std::vector<float> gate = Random(1003, 33, 30.0f), up = Random(1003, 34);
+    std::vector<float> o1(gate.size()), o2(gate.size());
+    g.swiglu(f, gate.data(), up.data(), o1.data(), gate.size());
+    k.swiglu(f, gate.data(), up.data(), o2.data(), gate.size());
+    EXPECT_EQ(o1, o2) << k.name;
+    std::vector<float> s1 = Random(300, 35, 20.0f), s2 = s1;
+    EXPECT_EQ(g.softmax_exp(f, s1.data(), s1.size(), 20.0f), k.softmax_exp(f, s2.data(), s2.size(), 20.0f));
+    EXPECT_EQ(s1, s2);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, KernelTables, ::testing::ValuesIn(AvailableKernels().begin(), AvailableKernels().end()),
+                         [](const auto& info) { return std::string(info.param->name); });
+
+TEST(GgmlCompat, ExpIsCloseToTheLibraryOneAndSaturates) {
+  for (ExpFlavor f : {ExpFlavor::kWide, ExpFlavor::kNarrow}) {
+    for (float x = -80.0f; x < 80.0f; x += 0.37f) {
+      float want = std::exp(x);
+      EXPECT_NEAR(exp_compat::Exp(f, x), want, want * 3e-7f) << x;
+    }
+    EXPECT_EQ(exp_compat::Exp(f, -INFINITY), 0.0f);
+    EXPECT_EQ(exp_compat::Exp(f, -200.0f), 0.0f);
+    EXPECT_TRUE(std::isinf(exp_compat::Exp(f, 200.0f)));
+  }
+}
+
+TEST(GgmlCompat, DotOrdersSumTheSameProducts) {
+  std::vector<float> a = Random(300, 41), b = Random(300, 42);
+  std::vector<uint16_t> a16(a.size()), b16(b.size());
+  GenericKernels().fp32_to_fp16(a.data(), a16.data(), a.size());
+  GenericKernels().fp32_to_fp16(b.data(), b16.data(), b.size());
+  double exact = 0;
+  for (size_t i = 0; i < a.size(); ++i) exact += static_cast<double>(Fp16ToFp32(a16[i])) * Fp16ToFp32(b16[i]);
+  for (ExpFlavor f : {ExpFlavor::kWide, ExpFlavor::kNarrow}) {
+    for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
+      for (bool padded : {false, true}) {
+        EXPECT_NEAR(DotF16Compat(f, o, a16.data(), b16.data(), a.size(), padded), exact, 1e-4);
+      }
+    }
+  }
+}
+
+TEST(Dispatch, BestIsAvailableAndNamesResolve) {
+  EXPECT_EQ(AvailableKernels().front(), &GenericKernels());
+  EXPECT_EQ(AvailableKernels().back(), &BestKernels());
+  EXPECT_EQ(KernelsNamed("generic"), &GenericKernels());
+  EXPECT_EQ(KernelsNamed("no-such-isa"), nullptr);
+}
+
+}  // namespace
+}  // namespace gw::engine

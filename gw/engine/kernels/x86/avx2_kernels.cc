@@ -1,0 +1,216 @@
+// AVX2 + FMA + F16C kernels (x86-64 since Haswell / Zen 1). This file alone is compiled with
+// -mavx2 -mfma -mf16c; cpu_features_x86.cc decides at run time whether the CPU may run it.
+#include <immintrin.h>
+
+#include <cmath>
+
+#include "gw/engine/kernels/kernels.h"
+
+namespace gw::engine::internal {
+namespace {
+
+inline float HorizontalSum(__m256 v) {
+  __m128 lo = _mm256_castps256_ps128(v);
+  __m128 hi = _mm256_extractf128_ps(v, 1);
+  lo = _mm_add_ps(lo, hi);
+  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+  lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+  return _mm_cvtss_f32(lo);
+}
+
+inline float Half(uint16_t h) { return _cvtsh_ss(h); }
+
+// Signed int8 x int8 products of 32 lanes summed to 8 floats (maddubs needs an unsigned side).
+inline __m256 MulSumI8(__m256i a, __m256i b) {
+  __m256i abs_a = _mm256_sign_epi8(a, a);
+  __m256i b_signed = _mm256_sign_epi8(b, a);
+  __m256i pairs = _mm256_maddubs_epi16(abs_a, b_signed);
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+}
+
+inline __m256i Q4Bytes(const uint8_t* qs) {
+  __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  __m256i both = _mm256_set_m128i(_mm_srli_epi16(tmp, 4), tmp);
+  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0f)), _mm256_set1_epi8(8));
+}
+
+void QuantizeQ8_0(const float* x, BlockQ8_0* y, size_t n) {
+  const __m256 sign_bit = _mm256_set1_ps(-0.0f);
+  for (size_t b = 0; b < n / kBlock; ++b, x += kBlock) {
+    __m256 v[4];
+    __m256 amax = _mm256_setzero_ps();
+    for (int k = 0; k < 4; ++k) {
+      v[k] = _mm256_loadu_ps(x + 8 * k);
+      amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign_bit, v[k]));
+    }
+    __m128 m = _mm_max_ps(_mm256_extractf128_ps(amax, 1), _mm256_castps256_ps128(amax));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    float max = _mm_cvtss_f32(m);
+    y[b].d = _cvtss_sh(max / 127.0f, _MM_FROUND_TO_NEAREST_INT);
+    __m256 id = _mm256_set1_ps(max != 0 ? 127.0f / max : 0.0f);
+    __m256i q[4];
+    for (int k = 0; k < 4; ++k) {
+      q[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], id), _MM_FROUND_TO_NEAREST_INT));
+    }
+    // Pack 32 int32 to 32 int8 and undo the lane interleaving of the packs.
+    __m256i p01 = _mm256_packs_epi32(q[0], q[1]);
+    __m256i p23 = _mm256_packs_epi32(q[2], q[3]);
+    __m256i p = _mm256_packs_epi16(p01, p23);
+    p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].q), p);
+  }
+}
+
+void Fp32ToFp16Row(const float* x, uint16_t* y, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), h);
+  }
+  for (; i < n; ++i) y[i] = _cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT);
+}
+
+template <int kRows>
+void DotQ8_0Rows(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
+  __m256 acc[kRows];
+  for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
+  for (size_t b = 0; b < blocks; ++b) {
+    __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].q));
+    float wd = Half(w[b].d);
+    for (int r = 0; r < kRows; ++r) {
+      const BlockQ8_0& xb = x[r * x_stride + b];
+      __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(wd * Half(xb.d)), MulSumI8(wq, xq), acc[r]);
+    }
+  }
+  for (int r = 0; r < kRows; ++r) out[r] = HorizontalSum(acc[r]);
+}
+
+template <int kRows>
+void DotQ4_0Rows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
+  __m256 acc[kRows];
+  for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
+  for (size_t b = 0; b < blocks; ++b) {
+    __m256i wq = Q4Bytes(w[b].qs);
+    float wd = Half(w[b].d);
+    for (int r = 0; r < kRows; ++r) {
+      const BlockQ8_0& xb = x[r * x_stride + b];
+      __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(wd * Half(xb.d)), MulSumI8(wq, xq), acc[r]);
+    }
+  }
+  for (int r = 0; r < kRows; ++r) out[r] = HorizontalSum(acc[r]);
+}
+
+// Integer dot of 32 int8 pairs, summed exactly across the lanes.
+inline int32_t DotI8Sum(__m256i a, __m256i b) {
+  __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+  __m256i quads = _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(quads), _mm256_extracti128_si256(quads, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+template <int kRows>
+void DotQ4_0BlockRows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
+  float acc[kRows] = {};
+  for (size_t b = 0; b < blocks; ++b) {
+    __m256i wq = Q4Bytes(w[b].qs);
+    float wd = Half(w[b].d);
+    for (int r = 0; r < kRows; ++r) {
+      const BlockQ8_0& xb = x[r * x_stride + b];
+      __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
+      acc[r] = std::fma(static_cast<float>(DotI8Sum(wq, xq)), wd * Half(xb.d), acc[r]);
+    }
+  }
+  for (int r = 0; r < kRows; ++r) out[r] = acc[r];
+}
+
+inline __m256 LoadF32(const float* p) { return _mm256_loadu_ps(p); }
+inline __m256 LoadF16(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+inline float ScalarF32(const float* p) { return *p; }
+inline float ScalarF16(const uint16_t* p) { return Half(*p); }
+
+// Float dots of one weight row with kRows activation rows; the tail is scalar.
+template <int kRows, class T, __m256 (*Load)(const T*), float (*Scalar)(const T*)>
+void DotFloatRows(const T* w, const T* x, size_t x_stride, size_t n, float* out) {
+  __m256 acc[kRows];
+  for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 wv = Load(w + i);
+    for (int r = 0; r < kRows; ++r) acc[r] = _mm256_fmadd_ps(wv, Load(x + r * x_stride + i), acc[r]);
+  }
+  for (int r = 0; r < kRows; ++r) {
+    float s = HorizontalSum(acc[r]);
+    for (size_t j = i; j < n; ++j) s += Scalar(w + j) * Scalar(x + r * x_stride + j);
+    out[r] = s;
+  }
+}
+
+void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
+  switch (rows) {
+    case 1: return DotQ8_0Rows<1>(w, x, x_stride, n / kBlock, out);
+    case 2: return DotQ8_0Rows<2>(w, x, x_stride, n / kBlock, out);
+    case 3: return DotQ8_0Rows<3>(w, x, x_stride, n / kBlock, out);
+    default: return DotQ8_0Rows<4>(w, x, x_stride, n / kBlock, out);
+  }
+}
+
+void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
+  switch (rows) {
+    case 1: return DotQ4_0Rows<1>(w, x, x_stride, n / kBlock, out);
+    case 2: return DotQ4_0Rows<2>(w, x, x_stride, n / kBlock, out);
+    case 3: return DotQ4_0Rows<3>(w, x, x_stride, n / kBlock, out);
+    default: return DotQ4_0Rows<4>(w, x, x_stride, n / kBlock, out);
+  }
+}
+
+void DotQ4_0Blocks(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
+  switch (rows) {
+    case 1: return DotQ4_0BlockRows<1>(w, x, x_stride, n / kBlock, out);
+    case 2: return DotQ4_0BlockRows<2>(w, x, x_stride, n / kBlock, out);
+    case 3: return DotQ4_0BlockRows<3>(w, x, x_stride, n / kBlock, out);
+    default: return DotQ4_0BlockRows<4>(w, x, x_stride, n / kBlock, out);
+  }
+}
+
+void DotF16(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n, float* out) {
+  switch (rows) {
+    case 1: return DotFloatRows<1, uint16_t, LoadF16, ScalarF16>(w, x, x_stride, n, out);
+    case 2: return DotFloatRows<2, uint16_t, LoadF16, ScalarF16>(w, x, x_stride, n, out);
+    case 3: return DotFloatRows<3, uint16_t, LoadF16, ScalarF16>(w, x, x_stride, n, out);
+    default: return DotFloatRows<4, uint16_t, LoadF16, ScalarF16>(w, x, x_stride, n, out);
+  }
+}
+
+void DotF32(const float* w, const float* x, size_t x_stride, int rows, size_t n, float* out) {
+  switch (rows) {
+    case 1: return DotFloatRows<1, float, LoadF32, ScalarF32>(w, x, x_stride, n, out);
+    case 2: return DotFloatRows<2, float, LoadF32, ScalarF32>(w, x, x_stride, n, out);
+    case 3: return DotFloatRows<3, float, LoadF32, ScalarF32>(w, x, x_stride, n, out);
+    default: return DotFloatRows<4, float, LoadF32, ScalarF32>(w, x, x_stride, n, out);
+  }
+}
+
+void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
+  __m256 av = _mm256_set1_ps(a);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, LoadF16(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += a * Half(x[i]);
+}
+
+constexpr Kernels kAvx2 = {
+    "avx2", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks, DotF16, DotF32, AxpyF16,
+    SwigluCompat, SoftmaxExpCompat,
+};
+
+}  // namespace
+
+const Kernels& X86Avx2Table() { return kAvx2; }
+
+}  // namespace gw::engine::internal

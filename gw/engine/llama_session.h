@@ -1,0 +1,71 @@
+// LlamaSession: one conversation's state on a LlamaModel: the KV cache (halves, as llama.cpp
+// keeps it) and the scratch of the forward pass. Eval runs tokens through the model and
+// returns the logits of the last one.
+//
+// The pass follows llama.cpp's llama graph step for step and at the same precisions (see
+// kernels.h): RMSNorm with a double sum, RoPE (adjacent pairs, angles by repeated
+// multiplication), attention with half-float K and V and probabilities rounded to halves,
+// SwiGLU. So greedy decoding picks llama.cpp's tokens.
+//
+// Ownership: borrows the model, the pool and the kernels, which must outlive it.
+// Thread-safety: one thread at a time (the pool parallelizes inside Eval).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "gw/base/result.h"
+#include "gw/engine/compute_pool.h"
+#include "gw/engine/kernels/kernels.h"
+#include "gw/engine/llama_model.h"
+#include "gw/engine/matmul.h"
+
+namespace gw::engine {
+
+class LlamaSession {
+ public:
+  // `n_ctx` = 0 takes the model's training context. Fails when the KV cache would be absurd.
+  static Result<std::unique_ptr<LlamaSession>> Create(const LlamaModel& model, ComputePool& pool,
+                                                      const Kernels& kernels, uint32_t n_ctx = 0);
+
+  // Appends `tokens` at positions n_past().. and returns the last one's logits (valid until the
+  // next call). kInvalidArgument for a token id outside the vocabulary, kResourceExhausted
+  // when the context is full (nothing is appended then).
+  Result<std::span<const float>> Eval(std::span<const int32_t> tokens);
+
+  uint32_t n_past() const { return n_past_; }
+  uint32_t n_ctx() const { return n_ctx_; }
+  // Forgets positions from `n` on (0 clears the conversation).
+  void Truncate(uint32_t n) { n_past_ = std::min(n_past_, n); }
+  uint64_t kv_cache_bytes() const { return (k_cache_.size() + v_cache_.size()) * sizeof(uint16_t); }
+  const LlamaModel& model() const { return model_; }
+
+ private:
+  LlamaSession(const LlamaModel& model, ComputePool& pool, const Kernels& kernels, uint32_t n_ctx);
+  void EvalChunk(const int32_t* tokens, int n, bool want_logits);
+  void Layer(uint32_t il, int n);
+  void Attention(uint32_t il, int n);
+  void RmsNorm(const float* x, const std::vector<float>& w, float* out, int n) const;
+  void Rope(float* x, int n, uint32_t heads) const;
+
+  const LlamaModel& model_;
+  ComputePool& pool_;
+  const Kernels& k_;
+  const LlamaParams& p_;
+  const uint32_t n_ctx_;
+  const ExpFlavor exp_;
+  uint32_t n_past_ = 0;
+  std::vector<uint16_t> k_cache_;  // [layer][position][kv_dim]
+  std::vector<uint16_t> v_cache_;  // [layer][kv_dim][position] (transposed)
+  // Scratch for a chunk of up to kMaxBatch tokens.
+  std::vector<float> x_, xn_, q_, k_new_, v_new_, attn_, ffn_gate_, ffn_up_, tmp_, logits_;
+  std::vector<float> rope_;                  // [token][n_rot]: cos, sin pairs
+  std::vector<float> scores_;                // [thread][n_ctx]
+  std::vector<uint16_t> q16_, p16_;          // [thread][head_dim], [thread][n_ctx]
+  ActivationSet act_;
+  uint32_t chunk_pos_ = 0;                   // position of the chunk's first token
+  bool batch_ = false;                       // this Eval has 2+ tokens (a prompt)
+};
+
+}  // namespace gw::engine

@@ -1,0 +1,114 @@
+#include "gw/engine/matmul.h"
+
+#include <algorithm>
+
+namespace gw::engine {
+namespace {
+
+int SlotOf(TensorType t) {
+  switch (t) {
+    case TensorType::kF32: return 0;
+    case TensorType::kF16: return 1;
+    case TensorType::kQ4_0: return 2;
+    case TensorType::kQ8_0: return 3;
+  }
+  return 0;
+}
+
+void DotRows(const Kernels& k, const Weight& w, uint32_t r, const Activations& x, int t0, int rows, float* out) {
+  const char* row = w.Row(r);
+  switch (w.type) {
+    case TensorType::kQ8_0:
+      k.dot_q8_0(reinterpret_cast<const BlockQ8_0*>(row),
+                 static_cast<const BlockQ8_0*>(x.data()) + t0 * x.stride(), x.stride(), rows, w.cols, out);
+      return;
+    case TensorType::kQ4_0:
+      (w.rows % 8 == 0 && Q4_0SumsByBlock() ? k.dot_q4_0_blocks : k.dot_q4_0)(reinterpret_cast<const BlockQ4_0*>(row),
+                 static_cast<const BlockQ8_0*>(x.data()) + t0 * x.stride(), x.stride(), rows, w.cols, out);
+      return;
+    case TensorType::kF16:
+      k.dot_f16(reinterpret_cast<const uint16_t*>(row),
+                static_cast<const uint16_t*>(x.data()) + t0 * x.stride(), x.stride(), rows, w.cols, out);
+      return;
+    case TensorType::kF32:
+      k.dot_f32(reinterpret_cast<const float*>(row),
+                static_cast<const float*>(x.data()) + t0 * x.stride(), x.stride(), rows, w.cols, out);
+      return;
+  }
+}
+
+}  // namespace
+
+void Activations::Convert(const Kernels& k, TensorType type, const float* x, int rows, size_t n) {
+  type_ = type;
+  rows_ = rows;
+  switch (type) {
+    case TensorType::kF32:
+      data_ = x;
+      stride_ = n;
+      return;
+    case TensorType::kF16: {
+      buffer_.resize(rows * n * sizeof(uint16_t));
+      auto* out = reinterpret_cast<uint16_t*>(buffer_.data());
+      for (int t = 0; t < rows; ++t) k.fp32_to_fp16(x + t * n, out + t * n, n);
+      data_ = out;
+      stride_ = n;
+      return;
+    }
+    case TensorType::kQ8_0:
+    case TensorType::kQ4_0: {
+      size_t blocks = n / kBlock;
+      buffer_.resize(rows * blocks * sizeof(BlockQ8_0));
+      auto* out = reinterpret_cast<BlockQ8_0*>(buffer_.data());
+      for (int t = 0; t < rows; ++t) k.quantize_q8_0(x + t * n, out + t * blocks, n);
+      data_ = out;
+      stride_ = blocks;
+      return;
+    }
+  }
+}
+
+const Activations& ActivationSet::For(const Kernels& k, TensorType type) {
+  int slot = SlotOf(type);
+  // Q4_0 and Q8_0 weights both take Q8_0 activations: share the conversion.
+  if (type == TensorType::kQ4_0 && valid_[SlotOf(TensorType::kQ8_0)]) return slots_[SlotOf(TensorType::kQ8_0)];
+  if (type == TensorType::kQ8_0 && valid_[SlotOf(TensorType::kQ4_0)]) return slots_[SlotOf(TensorType::kQ4_0)];
+  if (!valid_[slot]) {
+    slots_[slot].Convert(k, type, x_, rows_, n_);
+    valid_[slot] = true;
+  }
+  return slots_[slot];
+}
+
+void MatMul(ComputePool& pool, const Kernels& k, std::initializer_list<MatMulJob> jobs) {
+  // Bands of weight rows: enough tasks to balance the threads, few enough that the shared
+  // task counter stays cold.
+  uint64_t total_rows = 0;
+  for (const MatMulJob& j : jobs) total_rows += j.w->rows;
+  const uint64_t want_tasks = static_cast<uint64_t>(pool.threads()) * 8;
+  const uint32_t band = static_cast<uint32_t>(std::max<uint64_t>(4, (total_rows + want_tasks - 1) / want_tasks));
+  struct Task {
+    const MatMulJob* job;
+    uint32_t r0, r1;
+  };
+  std::vector<Task> tasks;
+  tasks.reserve(want_tasks + jobs.size());
+  for (const MatMulJob& j : jobs) {
+    for (uint32_t r = 0; r < j.w->rows; r += band) tasks.push_back({&j, r, std::min(j.w->rows, r + band)});
+  }
+  pool.ParallelFor(static_cast<int>(tasks.size()), [&](int i, int) {
+    const Task& task = tasks[i];
+    const MatMulJob& j = *task.job;
+    const int n_x = j.x->rows();
+    float out[kMaxDotRows];
+    for (uint32_t r = task.r0; r < task.r1; ++r) {
+      for (int t0 = 0; t0 < n_x; t0 += kMaxDotRows) {
+        int rows = std::min(kMaxDotRows, n_x - t0);
+        DotRows(k, *j.w, r, *j.x, t0, rows, out);
+        for (int t = 0; t < rows; ++t) j.y[(t0 + t) * j.y_stride + r] = out[t];
+      }
+    }
+  });
+}
+
+}  // namespace gw::engine

@@ -1,0 +1,57 @@
+// Sampler: picks the next token from logits. Greedy when temperature is 0; otherwise, in
+// llama.cpp's order: repetition penalty, top-k, top-p, min-p, temperature, then a draw from a
+// seeded generator, so a seed repeats its output.
+//
+// Thread-safety: one sampler per generation; not shared.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <vector>
+
+#include "gw/base/result.h"
+
+namespace gw::engine {
+
+struct SamplingParams {
+  float temperature = 0.8f;   // 0: greedy
+  int32_t top_k = 40;         // 0: off
+  float top_p = 0.95f;        // 1: off
+  float min_p = 0.05f;        // 0: off
+  float repeat_penalty = 1.0f;  // 1: off
+  int32_t repeat_last_n = 64;   // tokens the penalty looks back on
+  uint64_t seed = 0;
+
+  static SamplingParams Greedy() {
+    SamplingParams p;
+    p.temperature = 0;
+    return p;
+  }
+  // A person-readable complaint about an out-of-range value, or empty.
+  Status Validate() const;
+};
+
+class Sampler {
+ public:
+  explicit Sampler(const SamplingParams& params);
+  // Chooses a token; `logits` has one entry per vocabulary token.
+  int32_t Sample(std::span<const float> logits);
+  // Records a token of the context (prompt or generated) for the repetition penalty.
+  void Accept(int32_t token);
+
+ private:
+  double NextUniform();  // [0, 1)
+
+  SamplingParams params_;
+  uint64_t state_;
+  std::deque<int32_t> recent_;
+  struct Candidate {
+    int32_t id;
+    float logit;
+  };
+  std::vector<Candidate> candidates_;
+  std::vector<double> probs_;
+};
+
+}  // namespace gw::engine

@@ -1,0 +1,260 @@
+#include "gw/server/model_command.h"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "gw/base/random.h"
+#include "gw/engine/generator.h"
+#include "gw/engine/llama_model.h"
+#include "gw/engine/synth.h"
+#include "gw/platform/mapped_file.h"
+#include "gw/protocol/json.h"
+
+namespace gw::server {
+
+using protocol::JsonWriter;
+
+struct ModelCommands::Flags {
+  CLI::App* model = nullptr;
+  CLI::App* synth = nullptr;
+  CLI::App* info = nullptr;
+  CLI::App* tokenize = nullptr;
+  CLI::App* generate = nullptr;
+  // synth
+  std::string out, type = "q8_0";
+  engine::SynthOptions synth_options;
+  // info, tokenize, generate
+  std::string file, text;
+  bool json = false, bos = false;
+  // generate
+  std::string prompt, prompt_tokens, kernels;
+  int32_t n = 128;
+  int threads = 0;
+  uint32_t ctx = 0;
+  float temp = 0.8f;
+  std::optional<uint64_t> seed;
+  engine::GenerateOptions options;
+};
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "edgegw: %s\n", message.c_str());
+  return 1;
+}
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::optional<engine::TensorType> ParseType(const std::string& s) {
+  if (s == "f32" || s == "F32") return engine::TensorType::kF32;
+  if (s == "f16" || s == "F16") return engine::TensorType::kF16;
+  if (s == "q8_0" || s == "Q8_0") return engine::TensorType::kQ8_0;
+  if (s == "q4_0" || s == "Q4_0") return engine::TensorType::kQ4_0;
+  return std::nullopt;
+}
+
+Result<std::vector<int32_t>> ParseTokenList(const std::string& s) {
+  std::vector<int32_t> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t end = s.find_first_of(", ", i);
+    if (end == std::string::npos) end = s.size();
+    if (end > i) {
+      std::string item = s.substr(i, end - i);
+      char* rest = nullptr;
+      long v = std::strtol(item.c_str(), &rest, 10);
+      if (*rest != '\0' || v < 0 || v > INT32_MAX) return InvalidArgument("--prompt-tokens: '" + item + "' is not a token id");
+      out.push_back(static_cast<int32_t>(v));
+    }
+    i = end + 1;
+  }
+  if (out.empty()) return InvalidArgument("--prompt-tokens: no token ids (expected e.g. 1,450,22)");
+  return out;
+}
+
+struct LoadedModel {
+  std::unique_ptr<platform::MappedFile> file;
+  std::unique_ptr<engine::LlamaModel> model;
+  double load_ms = 0;
+};
+
+Result<LoadedModel> Load(const std::string& path) {
+  auto start = std::chrono::steady_clock::now();
+  LoadedModel m;
+  GW_ASSIGN_OR_RETURN(m.file, platform::MappedFile::Open(path));
+  auto model = engine::LlamaModel::Load(m.file->bytes());
+  if (!model) return MakeError(model.error().code(), path + ": " + model.error().message());
+  m.model = std::move(*model);
+  m.load_ms = MsSince(start);
+  return m;
+}
+
+int RunSynth(ModelCommands::Flags& f) {
+  std::optional<engine::TensorType> type = ParseType(f.type);
+  if (!type) return Fail("--type: expected f32, f16, q8_0 or q4_0, not '" + f.type + "'");
+  f.synth_options.type = *type;
+  Result<std::string> bytes = engine::SynthesizeModel(f.synth_options);
+  if (!bytes) return Fail(bytes.error().message());
+  std::ofstream out(f.out, std::ios::binary | std::ios::trunc);
+  out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+  out.close();
+  if (!out) return Fail(f.out + ": cannot write the file");
+  std::fprintf(stderr, "edgegw: wrote %s (%s, %.1fM parameters, %.1f MiB)\n", f.out.c_str(), f.type.c_str(),
+               engine::SynthParameterCount(f.synth_options) / 1e6, bytes->size() / 1048576.0);
+  return 0;
+}
+
+int RunInfo(ModelCommands::Flags& f) {
+  Result<LoadedModel> m = Load(f.file);
+  if (!m) return Fail(m.error().message());
+  const engine::LlamaParams& p = m->model->params();
+  JsonWriter w;
+  w.StartObject().Field("file", f.file).Field("architecture", "llama");
+  w.Field("type", m->model->weight_type_name());
+  w.Key("parameters").Uint(m->model->parameter_count());
+  w.Key("bytes_per_token").Uint(m->model->weight_bytes_per_token());
+  w.Key("vocab").Uint(p.n_vocab).Key("dim").Uint(p.n_embd).Key("layers").Uint(p.n_layer);
+  w.Key("heads").Uint(p.n_head).Key("kv_heads").Uint(p.n_head_kv).Key("ff").Uint(p.n_ff);
+  w.Key("context").Uint(p.n_ctx_train).Field("rope_base", static_cast<double>(p.rope_base));
+  w.Field("tied_output", m->model->tied_output()).EndObject();
+  std::printf("%s\n", w.str().c_str());
+  return 0;
+}
+
+int RunTokenize(ModelCommands::Flags& f) {
+  Result<LoadedModel> m = Load(f.file);
+  if (!m) return Fail(m.error().message());
+  std::vector<int32_t> ids = m->model->tokenizer().Encode(f.text, f.bos);
+  JsonWriter w;
+  w.StartObject().Key("tokens").StartArray();
+  for (int32_t id : ids) w.Int(id);
+  w.EndArray().EndObject();
+  std::printf("%s\n", w.str().c_str());
+  return 0;
+}
+
+int RunGenerate(ModelCommands::Flags& f) {
+  if (f.prompt.empty() == f.prompt_tokens.empty()) return Fail("give exactly one of --prompt and --prompt-tokens");
+  const engine::Kernels* kernels = &engine::BestKernels();
+  if (!f.kernels.empty()) {
+    kernels = engine::KernelsNamed(f.kernels);
+    if (kernels == nullptr) return Fail("--kernels: '" + f.kernels + "' is not available on this CPU or build");
+  }
+  Result<LoadedModel> m = Load(f.file);
+  if (!m) return Fail(m.error().message());
+  std::vector<int32_t> prompt;
+  if (!f.prompt_tokens.empty()) {
+    Result<std::vector<int32_t>> ids = ParseTokenList(f.prompt_tokens);
+    if (!ids) return Fail(ids.error().message());
+    prompt = std::move(*ids);
+  } else {
+    prompt = m->model->tokenizer().Encode(f.prompt, /*add_bos=*/true);
+  }
+  int threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  engine::ComputePool pool(threads);
+  uint32_t ctx = f.ctx ? f.ctx : std::min<uint32_t>(m->model->params().n_ctx_train, 4096);
+  auto session = engine::LlamaSession::Create(*m->model, pool, *kernels, ctx);
+  if (!session) return Fail(session.error().message());
+  f.options.max_tokens = f.n;
+  f.options.sampling.temperature = f.temp;
+  f.options.sampling.seed = f.seed ? *f.seed : RealRandom().Next();
+  engine::TokenSink stream;
+  if (!f.json) {
+    stream = [](int32_t, std::string_view piece) {
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+      return true;
+    };
+  }
+  Result<engine::GenerateResult> r = engine::Generate(**session, prompt, f.options, stream);
+  if (!r) return Fail(r.error().message());
+  const double decode_tps = r->tokens.size() > 1 ? (r->tokens.size() - 1) * 1000.0 / r->decode_ms : 0;
+  const double prefill_tps = r->prefill_ms > 0 ? r->prompt_tokens * 1000.0 / r->prefill_ms : 0;
+  if (!f.json) {
+    std::printf("\n");
+    std::fprintf(stderr, "edgegw: %zu tokens (%s); prompt %u tokens at %.1f tok/s, decode %.1f tok/s; %s, %d threads\n",
+                 r->tokens.size(), std::string(engine::StopReasonName(r->stop_reason)).c_str(), r->prompt_tokens,
+                 prefill_tps, decode_tps, kernels->name, threads);
+    return 0;
+  }
+  JsonWriter w;
+  w.StartObject().Key("tokens").StartArray();
+  for (int32_t id : r->tokens) w.Int(id);
+  w.EndArray().Field("text", r->text).Field("stop_reason", engine::StopReasonName(r->stop_reason));
+  w.Key("prompt_tokens").Uint(r->prompt_tokens).Key("seed").Uint(f.options.sampling.seed);
+  w.Field("kernels", kernels->name).Field("threads", threads);
+  w.Key("timings").StartObject().Field("load_ms", m->load_ms).Field("prefill_ms", r->prefill_ms);
+  w.Field("decode_ms", r->decode_ms).Field("prefill_tokens_per_s", prefill_tps);
+  w.Field("decode_tokens_per_s", decode_tps).EndObject().EndObject();
+  std::printf("%s\n", w.str().c_str());
+  return 0;
+}
+
+}  // namespace
+
+ModelCommands::ModelCommands(CLI::App& app) : flags_(std::make_unique<Flags>()) {
+  Flags& f = *flags_;
+  f.model = app.add_subcommand("model", "Local models: synthesize a test model, inspect one, tokenize text");
+  f.model->require_subcommand(1);
+  f.synth = f.model->add_subcommand("synth", "Write a llama GGUF file with random weights (for tests and benchmarks)");
+  engine::SynthOptions& o = f.synth_options;
+  f.synth->add_option("--out", f.out, "The GGUF file to write")->required();
+  f.synth->add_option("--type", f.type, "Weight type: f32, f16, q8_0 or q4_0 (default q8_0)");
+  f.synth->add_option("--layers", o.layers, "Transformer blocks (default 2)");
+  f.synth->add_option("--dim", o.dim, "Embedding size (default 64)");
+  f.synth->add_option("--heads", o.heads, "Attention heads (default 4)");
+  f.synth->add_option("--kv-heads", o.kv_heads, "Key/value heads; fewer than --heads is grouped-query attention (default 4)");
+  f.synth->add_option("--ff", o.ff, "Feed-forward size (default 128)");
+  f.synth->add_option("--vocab", o.vocab, "Vocabulary size, at least 260 (default 512)");
+  f.synth->add_option("--ctx", o.ctx, "Training context length (default 256)");
+  f.synth->add_option("--seed", o.seed, "Seed of the random weights (default 1)");
+  f.synth->add_flag("--tied", o.tied_output, "No output matrix: reuse the embeddings");
+  f.synth->footer("Example: edgegw model synth --out var/models/tiny.gguf --type q4_0 --layers 4 --dim 256 --heads 8 --kv-heads 2 --ff 768 --vocab 4096 --ctx 512");
+  f.info = f.model->add_subcommand("info", "Print a model's shape and size as JSON");
+  f.info->add_option("file", f.file, "GGUF file")->required();
+  f.tokenize = f.model->add_subcommand("tokenize", "Print the token ids of a text as JSON");
+  f.tokenize->add_option("file", f.file, "GGUF file")->required();
+  f.tokenize->add_option("text", f.text, "Text to tokenize")->required();
+  f.tokenize->add_flag("--bos", f.bos, "Prepend the beginning-of-sequence token (as a prompt gets)");
+
+  f.generate = app.add_subcommand("generate", "Generate text with a local GGUF model (llama architecture)");
+  f.generate->add_option("-m,--model", f.file, "GGUF file")->required();
+  f.generate->add_option("-p,--prompt", f.prompt, "Prompt text (tokenized with a leading BOS)");
+  f.generate->add_option("--prompt-tokens", f.prompt_tokens, "Prompt as token ids, e.g. 1,450,22");
+  f.generate->add_option("-n,--max-tokens", f.n, "Tokens to generate at most (default 128)");
+  f.generate->add_option("--temp", f.temp, "Temperature; 0 is greedy (default 0.8)");
+  f.generate->add_option("--top-k", f.options.sampling.top_k, "Keep the k likeliest tokens; 0 is off (default 40)");
+  f.generate->add_option("--top-p", f.options.sampling.top_p, "Nucleus sampling; 1 is off (default 0.95)");
+  f.generate->add_option("--min-p", f.options.sampling.min_p, "Drop tokens below this share of the likeliest; 0 is off (default 0.05)");
+  f.generate->add_option("--repeat-penalty", f.options.sampling.repeat_penalty, "Penalty for repeated tokens; 1 is off (default 1)");
+  f.generate->add_option("--repeat-last-n", f.options.sampling.repeat_last_n, "Tokens the penalty looks back on (default 64)");
+  f.generate->add_option("--seed", f.seed, "Sampling seed (default: random, reported with --json)");
+  f.generate->add_option("--stop", f.options.stop, "Stop before this text (repeatable)");
+  f.generate->add_flag("--ignore-eos", f.options.ignore_eos, "Go on past end-of-generation tokens");
+  f.generate->add_option("-t,--threads", f.threads, "Compute threads (default: one per core)");
+  f.generate->add_option("--ctx", f.ctx, "Context size (default: the model's, at most 4096)");
+  f.generate->add_option("--kernels", f.kernels, "Kernel set: generic, avx2, neon or simd128 (default: the fastest here)");
+  f.generate->add_flag("--json", f.json, "Print one JSON object: tokens, text, stop_reason, timings");
+  f.generate->footer("Example: edgegw generate --model var/models/tiny.gguf --prompt 'Hello' -n 32 --temp 0 --json");
+}
+
+ModelCommands::~ModelCommands() = default;
+
+bool ModelCommands::parsed() const { return flags_->model->parsed() || flags_->generate->parsed(); }
+
+int ModelCommands::Run() {
+  Flags& f = *flags_;
+  if (f.generate->parsed()) return RunGenerate(f);
+  if (f.synth->parsed()) return RunSynth(f);
+  if (f.info->parsed()) return RunInfo(f);
+  if (f.tokenize->parsed()) return RunTokenize(f);
+  return 2;
+}
+
+}  // namespace gw::server

@@ -1,0 +1,68 @@
+// llama.cpp as the reference for edgegw's engine: the prebuilt CPU build that node-llama-cpp
+// ships, loaded without GPU and without any download or compile.
+//
+// Settings that make its numbers comparable with edgegw's: flash attention off (node-llama-cpp
+// turns it on by default), F16 K and V caches (llama.cpp's default, and edgegw's), the whole
+// prompt in one batch, greedy sampling only, and end-of-generation tokens treated as ordinary
+// tokens (yielded and fed back), so exactly N tokens come out.
+import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
+
+const llamas = new Map();
+
+// One llama.cpp instance per thread count (node-llama-cpp caps threads per instance).
+export async function openLlama(threads = 2) {
+  if (!llamas.has(threads)) {
+    llamas.set(threads, await getLlama({
+      gpu: false, build: 'never', usePrebuiltBinaries: true, maxThreads: threads,
+      logLevel: LlamaLogLevel.error, logger: () => {},
+    }));
+  }
+  return llamas.get(threads);
+}
+
+export async function loadModel(modelPath, { threads = 2, vocabOnly = false } = {}) {
+  const llama = await openLlama(threads);
+  return llama.loadModel({ modelPath, gpuLayers: 0, vocabOnly });
+}
+
+async function context(model, { size, promptLength, threads }) {
+  const contextSize = Math.max(256, size);
+  return model.createContext({
+    contextSize,
+    batchSize: Math.min(contextSize, Math.max(promptLength, 512)),
+    sequences: 1,
+    threads: { ideal: threads, min: threads },
+    flashAttention: false,
+    experimentalKvCacheKeyType: 'F16',
+    experimentalKvCacheValueType: 'F16',
+    ignoreMemorySafetyChecks: true,
+    failedCreationRemedy: false,
+  });
+}
+
+// Greedy continuation of `prompt` (token ids): { tokens, prefillMs, decodeMs } where decodeMs
+// covers the n - 1 single-token steps after the first token.
+export async function greedy(model, prompt, n, { threads = 2 } = {}) {
+  const ctx = await context(model, { size: prompt.length + n + 1, promptLength: prompt.length, threads });
+  try {
+    const seq = ctx.getSequence();
+    const tokens = [];
+    const t0 = performance.now();
+    let t1 = t0;
+    for await (const token of seq.evaluate(prompt, { temperature: 0, yieldEogToken: true })) {
+      if (tokens.length === 0) t1 = performance.now();
+      tokens.push(token);
+      if (tokens.length >= n) break;
+    }
+    const t2 = performance.now();
+    return { tokens, prefillMs: t1 - t0, decodeMs: t2 - t1 };
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+// Token ids of `text` without BOS and without parsing special tokens (as `edgegw model
+// tokenize` without --bos).
+export function tokenize(model, text) {
+  return Array.from(model.tokenize(text, false));
+}
