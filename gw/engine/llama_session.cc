@@ -173,7 +173,7 @@ void LlamaSession::Attention(uint32_t il, int n) {
     k_.fp32_to_fp16(&q_[(static_cast<size_t>(t) * p_.n_head + h) * hd], q16, hd);
     float max = -INFINITY;
     for (uint32_t j = 0; j < n_kv; ++j) {
-      s[j] = DotF16Compat(exp_, kq_order, kbase + static_cast<size_t>(j) * KV + kvh * hd, q16, hd, false) * scale;
+      s[j] = k_.attn_dot_f16(exp_, kq_order, kbase + static_cast<size_t>(j) * KV + kvh * hd, q16, hd, false) * scale;
       max = std::max(max, s[j]);
     }
     const double sum = k_.softmax_exp(exp_, s, n_kv, max);
@@ -182,7 +182,7 @@ void LlamaSession::Attention(uint32_t il, int n) {
     k_.fp32_to_fp16(s, p16, n_kv);
     float* out = &attn_[(static_cast<size_t>(t) * p_.n_head + h) * hd];
     const uint16_t* vt = vbase + static_cast<size_t>(kvh) * hd * n_ctx_;  // [dim][position]
-    for (uint32_t d = 0; d < hd; ++d) out[d] = DotF16Compat(exp_, kqv_order, vt + static_cast<size_t>(d) * n_ctx_, p16, n_kv, true);
+    for (uint32_t d = 0; d < hd; ++d) out[d] = k_.attn_dot_f16(exp_, kqv_order, vt + static_cast<size_t>(d) * n_ctx_, p16, n_kv, true);
   });
 }
 

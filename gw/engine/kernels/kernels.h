@@ -51,6 +51,8 @@ struct Kernels {
   // x[i] = exp(x[i] - max) and returns their sum, summed as ggml's softmax does for a row
   // padded with masked positions to whole vectors.
   double (*softmax_exp)(ExpFlavor f, float* x, size_t n, float max);
+  // An attention dot of halves in ggml's lane order (DotF16Compat).
+  float (*attn_dot_f16)(ExpFlavor f, DotOrder order, const uint16_t* x, const uint16_t* y, size_t n, bool padded);
 };
 
 const Kernels& GenericKernels();
@@ -73,6 +75,10 @@ bool X86CpuHasAvx512();  // AVX-512 F and DQ (llama.cpp then takes its AVX-512 p
 // The scalar ggml-compatible loops (ggml_compat.cc).
 void SwigluCompat(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
 double SoftmaxExpCompat(ExpFlavor f, float* x, size_t n, float max);
+// Their AVX2 forms (x86/avx2_compat.cc).
+void SwigluAvx2(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
+double SoftmaxExpAvx2(ExpFlavor f, float* x, size_t n, float max);
+float AttnDotAvx2(ExpFlavor f, DotOrder order, const uint16_t* x, const uint16_t* y, size_t n, bool padded);
 const Kernels& ArmNeonTable();
 const Kernels& WasmSimd128Table();
 }  // namespace internal

@@ -99,6 +99,19 @@ TEST_P(KernelTables, HalfConversionsAxpyAndCompatLoopsMatchGeneric) {
     std::vector<float> s1 = Random(300, 35, 20.0f), s2 = s1;
     EXPECT_EQ(g.softmax_exp(f, s1.data(), s1.size(), 20.0f), k.softmax_exp(f, s2.data(), s2.size(), 20.0f));
     EXPECT_EQ(s1, s2);
+    for (size_t n : {16u, 64u, 100u, 257u}) {
+      std::vector<float> a = Random(n, 36, 3.0f), b = Random(n, 37, 3.0f);
+      std::vector<uint16_t> a16(n), b16(n);
+      g.fp32_to_fp16(a.data(), a16.data(), n);
+      g.fp32_to_fp16(b.data(), b16.data(), n);
+      for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
+        for (bool padded : {false, true}) {
+          EXPECT_EQ(g.attn_dot_f16(f, o, a16.data(), b16.data(), n, padded),
+                    k.attn_dot_f16(f, o, a16.data(), b16.data(), n, padded))
+              << k.name << " n=" << n << " padded=" << padded;
+        }
+      }
+    }
   }
 }
 

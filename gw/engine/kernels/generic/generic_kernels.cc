@@ -103,7 +103,7 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
 
 constexpr Kernels kGeneric = {
     "generic", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks, DotF16, DotF32, AxpyF16,
-    internal::SwigluCompat, internal::SoftmaxExpCompat,
+    internal::SwigluCompat, internal::SoftmaxExpCompat, DotF16Compat,
 };
 
 }  // namespace
