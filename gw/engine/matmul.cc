@@ -37,6 +37,23 @@ void DotRows(const Kernels& k, const Weight& w, uint32_t r, const Activations& x
   }
 }
 
+// Four weight rows from r against activation rows t0..t0+cols; false when the type has no tile.
+bool Tile(const Kernels& k, const Weight& w, uint32_t r, const Activations& x, int t0, int cols, float* out) {
+  const auto* xq = static_cast<const BlockQ8_0*>(x.data()) + t0 * x.stride();
+  const size_t w_stride = w.row_bytes / (w.type == TensorType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0));
+  switch (w.type) {
+    case TensorType::kQ8_0:
+      k.tile_q8_0(reinterpret_cast<const BlockQ8_0*>(w.Row(r)), w_stride, xq, x.stride(), cols, w.cols, out);
+      return true;
+    case TensorType::kQ4_0:
+      (w.rows % 8 == 0 && Q4_0SumsByBlock() ? k.tile_q4_0_blocks : k.tile_q4_0)(
+          reinterpret_cast<const BlockQ4_0*>(w.Row(r)), w_stride, xq, x.stride(), cols, w.cols, out);
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 void Activations::Convert(const Kernels& k, TensorType type, const float* x, int rows, size_t n) {
@@ -86,7 +103,8 @@ void MatMul(ComputePool& pool, const Kernels& k, std::initializer_list<MatMulJob
   uint64_t total_rows = 0;
   for (const MatMulJob& j : jobs) total_rows += j.w->rows;
   const uint64_t want_tasks = static_cast<uint64_t>(pool.threads()) * 8;
-  const uint32_t band = static_cast<uint32_t>(std::max<uint64_t>(4, (total_rows + want_tasks - 1) / want_tasks));
+  const uint32_t band =
+      static_cast<uint32_t>(std::max<uint64_t>(4, (total_rows + want_tasks - 1) / want_tasks + 3) / 4 * 4);
   struct Task {
     const MatMulJob* job;
     uint32_t r0, r1;
@@ -100,8 +118,23 @@ void MatMul(ComputePool& pool, const Kernels& k, std::initializer_list<MatMulJob
     const Task& task = tasks[i];
     const MatMulJob& j = *task.job;
     const int n_x = j.x->rows();
-    float out[kMaxDotRows];
-    for (uint32_t r = task.r0; r < task.r1; ++r) {
+    float out[4 * kMaxDotRows];
+    uint32_t r = task.r0;
+    // Tiles pay off when activation rows share the weights (a prompt); one token reads each
+    // weight row once either way and the one-row dots stream faster.
+    for (; n_x > 1 && r + 4 <= task.r1; r += 4) {
+      bool tiled = true;
+      for (int t0 = 0; t0 < n_x && tiled; t0 += kMaxDotRows) {
+        int cols = std::min(kMaxDotRows, n_x - t0);
+        tiled = Tile(k, *j.w, r, *j.x, t0, cols, out);
+        if (!tiled) break;
+        for (int t = 0; t < cols; ++t) {
+          for (int i = 0; i < 4; ++i) j.y[(t0 + t) * j.y_stride + r + i] = out[t * 4 + i];
+        }
+      }
+      if (!tiled) break;
+    }
+    for (; r < task.r1; ++r) {
       for (int t0 = 0; t0 < n_x; t0 += kMaxDotRows) {
         int rows = std::min(kMaxDotRows, n_x - t0);
         DotRows(k, *j.w, r, *j.x, t0, rows, out);

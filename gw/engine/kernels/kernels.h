@@ -41,6 +41,15 @@ struct Kernels {
   // the order of llama.cpp's repacked Q4_0 kernels (see Q4_0SumsByBlock).
   void (*dot_q4_0_blocks)(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
                           float* out);
+  // Tiles: four weight rows (w_stride blocks apart) against `cols` (1..4) activation rows;
+  // out[j * 4 + i] for activation row j and weight row i, each summed exactly as the dots
+  // above sum it.
+  void (*tile_q8_0)(const BlockQ8_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n,
+                    float* out);
+  void (*tile_q4_0)(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n,
+                    float* out);
+  void (*tile_q4_0_blocks)(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols,
+                           size_t n, float* out);
   void (*dot_f16)(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n,
                   float* out);
   void (*dot_f32)(const float* w, const float* x, size_t x_stride, int rows, size_t n, float* out);
@@ -75,6 +84,22 @@ bool X86CpuHasAvx512();  // AVX-512 F and DQ (llama.cpp then takes its AVX-512 p
 // The scalar ggml-compatible loops (ggml_compat.cc).
 void SwigluCompat(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
 double SoftmaxExpCompat(ExpFlavor f, float* x, size_t n, float max);
+// Tiles built from a table's own dots (for tables without tile kernels).
+template <auto kDot, class W>
+void TileFromDots(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n, float* out) {
+  float col[kMaxDotRows];
+  for (int i = 0; i < 4; ++i) {
+    kDot(w + i * w_stride, x, x_stride, cols, n, col);
+    for (int j = 0; j < cols; ++j) out[j * 4 + i] = col[j];
+  }
+}
+// The AVX2 tiles (x86/avx2_tiles.cc).
+void TileQ8_0Avx2(const BlockQ8_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n,
+                  float* out);
+void TileQ4_0Avx2(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n,
+                  float* out);
+void TileQ4_0BlocksAvx2(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols,
+                        size_t n, float* out);
 // Their AVX2 forms (x86/avx2_compat.cc).
 void SwigluAvx2(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
 double SoftmaxExpAvx2(ExpFlavor f, float* x, size_t n, float max);

@@ -78,6 +78,37 @@ TEST_P(KernelTables, DotsMatchGenericForEveryRowCount) {
   }
 }
 
+TEST_P(KernelTables, TilesSumExactlyAsTheTablesOwnDots) {
+  const Kernels& k = *GetParam();
+  for (size_t n : {32u, 256u, 2048u}) {
+    const size_t blocks = n / kBlock;
+    std::vector<float> wf = Random(n * 4, 51), xf = Random(n * kMaxDotRows, 52, 2.0f);
+    std::vector<BlockQ8_0> w8(blocks * 4), x8(blocks * kMaxDotRows);
+    std::vector<BlockQ4_0> w4(blocks * 4);
+    QuantizeRowQ8_0(wf.data(), w8.data(), n * 4);
+    QuantizeRowQ4_0(wf.data(), w4.data(), n * 4);
+    k.quantize_q8_0(xf.data(), x8.data(), n * kMaxDotRows);
+    for (int cols = 1; cols <= kMaxDotRows; ++cols) {
+      float tile[16], dot[kMaxDotRows];
+      k.tile_q8_0(w8.data(), blocks, x8.data(), blocks, cols, n, tile);
+      for (int i = 0; i < 4; ++i) {
+        k.dot_q8_0(w8.data() + i * blocks, x8.data(), blocks, cols, n, dot);
+        for (int j = 0; j < cols; ++j) ASSERT_EQ(tile[j * 4 + i], dot[j]) << k.name << " q8_0 n=" << n;
+      }
+      k.tile_q4_0(w4.data(), blocks, x8.data(), blocks, cols, n, tile);
+      for (int i = 0; i < 4; ++i) {
+        k.dot_q4_0(w4.data() + i * blocks, x8.data(), blocks, cols, n, dot);
+        for (int j = 0; j < cols; ++j) ASSERT_EQ(tile[j * 4 + i], dot[j]) << k.name << " q4_0 n=" << n;
+      }
+      k.tile_q4_0_blocks(w4.data(), blocks, x8.data(), blocks, cols, n, tile);
+      for (int i = 0; i < 4; ++i) {
+        k.dot_q4_0_blocks(w4.data() + i * blocks, x8.data(), blocks, cols, n, dot);
+        for (int j = 0; j < cols; ++j) ASSERT_EQ(tile[j * 4 + i], dot[j]) << k.name << " q4_0 blocks n=" << n;
+      }
+    }
+  }
+}
+
 TEST_P(KernelTables, HalfConversionsAxpyAndCompatLoopsMatchGeneric) {
   const Kernels& k = *GetParam();
   const Kernels& g = GenericKernels();

@@ -102,7 +102,9 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
 }
 
 constexpr Kernels kGeneric = {
-    "generic", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks, DotF16, DotF32, AxpyF16,
+    "generic", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks,
+    internal::TileFromDots<DotQ8_0, BlockQ8_0>, internal::TileFromDots<DotQ4_0, BlockQ4_0>,
+    internal::TileFromDots<DotQ4_0Blocks, BlockQ4_0>, DotF16, DotF32, AxpyF16,
     internal::SwigluCompat, internal::SoftmaxExpCompat, DotF16Compat,
 };
 

@@ -205,7 +205,8 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
 }
 
 constexpr Kernels kAvx2 = {
-    "avx2", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks, DotF16, DotF32, AxpyF16,
+    "avx2", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks,
+    TileQ8_0Avx2, TileQ4_0Avx2, TileQ4_0BlocksAvx2, DotF16, DotF32, AxpyF16,
     SwigluAvx2, SoftmaxExpAvx2, AttnDotAvx2,
 };
 
