@@ -14,6 +14,13 @@ inline void CpuRelax() {
 // Spins this many rounds before a worker sleeps: about 50-100 us, longer than the gap
 // between two jobs of one token and far shorter than the gap between requests.
 constexpr int kSpinRounds = 20000;
+// A caller waiting for a worker still inside a task yields its core after this many rounds:
+// on a busy machine that worker may need this very core to finish.
+constexpr int kYieldAfter = 256;
+
+constexpr uint64_t kClosed = 1u << 31;
+inline uint32_t GenerationOf(uint64_t state) { return static_cast<uint32_t>(state >> 32); }
+inline uint32_t InsideOf(uint64_t state) { return static_cast<uint32_t>(state & (kClosed - 1)); }
 
 }  // namespace
 
@@ -24,14 +31,14 @@ ComputePool::ComputePool(int threads) : threads_(threads < 1 ? 1 : threads) {
 }
 
 ComputePool::~ComputePool() {
-  stop_.store(true, std::memory_order_release);
-  Publish();
+  stop_.store(true);
+  Publish(++generation_);  // a new generation wakes every worker, also one that never ran a job
   for (std::thread& t : workers_) t.join();
 }
 
-void ComputePool::Publish() {
-  generation_.fetch_add(1);  // seq_cst, then the sleeper count: a worker that counted itself
-  if (sleepers_.load() > 0) {  // after this check sees the new generation and does not sleep
+void ComputePool::Publish(uint32_t generation) {
+  state_.store(static_cast<uint64_t>(generation) << 32);  // open, nobody inside yet
+  if (sleepers_.load() > 0) {  // seq_cst: a worker that counted itself after this sees the job
     std::lock_guard lock(sleep_mu_);
   }
   sleep_cv_.notify_all();
@@ -54,35 +61,50 @@ void ComputePool::Run(int tasks, TaskFn fn, void* ctx) {
   fn_ = fn;
   ctx_ = ctx;
   tasks_ = tasks;
-  finished_workers_.store(0, std::memory_order_relaxed);
   next_task_.store(0, std::memory_order_relaxed);
-  Publish();
+  Publish(++generation_);
   Drain(0);
-  // Every worker takes part in every job and reports back, so none is still reading this
-  // job's fields when the next one is written.
-  const int workers = static_cast<int>(workers_.size());
-  while (finished_workers_.load(std::memory_order_acquire) < workers) CpuRelax();
+  // Every task is taken. Close the job once no worker is inside it; a worker that had not
+  // joined yet finds it closed and never reads this job's fields, which the next job rewrites.
+  for (int spin = 0;; ++spin) {
+    uint64_t state = state_.load();
+    if (InsideOf(state) == 0 && state_.compare_exchange_weak(state, state | kClosed)) return;
+    if (spin < kYieldAfter) {
+      CpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 void ComputePool::WorkerLoop(int thread) {
-  uint32_t seen = 0;  // the generation at construction: a late-starting thread still runs job 1
+  uint32_t seen = 0;  // the generation at construction: a late-starting thread still sees job 1
   for (;;) {
-    uint32_t now = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; now == seen && spin < kSpinRounds; ++spin) {
+    uint64_t state = state_.load();
+    for (int spin = 0; GenerationOf(state) == seen && spin < kSpinRounds; ++spin) {
       CpuRelax();
-      now = generation_.load(std::memory_order_acquire);
+      state = state_.load();
     }
-    if (now == seen) {
+    if (GenerationOf(state) == seen) {
       std::unique_lock lock(sleep_mu_);
-      sleepers_.fetch_add(1);  // seq_cst: ordered against Publish's bump and check
-      sleep_cv_.wait(lock, [&] { return generation_.load() != seen; });
+      sleepers_.fetch_add(1);
+      sleep_cv_.wait(lock, [&] { return GenerationOf(state_.load()) != seen; });
       sleepers_.fetch_sub(1);
       continue;
     }
-    seen = now;
-    if (stop_.load(std::memory_order_acquire)) return;
+    seen = GenerationOf(state);
+    if (stop_.load()) return;
+    // Join the job unless the caller has already closed it.
+    bool joined = false;
+    while (!(state & kClosed) && GenerationOf(state) == seen) {
+      if (state_.compare_exchange_weak(state, state + 1)) {
+        joined = true;
+        break;
+      }
+    }
+    if (!joined) continue;
     Drain(thread);
-    finished_workers_.fetch_add(1, std::memory_order_acq_rel);
+    state_.fetch_sub(1);
   }
 }
 

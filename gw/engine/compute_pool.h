@@ -3,8 +3,10 @@
 // from a shared counter; it returns when every task has run.
 //
 // Workers spin briefly between jobs (a decoded token runs dozens of short jobs back to back),
-// then sleep on a condition variable, so an idle pool costs no CPU. The serial build (wasm32, or
-// threads = 1) runs every task on the caller.
+// then sleep on a condition variable, so an idle pool costs no CPU. A worker joins a job only
+// while it is open; the caller waits for the workers inside it, never for one that was late
+// (on a loaded machine a descheduled worker would otherwise stall every job). The serial build
+// (wasm32, or threads = 1) runs every task on the caller.
 //
 // Ownership: the pool owns its worker threads and joins them on destruction.
 // Thread-safety: one ParallelFor at a time per pool (a model session runs on one thread);
@@ -43,7 +45,7 @@ class ComputePool {
   void Run(int tasks, TaskFn fn, void* ctx);
   void WorkerLoop(int thread);
   void Drain(int thread);
-  void Publish();  // bumps the generation and wakes sleepers
+  void Publish(uint32_t generation);  // opens a job and wakes sleepers
 
   const int threads_;
   std::vector<std::thread> workers_;
@@ -52,8 +54,9 @@ class ComputePool {
   void* ctx_ = nullptr;
   int tasks_ = 0;
   std::atomic<int> next_task_{0};
-  std::atomic<int> finished_workers_{0};
-  std::atomic<uint32_t> generation_{0};
+  // Job state: generation << 32 | closed flag (bit 31) | workers inside the job.
+  std::atomic<uint64_t> state_{0};
+  uint32_t generation_ = 0;  // the caller's count of jobs
   std::atomic<bool> stop_{false};
   // Sleeping workers (after their spin) wait here. libstdc++ 12's atomic wait can lose a
   // wake-up, so this is a plain condition variable with a count of sleepers.

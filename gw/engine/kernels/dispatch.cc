@@ -11,6 +11,7 @@ std::vector<const Kernels*> Detect() {
   std::vector<const Kernels*> all = {&GenericKernels()};
 #if defined(GW_KERNELS_X86)
   if (internal::X86CpuRunsAvx2()) all.push_back(&internal::X86Avx2Table());
+  if (internal::X86CpuRunsVnni()) all.push_back(&internal::X86VnniTable());
 #endif
 #if defined(GW_KERNELS_NEON)
   all.push_back(&internal::ArmNeonTable());

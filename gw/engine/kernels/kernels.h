@@ -7,8 +7,8 @@
 // (scale 127/amax, round half to even), F16 weights as halves, F32 weights as floats.
 // Accumulation order may differ between tables; values differ by float rounding only.
 //
-// Tables: generic C++ (every target), AVX2+FMA+F16C (x86-64, chosen at run time by CPU
-// features), NEON (aarch64) and simd128 (wasm32), chosen at build time. Each is checked
+// Tables: generic C++ (every target), AVX2+FMA+F16C and AVX-512 VNNI (x86-64, chosen at run
+// time by CPU features), NEON (aarch64) and simd128 (wasm32), chosen at build time. Each is checked
 // against the generic one on random inputs (kernels_test.cc).
 // Thread-safety: pure functions; the tables are immutable.
 #pragma once
@@ -72,7 +72,7 @@ bool Q4_0SumsByBlock();
 const Kernels& BestKernels();
 // Every table this build and CPU can run, generic first (for tests and benchmarks).
 std::span<const Kernels* const> AvailableKernels();
-// A table by name ("generic", "avx2", "neon", "simd128"), or null if not available here.
+// A table by name ("generic", "avx2", "avx512vnni", "neon", "simd128"), or null if not available here.
 const Kernels* KernelsNamed(std::string_view name);
 
 namespace internal {
@@ -81,6 +81,8 @@ namespace internal {
 const Kernels& X86Avx2Table();
 bool X86CpuRunsAvx2();  // AVX2, FMA and F16C present and enabled by the OS
 bool X86CpuHasAvx512();  // AVX-512 F and DQ (llama.cpp then takes its AVX-512 paths)
+const Kernels& X86VnniTable();
+bool X86CpuRunsVnni();  // AVX-512 F, VL and VNNI, besides the AVX2 set
 // The scalar ggml-compatible loops (ggml_compat.cc).
 void SwigluCompat(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
 double SoftmaxExpCompat(ExpFlavor f, float* x, size_t n, float max);
@@ -93,13 +95,6 @@ void TileFromDots(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stri
     for (int j = 0; j < cols; ++j) out[j * 4 + i] = col[j];
   }
 }
-// The AVX2 tiles (x86/avx2_tiles.cc).
-void TileQ8_0Avx2(const BlockQ8_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n,
-                  float* out);
-void TileQ4_0Avx2(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n,
-                  float* out);
-void TileQ4_0BlocksAvx2(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols,
-                        size_t n, float* out);
 // Their AVX2 forms (x86/avx2_compat.cc).
 void SwigluAvx2(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
 double SoftmaxExpAvx2(ExpFlavor f, float* x, size_t n, float max);

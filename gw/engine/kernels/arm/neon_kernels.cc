@@ -313,8 +313,9 @@ float AttnDotNeon(ExpFlavor f, DotOrder order, const uint16_t* x, const uint16_t
 }
 
 constexpr Kernels kNeon = {
-    "neon", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks, DotF16, DotF32, AxpyF16,
-    SwigluNeon, SoftmaxExpNeon, AttnDotNeon,
+    "neon", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks,
+    TileFromDots<DotQ8_0, BlockQ8_0>, TileFromDots<DotQ4_0, BlockQ4_0>, TileFromDots<DotQ4_0Blocks, BlockQ4_0>,
+    DotF16, DotF32, AxpyF16, SwigluNeon, SoftmaxExpNeon, AttnDotNeon,
 };
 
 }  // namespace

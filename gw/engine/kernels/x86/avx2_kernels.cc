@@ -5,34 +5,19 @@
 #include <cmath>
 
 #include "gw/engine/kernels/kernels.h"
+#include "gw/engine/kernels/x86/int8_dots.h"
 
 namespace gw::engine::internal {
+
+// Four adjacent byte products summed per int32 lane with AVX2 (maddubs needs an unsigned side).
+struct Avx2Isa {
+  static __m256i Quads(__m256i abs_w, __m256i w, __m256i x) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(abs_w, _mm256_sign_epi8(x, w)), _mm256_set1_epi16(1));
+  }
+};
+
 namespace {
-
-inline float HorizontalSum(__m256 v) {
-  __m128 lo = _mm256_castps256_ps128(v);
-  __m128 hi = _mm256_extractf128_ps(v, 1);
-  lo = _mm_add_ps(lo, hi);
-  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-  lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-  return _mm_cvtss_f32(lo);
-}
-
-inline float Half(uint16_t h) { return _cvtsh_ss(h); }
-
-// Signed int8 x int8 products of 32 lanes summed to 8 floats (maddubs needs an unsigned side).
-inline __m256 MulSumI8(__m256i a, __m256i b) {
-  __m256i abs_a = _mm256_sign_epi8(a, a);
-  __m256i b_signed = _mm256_sign_epi8(b, a);
-  __m256i pairs = _mm256_maddubs_epi16(abs_a, b_signed);
-  return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
-}
-
-inline __m256i Q4Bytes(const uint8_t* qs) {
-  __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-  __m256i both = _mm256_set_m128i(_mm_srli_epi16(tmp, 4), tmp);
-  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0f)), _mm256_set1_epi8(8));
-}
+using x86::Half;
 
 void QuantizeQ8_0(const float* x, BlockQ8_0* y, size_t n) {
   const __m256 sign_bit = _mm256_set1_ps(-0.0f);
@@ -71,63 +56,6 @@ void Fp32ToFp16Row(const float* x, uint16_t* y, size_t n) {
   for (; i < n; ++i) y[i] = _cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT);
 }
 
-template <int kRows>
-void DotQ8_0Rows(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
-  __m256 acc[kRows];
-  for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
-  for (size_t b = 0; b < blocks; ++b) {
-    __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].q));
-    float wd = Half(w[b].d);
-    for (int r = 0; r < kRows; ++r) {
-      const BlockQ8_0& xb = x[r * x_stride + b];
-      __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
-      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(wd * Half(xb.d)), MulSumI8(wq, xq), acc[r]);
-    }
-  }
-  for (int r = 0; r < kRows; ++r) out[r] = HorizontalSum(acc[r]);
-}
-
-template <int kRows>
-void DotQ4_0Rows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
-  __m256 acc[kRows];
-  for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
-  for (size_t b = 0; b < blocks; ++b) {
-    __m256i wq = Q4Bytes(w[b].qs);
-    float wd = Half(w[b].d);
-    for (int r = 0; r < kRows; ++r) {
-      const BlockQ8_0& xb = x[r * x_stride + b];
-      __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
-      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(wd * Half(xb.d)), MulSumI8(wq, xq), acc[r]);
-    }
-  }
-  for (int r = 0; r < kRows; ++r) out[r] = HorizontalSum(acc[r]);
-}
-
-// Integer dot of 32 int8 pairs, summed exactly across the lanes.
-inline int32_t DotI8Sum(__m256i a, __m256i b) {
-  __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
-  __m256i quads = _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(quads), _mm256_extracti128_si256(quads, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-  return _mm_cvtsi128_si32(s);
-}
-
-template <int kRows>
-void DotQ4_0BlockRows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
-  float acc[kRows] = {};
-  for (size_t b = 0; b < blocks; ++b) {
-    __m256i wq = Q4Bytes(w[b].qs);
-    float wd = Half(w[b].d);
-    for (int r = 0; r < kRows; ++r) {
-      const BlockQ8_0& xb = x[r * x_stride + b];
-      __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
-      acc[r] = std::fma(static_cast<float>(DotI8Sum(wq, xq)), wd * Half(xb.d), acc[r]);
-    }
-  }
-  for (int r = 0; r < kRows; ++r) out[r] = acc[r];
-}
-
 inline __m256 LoadF32(const float* p) { return _mm256_loadu_ps(p); }
 inline __m256 LoadF16(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -146,36 +74,9 @@ void DotFloatRows(const T* w, const T* x, size_t x_stride, size_t n, float* out)
     for (int r = 0; r < kRows; ++r) acc[r] = _mm256_fmadd_ps(wv, Load(x + r * x_stride + i), acc[r]);
   }
   for (int r = 0; r < kRows; ++r) {
-    float s = HorizontalSum(acc[r]);
+    float s = x86::Tree8(acc[r]);
     for (size_t j = i; j < n; ++j) s += Scalar(w + j) * Scalar(x + r * x_stride + j);
     out[r] = s;
-  }
-}
-
-void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
-  switch (rows) {
-    case 1: return DotQ8_0Rows<1>(w, x, x_stride, n / kBlock, out);
-    case 2: return DotQ8_0Rows<2>(w, x, x_stride, n / kBlock, out);
-    case 3: return DotQ8_0Rows<3>(w, x, x_stride, n / kBlock, out);
-    default: return DotQ8_0Rows<4>(w, x, x_stride, n / kBlock, out);
-  }
-}
-
-void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
-  switch (rows) {
-    case 1: return DotQ4_0Rows<1>(w, x, x_stride, n / kBlock, out);
-    case 2: return DotQ4_0Rows<2>(w, x, x_stride, n / kBlock, out);
-    case 3: return DotQ4_0Rows<3>(w, x, x_stride, n / kBlock, out);
-    default: return DotQ4_0Rows<4>(w, x, x_stride, n / kBlock, out);
-  }
-}
-
-void DotQ4_0Blocks(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
-  switch (rows) {
-    case 1: return DotQ4_0BlockRows<1>(w, x, x_stride, n / kBlock, out);
-    case 2: return DotQ4_0BlockRows<2>(w, x, x_stride, n / kBlock, out);
-    case 3: return DotQ4_0BlockRows<3>(w, x, x_stride, n / kBlock, out);
-    default: return DotQ4_0BlockRows<4>(w, x, x_stride, n / kBlock, out);
   }
 }
 
@@ -205,8 +106,9 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
 }
 
 constexpr Kernels kAvx2 = {
-    "avx2", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks,
-    TileQ8_0Avx2, TileQ4_0Avx2, TileQ4_0BlocksAvx2, DotF16, DotF32, AxpyF16,
+    "avx2", QuantizeQ8_0, Fp32ToFp16Row, x86::Int8<Avx2Isa>::DotQ8_0, x86::Int8<Avx2Isa>::DotQ4_0,
+    x86::Int8<Avx2Isa>::DotQ4_0Blocks, x86::Int8<Avx2Isa>::TileQ8_0, x86::Int8<Avx2Isa>::TileQ4_0,
+    x86::Int8<Avx2Isa>::TileQ4_0Blocks, DotF16, DotF32, AxpyF16,
     SwigluAvx2, SoftmaxExpAvx2, AttnDotAvx2,
 };
 

@@ -1,0 +1,240 @@
+// The int8 dot products and tiles of the x86 tables, written once over the instruction that
+// sums four adjacent byte products into an int32 lane: `Isa::Quads(|w|, w, x)`. AVX2 does it
+// with maddubs + madd (avx2_int8.cc); AVX-512 VNNI with one dpbusd (vnni_int8.cc). The integer
+// results are identical, so both tables give the same bits.
+// Include only from files compiled with -mavx2 -mfma -mf16c (and the VNNI flags for VNNI).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cmath>
+
+#include "gw/engine/kernels/kernels.h"
+
+namespace gw::engine::internal::x86 {
+
+inline float Half(uint16_t h) { return _cvtsh_ss(h); }
+
+inline __m256i Q4Bytes(const uint8_t* qs) {
+  __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  __m256i both = _mm256_set_m128i(_mm_srli_epi16(tmp, 4), tmp);
+  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0f)), _mm256_set1_epi8(8));
+}
+
+template <class Isa>
+inline __m256 MulSumI8(__m256i w, __m256i x) {
+  return _mm256_cvtepi32_ps(Isa::Quads(_mm256_sign_epi8(w, w), w, x));
+}
+
+inline __m256i LoadQ(const int8_t* q) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)); }
+
+// Four halves (the scales of four blocks) as floats, packed with scalar shifts (cheap ports).
+inline __m128 Scales4(uint16_t a, uint16_t b, uint16_t c, uint16_t d) {
+  const uint64_t packed = uint64_t{a} | uint64_t{b} << 16 | uint64_t{c} << 32 | uint64_t{d} << 48;
+  return _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(packed)));
+}
+
+inline float Tree8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// Lane i of a 128-bit vector duplicated into both halves, to every element (in-lane shuffle).
+template <int kLane>
+inline __m256 Spread(__m256 both_halves) {
+  return _mm256_shuffle_ps(both_halves, both_halves, kLane * 0x55);
+}
+
+// Q8_0 or Q4_0 weights (lane accumulation, as ggml's vec_dot): acc[j][i] over blocks.
+template <class Isa, class W, int kCols>
+void TileLanes(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
+  __m256 acc[kCols][4];
+  for (auto& row : acc) for (__m256& a : row) a = _mm256_setzero_ps();
+  for (size_t b = 0; b < blocks; ++b) {
+    __m256i wq[4], aw[4];
+    for (int i = 0; i < 4; ++i) {
+      const W& blk = w[i * w_stride + b];
+      if constexpr (sizeof(W) == sizeof(BlockQ8_0)) {
+        wq[i] = LoadQ(blk.q);
+      } else {
+        wq[i] = Q4Bytes(blk.qs);
+      }
+      aw[i] = _mm256_sign_epi8(wq[i], wq[i]);
+    }
+    const __m128 dw = Scales4(w[b].d, w[w_stride + b].d, w[2 * w_stride + b].d, w[3 * w_stride + b].d);
+    for (int j = 0; j < kCols; ++j) {
+      const BlockQ8_0& xb = x[j * x_stride + b];
+      const __m256i xq = LoadQ(xb.q);
+      const __m128 d4 = _mm_mul_ps(dw, _mm_set1_ps(_cvtsh_ss(xb.d)));
+      const __m256 d = _mm256_set_m128(d4, d4);
+      acc[j][0] = _mm256_fmadd_ps(Spread<0>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[0], wq[0], xq)), acc[j][0]);
+      acc[j][1] = _mm256_fmadd_ps(Spread<1>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[1], wq[1], xq)), acc[j][1]);
+      acc[j][2] = _mm256_fmadd_ps(Spread<2>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[2], wq[2], xq)), acc[j][2]);
+      acc[j][3] = _mm256_fmadd_ps(Spread<3>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[3], wq[3], xq)), acc[j][3]);
+    }
+  }
+  for (int j = 0; j < kCols; ++j) {
+    for (int i = 0; i < 4; ++i) out[j * 4 + i] = Tree8(acc[j][i]);
+  }
+}
+
+// Eight int32 vectors to one vector of their eight lane totals (exact integer sums).
+inline __m256i Totals8(const __m256i v[8]) {
+  const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+  const __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+  // a = [v0 v1 v2 v3 (low halves) | v0 v1 v2 v3 (high halves)], likewise b.
+  return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+// Q4_0 weights summed block by block (llama.cpp's repacked order): per output one float
+// accumulator, acc = fma(block total, dw * dx, acc). Outputs packed eight to a vector.
+template <class Isa, int kCols>
+void TileBlocksQ4_0(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t blocks,
+                    float* out) {
+  constexpr int kOut = 4 * kCols;
+  constexpr int kVec = (kOut + 7) / 8;
+  __m256 acc[kVec];
+  for (__m256& a : acc) a = _mm256_setzero_ps();
+  for (size_t b = 0; b < blocks; ++b) {
+    __m256i wq[4], aw[4];
+    for (int i = 0; i < 4; ++i) {
+      wq[i] = Q4Bytes(w[i * w_stride + b].qs);
+      aw[i] = _mm256_sign_epi8(wq[i], wq[i]);
+    }
+    const __m128 dw = Scales4(w[b].d, w[w_stride + b].d, w[2 * w_stride + b].d, w[3 * w_stride + b].d);
+    __m256i quads[8];
+    alignas(32) float d[8];
+    for (int v = 0; v < kVec; ++v) {
+      for (int k = 0; k < 8; ++k) {
+        const int o = v * 8 + k, j = o / 4, i = o % 4;
+        if (o < kOut) {
+          const BlockQ8_0& xb = x[j * x_stride + b];
+          quads[k] = Isa::Quads(aw[i], wq[i], LoadQ(xb.q));
+          if (i == 0) _mm_store_ps(&d[k], _mm_mul_ps(dw, _mm_set1_ps(_cvtsh_ss(xb.d))));
+        } else {
+          quads[k] = _mm256_setzero_si256();
+          d[k] = 0;
+        }
+      }
+      acc[v] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(Totals8(quads)), _mm256_load_ps(d), acc[v]);
+    }
+  }
+  alignas(32) float all[kVec * 8];
+  for (int v = 0; v < kVec; ++v) _mm256_store_ps(&all[v * 8], acc[v]);
+  for (int o = 0; o < kOut; ++o) out[o] = all[o];
+}
+
+template <class Isa, int kRows>
+void DotQ8_0Rows(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
+  __m256 acc[kRows];
+  for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
+  for (size_t b = 0; b < blocks; ++b) {
+    __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].q));
+    float wd = Half(w[b].d);
+    for (int r = 0; r < kRows; ++r) {
+      const BlockQ8_0& xb = x[r * x_stride + b];
+      __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(wd * Half(xb.d)), MulSumI8<Isa>(wq, xq), acc[r]);
+    }
+  }
+  for (int r = 0; r < kRows; ++r) out[r] = Tree8(acc[r]);
+}
+
+template <class Isa, int kRows>
+void DotQ4_0Rows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
+  __m256 acc[kRows];
+  for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
+  for (size_t b = 0; b < blocks; ++b) {
+    __m256i wq = Q4Bytes(w[b].qs);
+    float wd = Half(w[b].d);
+    for (int r = 0; r < kRows; ++r) {
+      const BlockQ8_0& xb = x[r * x_stride + b];
+      __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(wd * Half(xb.d)), MulSumI8<Isa>(wq, xq), acc[r]);
+    }
+  }
+  for (int r = 0; r < kRows; ++r) out[r] = Tree8(acc[r]);
+}
+
+// Integer dot of 32 int8 pairs, summed exactly across the lanes.
+template <class Isa>
+inline int32_t DotI8Sum(__m256i a, __m256i b) {
+  __m256i quads = Isa::Quads(_mm256_sign_epi8(a, a), a, b);
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(quads), _mm256_extracti128_si256(quads, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+template <class Isa, int kRows>
+void DotQ4_0BlockRows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
+  float acc[kRows] = {};
+  for (size_t b = 0; b < blocks; ++b) {
+    __m256i wq = Q4Bytes(w[b].qs);
+    float wd = Half(w[b].d);
+    for (int r = 0; r < kRows; ++r) {
+      const BlockQ8_0& xb = x[r * x_stride + b];
+      __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
+      acc[r] = std::fma(static_cast<float>(DotI8Sum<Isa>(wq, xq)), wd * Half(xb.d), acc[r]);
+    }
+  }
+  for (int r = 0; r < kRows; ++r) out[r] = acc[r];
+}
+
+// The table entries: row and column counts known at run time, unrolled templates inside.
+template <class Isa>
+struct Int8 {
+  static void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n, float* out) {
+    switch (rows) {
+      case 1: return DotQ8_0Rows<Isa, 1>(w, x, xs, n / kBlock, out);
+      case 2: return DotQ8_0Rows<Isa, 2>(w, x, xs, n / kBlock, out);
+      case 3: return DotQ8_0Rows<Isa, 3>(w, x, xs, n / kBlock, out);
+      default: return DotQ8_0Rows<Isa, 4>(w, x, xs, n / kBlock, out);
+    }
+  }
+  static void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n, float* out) {
+    switch (rows) {
+      case 1: return DotQ4_0Rows<Isa, 1>(w, x, xs, n / kBlock, out);
+      case 2: return DotQ4_0Rows<Isa, 2>(w, x, xs, n / kBlock, out);
+      case 3: return DotQ4_0Rows<Isa, 3>(w, x, xs, n / kBlock, out);
+      default: return DotQ4_0Rows<Isa, 4>(w, x, xs, n / kBlock, out);
+    }
+  }
+  static void DotQ4_0Blocks(const BlockQ4_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n, float* out) {
+    switch (rows) {
+      case 1: return DotQ4_0BlockRows<Isa, 1>(w, x, xs, n / kBlock, out);
+      case 2: return DotQ4_0BlockRows<Isa, 2>(w, x, xs, n / kBlock, out);
+      case 3: return DotQ4_0BlockRows<Isa, 3>(w, x, xs, n / kBlock, out);
+      default: return DotQ4_0BlockRows<Isa, 4>(w, x, xs, n / kBlock, out);
+    }
+  }
+  static void TileQ8_0(const BlockQ8_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols, size_t n, float* out) {
+    switch (cols) {
+      case 1: return TileLanes<Isa, BlockQ8_0, 1>(w, ws, x, xs, n / kBlock, out);
+      case 2: return TileLanes<Isa, BlockQ8_0, 2>(w, ws, x, xs, n / kBlock, out);
+      case 3: return TileLanes<Isa, BlockQ8_0, 3>(w, ws, x, xs, n / kBlock, out);
+      default: return TileLanes<Isa, BlockQ8_0, 4>(w, ws, x, xs, n / kBlock, out);
+    }
+  }
+  static void TileQ4_0(const BlockQ4_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols, size_t n, float* out) {
+    switch (cols) {
+      case 1: return TileLanes<Isa, BlockQ4_0, 1>(w, ws, x, xs, n / kBlock, out);
+      case 2: return TileLanes<Isa, BlockQ4_0, 2>(w, ws, x, xs, n / kBlock, out);
+      case 3: return TileLanes<Isa, BlockQ4_0, 3>(w, ws, x, xs, n / kBlock, out);
+      default: return TileLanes<Isa, BlockQ4_0, 4>(w, ws, x, xs, n / kBlock, out);
+    }
+  }
+  static void TileQ4_0Blocks(const BlockQ4_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols, size_t n,
+                             float* out) {
+    switch (cols) {
+      case 1: return TileBlocksQ4_0<Isa, 1>(w, ws, x, xs, n / kBlock, out);
+      case 2: return TileBlocksQ4_0<Isa, 2>(w, ws, x, xs, n / kBlock, out);
+      case 3: return TileBlocksQ4_0<Isa, 3>(w, ws, x, xs, n / kBlock, out);
+      default: return TileBlocksQ4_0<Isa, 4>(w, ws, x, xs, n / kBlock, out);
+    }
+  }
+};
+
+}  // namespace gw::engine::internal::x86
