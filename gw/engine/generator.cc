@@ -57,8 +57,8 @@ Result<GenerateResult> Generate(LlamaSession& session, std::span<const int32_t> 
       }
     }
     if (sink) {
-      // Stream what cannot be the start of a stop string any more.
-      size_t safe = result.text.size();
+      // Stream what cannot be the start of a stop string any more, in whole characters.
+      size_t safe = Utf8CompletePrefix(result.text);
       if (!stopped) {
         for (const std::string& s : options.stop) {
           for (size_t k = std::min(s.size() - (s.empty() ? 0 : 1), result.text.size()); k > 0; --k) {
@@ -69,8 +69,8 @@ Result<GenerateResult> Generate(LlamaSession& session, std::span<const int32_t> 
           }
         }
       }
-      std::string_view out = safe > text_held ? std::string_view(result.text).substr(text_held, safe - text_held)
-                                              : std::string_view();
+      std::string out = safe > text_held ? ValidUtf8(std::string_view(result.text).substr(text_held, safe - text_held))
+                                         : std::string();
       text_held = std::max(text_held, safe);
       if (!sink(token, out)) {
         result.stop_reason = StopReason::kCancelled;
@@ -89,6 +89,7 @@ Result<GenerateResult> Generate(LlamaSession& session, std::span<const int32_t> 
     GW_ASSIGN_OR_RETURN(logits, session.Eval(std::span<const int32_t>(&token, 1)));
   }
   result.decode_ms = MsSince(start);
+  result.text = ValidUtf8(result.text);
   return result;
 }
 

@@ -32,14 +32,15 @@ std::string_view StopReasonName(StopReason r);  // "length", "eos", "stop", "con
 
 struct GenerateResult {
   std::vector<int32_t> tokens;  // generated ids
-  std::string text;             // their text (cut before a stop string)
+  std::string text;             // their text (cut before a stop string), valid UTF-8
   StopReason stop_reason = StopReason::kLength;
   uint32_t prompt_tokens = 0;
   double prefill_ms = 0;
   double decode_ms = 0;  // from the first sampled token's evaluation to the last
 };
 
-// Called with each new token and its text; returning false stops generation (cancelled).
+// Called with each new token and the text it completes (whole UTF-8 characters; may be
+// empty); returning false stops generation (cancelled).
 using TokenSink = std::function<bool(int32_t token, std::string_view piece)>;
 
 // Continues `session` (which may hold an earlier conversation) with `prompt`.

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "gw/engine/generator.h"
 #include "gw/engine/kernels/kernels.h"
 #include "gw/engine/llama_session.h"
@@ -195,7 +197,13 @@ TEST(Generate, StopStringsCutTheTextAndAreNeverStreamed) {
   auto full = Generate(*a.session, std::vector<int32_t>{1, 300}, o);
   ASSERT_TRUE(full.has_value());
   ASSERT_GE(full->text.size(), 4u);
-  std::string stop = full->text.substr(full->text.size() / 2, 2);
+  size_t at = 2;  // a stop string of two ASCII letters from the middle of the text
+  while (at + 1 < full->text.size() && !(std::isalpha(static_cast<unsigned char>(full->text[at])) &&
+                                         std::isalpha(static_cast<unsigned char>(full->text[at + 1])))) {
+    ++at;
+  }
+  ASSERT_LT(at + 1, full->text.size());
+  std::string stop = full->text.substr(at, 2);
   a.session->Truncate(0);
   o.stop = {stop};
   std::string streamed;

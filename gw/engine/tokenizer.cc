@@ -207,4 +207,54 @@ std::string Tokenizer::Decode(const std::vector<int32_t>& tokens) const {
   return out;
 }
 
+namespace {
+
+// The length of the valid UTF-8 sequence at s[i], 0 if invalid, -1 if cut off by the end.
+int SequenceAt(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
+  const uint8_t lead = b(i);
+  int n = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3
+        : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+  if (n <= 1) return n;
+  for (int k = 1; k < n; ++k) {
+    if (i + k >= s.size()) return -1;
+    const uint8_t c = b(i + k);
+    uint8_t lo = 0x80, hi = 0xbf;
+    if (k == 1 && lead == 0xe0) lo = 0xa0;
+    if (k == 1 && lead == 0xed) hi = 0x9f;
+    if (k == 1 && lead == 0xf0) lo = 0x90;
+    if (k == 1 && lead == 0xf4) hi = 0x8f;
+    if (c < lo || c > hi) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+size_t Utf8CompletePrefix(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    int n = SequenceAt(s, i);
+    if (n < 0) return i;
+    i += n == 0 ? 1 : n;
+  }
+  return i;
+}
+
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    int n = SequenceAt(s, i);
+    if (n > 0) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\xef\xbf\xbd";
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace gw::engine

@@ -65,6 +65,13 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
                                         {"max_records", Integer(&c.queue_max_records, 1, 100000000)},
                                         {"max_bytes", Integer(&c.queue_max_bytes, 4096, int64_t{1} << 40)},
                                         {"max_attempts", Integer(&c.queue_max_attempts, 1, 1000)}}};
+  tables["models"] = {source, "models.", {{"enabled", Bool(&c.models_enabled)}, {"dir", String(&c.models_dir)},
+                                          {"files", StringList(&c.model_files)},
+                                          {"memory_budget_mb", Integer(&c.models_memory_budget_mb, 1, int64_t{1} << 30)},
+                                          {"threads", Integer(&c.models_threads, 0, 1024)},
+                                          {"context", Integer(&c.models_context, 16, 1 << 20)},
+                                          {"cache_entries", Integer(&c.models_cache_entries, 0, 1 << 20)},
+                                          {"sampling_model", String(&c.sampling_model)}}};
 
   for (const auto& [key, node] : root) {
     if (key.str() == "upstream") {
@@ -78,7 +85,7 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
     auto it = tables.find(std::string(key.str()));
     if (it == tables.end()) {
       return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) +
-                             ": unknown section (expected server, http, stdio, catalog, storage, queue, [[upstream]] or [[route]])");
+                             ": unknown section (expected server, http, stdio, catalog, storage, queue, models, [[upstream]] or [[route]])");
     }
     const toml::table* table = node.as_table();
     if (!table) return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) + ": expected a [table]");

@@ -78,6 +78,15 @@ struct Config {
   size_t queue_max_records = 100000;
   int64_t queue_max_bytes = 256ll << 20;
   int queue_max_attempts = 8;
+  // [models]: local GGUF models (docs/models.md)
+  bool models_enabled = true;
+  std::string models_dir;                 // empty: <data_dir>/models
+  std::vector<std::string> model_files;   // more GGUF files, each named by its file name
+  int64_t models_memory_budget_mb = 1024;
+  int models_threads = 0;                 // 0: one per core
+  int64_t models_context = 2048;
+  int64_t models_cache_entries = 64;
+  std::string sampling_model;             // answers upstreams' sampling/createMessage locally
   // [[upstream]]
   std::vector<UpstreamConfig> upstreams;
   // [[route]]: tool calls that follow a fallback chain of targets.

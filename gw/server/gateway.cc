@@ -21,6 +21,7 @@
 #include "gw/platform/system_info.h"
 #include "gw/router/route_table.h"
 #include "gw/server/device_pack.h"
+#include "gw/server/local_models.h"
 #include "gw/telemetry/metrics.h"
 #include "gw/transport/http/http_server.h"
 #include "gw/transport/stdio/stdio_transport.h"
@@ -67,6 +68,8 @@ class GatewayImpl final : public Gateway {
       if (pack == "device") GW_RETURN_IF_ERROR(AddDevicePack(catalog_, GatewayVersion()));
       if (pack == "conformance") GW_RETURN_IF_ERROR(catalog::AddConformancePack(catalog_));
     }
+    GW_ASSIGN_OR_RETURN(local_models_, LocalModels::Create(config_, registry_));
+    GW_RETURN_IF_ERROR(local_models_->Register(catalog_));
     if (!config_.upstreams.empty()) {
       GW_RETURN_IF_ERROR(StartUpstreams());
     } else if (!config_.routes.empty()) {
@@ -189,6 +192,7 @@ class GatewayImpl final : public Gateway {
       o.breaker.cool_down = std::chrono::seconds(u.breaker_cool_down_seconds);
       o.client_version = GatewayVersion();
       o.initial_listing = LoadListing(u.name);
+      o.local_sampling = local_models_->SamplingHandler();
       upstreams_.push_back(upstream::MakeUpstream(io_, o, std::move(factory), upstream_metrics_.get(),
                                                   RealClock(), RealRandom()));
       federation_->Add({upstreams_.back(), u.prefix, u.uri_prefix});
@@ -332,6 +336,7 @@ class GatewayImpl final : public Gateway {
   telemetry::Registry registry_;
   transport::TransportMetrics metrics_;
   catalog::Catalog catalog_;
+  std::unique_ptr<LocalModels> local_models_;  // after catalog_: gone before its handlers are
   // One io_context for the HTTP server and the upstreams (DESIGN "Threads"): a proxied call
   // stays on the same threads instead of crossing between loops.
   boost::asio::io_context io_;

@@ -41,6 +41,10 @@ struct UpstreamOptions {
   std::chrono::milliseconds reconnect_max{30000};
   std::string client_name = "edgegw";
   std::string client_version = "0.1.0";
+  // When set, the upstream's sampling/createMessage requests are answered here (by the
+  // gateway's local model) instead of by the client: called with the request's params, it
+  // calls `done` with the CreateMessageResult JSON or an error, from any thread.
+  std::function<void(std::string params, std::function<void(Result<std::string>)> done)> local_sampling;
   // What it offered last time (saved by the gateway): listed until it connects again.
   std::shared_ptr<const struct UpstreamListing> initial_listing;
 };

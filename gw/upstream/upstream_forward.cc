@@ -278,6 +278,18 @@ ExchangePtr UpstreamImpl::RelatedExchange() const {
 }
 
 void UpstreamImpl::OnServerRequest(const Message& request, ClientSession::Reply reply) {
+  if (request.method() == "sampling/createMessage" && options_.local_sampling) {
+    std::string params = request.params().IsObject() ? protocol::Serialize(request.params()) : "{}";
+    options_.local_sampling(std::move(params), [reply](Result<std::string> result) {
+      if (!result) {
+        return reply.error(result.error().code() == Code::kInvalidArgument ? protocol::rpc::kInvalidParams
+                                                                           : protocol::rpc::kInternalError,
+                           result.error().message());
+      }
+      reply.result(*result);
+    });
+    return;
+  }
   ExchangePtr ex = RelatedExchange();
   protocol::CallPtr call = ex ? ex->call : nullptr;
   if (!call) {

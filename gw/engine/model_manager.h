@@ -1,0 +1,114 @@
+// ModelManager: the local models a gateway serves, by name. A model is loaded (mapped and
+// checked) on first use and kept while it fits the memory budget; the least recently used
+// ones are unloaded to make room. Deterministic requests (greedy, or a given seed) are
+// answered from an output cache when the same prompt and settings come again.
+//
+// Generation runs on the calling thread with the manager's compute pool, one request at a
+// time (a small device has one pool's worth of cores); callers queue on the lock. Call it from
+// a compute thread, never from an I/O thread.
+//
+// Ownership: owns the pool, the loaded models and their sessions; file access goes through the
+// injected ModelOpener (gw/platform maps files). Thread-safety: every method is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gw/base/mutex.h"
+#include "gw/base/result.h"
+#include "gw/engine/compute_pool.h"
+#include "gw/engine/generator.h"
+#include "gw/engine/kernels/kernels.h"
+#include "gw/engine/llama_model.h"
+#include "gw/engine/llama_session.h"
+
+namespace gw::engine {
+
+// The bytes of a model file, kept alive while the model is loaded (an mmap, usually).
+class ModelBytes {
+ public:
+  virtual ~ModelBytes() = default;
+  virtual std::string_view bytes() const = 0;
+};
+using ModelOpener = std::function<Result<std::unique_ptr<ModelBytes>>(const std::string& path)>;
+
+struct ModelManagerOptions {
+  std::map<std::string, std::string> models;  // name -> GGUF path
+  uint64_t memory_budget_bytes = 1ull << 30;  // file bytes + KV caches of loaded models
+  int threads = 1;
+  uint32_t context = 2048;                    // per session, at most the model's own
+  size_t output_cache_entries = 64;           // 0: no output cache
+};
+
+struct ModelRequest {
+  std::string model;
+  std::string prompt;                // tokenized with BOS
+  std::vector<int32_t> prompt_tokens;  // used instead of `prompt` when not empty
+  GenerateOptions options;
+  bool deterministic = false;        // greedy or seeded: may be answered from the cache
+};
+
+struct ModelReply {
+  GenerateResult result;
+  bool cached = false;
+  double load_ms = 0;  // > 0 when this request loaded the model
+};
+
+struct ModelDescription {
+  std::string name, path, type, general_name;
+  LlamaParams params;
+  uint64_t parameters = 0, file_bytes = 0, bytes_per_token = 0;
+  bool tied_output = false;
+};
+
+struct ModelStatus {
+  std::string name, path;
+  bool loaded = false;
+  uint64_t resident_bytes = 0;  // file + KV cache while loaded
+};
+
+class ModelManager {
+ public:
+  ModelManager(ModelManagerOptions options, ModelOpener opener);
+  ~ModelManager();
+
+  // kNotFound for an unknown model; kResourceExhausted when it cannot fit the budget alone;
+  // kInvalidArgument for a bad model file or request. `sink` streams tokens and may cancel.
+  Result<ModelReply> Generate(const ModelRequest& request, const TokenSink& sink = nullptr);
+  // The model's shape and size (maps and checks the file; loads nothing into the cache).
+  Result<ModelDescription> Describe(const std::string& name);
+  std::vector<ModelStatus> Status() const;
+  bool Has(const std::string& name) const { return options_.models.count(name) > 0; }
+  const std::map<std::string, std::string>& models() const { return options_.models; }
+  uint64_t cache_hits() const;
+
+ private:
+  struct Loaded {
+    std::unique_ptr<ModelBytes> bytes;
+    std::unique_ptr<LlamaModel> model;
+    std::unique_ptr<LlamaSession> session;
+    uint64_t resident = 0;
+  };
+  Result<Loaded*> Acquire(const std::string& name, double* load_ms);  // requires gen_mu_
+  std::string CacheKey(const ModelRequest& r, const std::vector<int32_t>& prompt) const;
+
+  const ModelManagerOptions options_;
+  const ModelOpener opener_;
+  ComputePool pool_;
+  Mutex gen_mu_;  // one generation at a time; guards loaded_, lru_, cache_
+  std::map<std::string, Loaded> loaded_;
+  std::list<std::string> lru_;  // most recent first
+  uint64_t resident_ = 0;
+  std::list<std::pair<std::string, GenerateResult>> cache_;  // most recent first
+  mutable Mutex stat_mu_;
+  std::map<std::string, uint64_t> resident_by_name_;  // guarded by stat_mu_
+  uint64_t cache_hits_ = 0;                           // guarded by stat_mu_
+};
+
+}  // namespace gw::engine

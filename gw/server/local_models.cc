@@ -1,0 +1,315 @@
+#include "gw/server/local_models.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "gw/base/log.h"
+#include "gw/base/random.h"
+#include "gw/platform/mapped_file.h"
+#include "gw/protocol/json.h"
+
+namespace gw::server {
+namespace {
+
+using protocol::JsonValue;
+using protocol::JsonWriter;
+
+class MappedModel final : public engine::ModelBytes {
+ public:
+  explicit MappedModel(std::unique_ptr<platform::MappedFile> file) : file_(std::move(file)) {}
+  std::string_view bytes() const override { return file_->bytes(); }
+
+ private:
+  std::unique_ptr<platform::MappedFile> file_;
+};
+
+constexpr const char* kGenerateSchema =
+    R"js({"type":"object","properties":{)js"
+    R"js("prompt":{"type":"string","description":"Text to continue"},)js"
+    R"js("model":{"type":"string","description":"Local model name (default: the first)"},)js"
+    R"js("max_tokens":{"type":"integer","minimum":1,"maximum":4096,"description":"At most this many tokens (default 128)"},)js"
+    R"js("temperature":{"type":"number","minimum":0,"maximum":100,"description":"0 is greedy (default 0.8)"},)js"
+    R"js("top_k":{"type":"integer","minimum":0},"top_p":{"type":"number","minimum":0,"maximum":1},)js"
+    R"js("min_p":{"type":"number","minimum":0,"maximum":1},"repeat_penalty":{"type":"number","minimum":0,"maximum":10},)js"
+    R"js("seed":{"type":"integer","minimum":0,"description":"Sampling seed: the same seed gives the same text"},)js"
+    R"js("stop":{"type":"array","items":{"type":"string"},"description":"Stop before any of these"}},)js"
+    R"js("required":["prompt"],"additionalProperties":false})js";
+
+constexpr const char* kGenerateOutputSchema =
+    R"({"type":"object","properties":{"model":{"type":"string"},"text":{"type":"string"},)"
+    R"("stop_reason":{"type":"string"},"prompt_tokens":{"type":"integer"},"completion_tokens":{"type":"integer"},)"
+    R"("cached":{"type":"boolean"},"timings":{"type":"object"}},"required":["model","text","stop_reason"]})";
+
+std::string Stem(const std::filesystem::path& p) { return p.stem().string(); }
+
+// Sampling settings from a JSON object (the tool's arguments); `deterministic` when greedy
+// or seeded.
+Status ReadSampling(const JsonValue& args, engine::GenerateOptions* o, bool* deterministic) {
+  engine::SamplingParams& s = o->sampling;
+  if (auto v = protocol::NumberMember(args, "temperature")) s.temperature = static_cast<float>(*v);
+  if (auto v = protocol::IntMember(args, "top_k")) s.top_k = static_cast<int32_t>(*v);
+  if (auto v = protocol::NumberMember(args, "top_p")) s.top_p = static_cast<float>(*v);
+  if (auto v = protocol::NumberMember(args, "min_p")) s.min_p = static_cast<float>(*v);
+  if (auto v = protocol::NumberMember(args, "repeat_penalty")) s.repeat_penalty = static_cast<float>(*v);
+  std::optional<int64_t> seed = protocol::IntMember(args, "seed");
+  // Greedy ignores the seed: keep it fixed so that equal requests share a cache entry.
+  s.seed = seed ? static_cast<uint64_t>(*seed) : s.temperature == 0 ? 0 : RealRandom().Next();
+  *deterministic = s.temperature == 0 || seed.has_value();
+  return s.Validate();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LocalModels>> LocalModels::Create(const Config& config, telemetry::Registry& registry) {
+  engine::ModelManagerOptions o;
+  namespace fs = std::filesystem;
+  auto add = [&](const fs::path& path) -> Status {
+    std::string name = Stem(path);
+    if (!o.models.emplace(name, path.string()).second) {
+      return InvalidArgument("two local models are named '" + name + "' (" + o.models[name] + " and " +
+                             path.string() + "); rename one");
+    }
+    return OkStatus();
+  };
+  if (config.models_enabled) {
+    fs::path dir = config.models_dir.empty() ? fs::path(config.data_dir) / "models" : fs::path(config.models_dir);
+    std::error_code ec;
+    if (fs::is_directory(dir, ec)) {
+      std::vector<fs::path> found;
+      for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        if (entry.is_regular_file() && entry.path().extension() == ".gguf") found.push_back(entry.path());
+      }
+      if (ec) return Unavailable("models.dir " + dir.string() + ": " + ec.message());
+      std::sort(found.begin(), found.end());
+      for (const fs::path& p : found) GW_RETURN_IF_ERROR(add(p));
+    } else if (!config.models_dir.empty()) {
+      return InvalidArgument("models.dir '" + config.models_dir + "' is not a directory");
+    }
+    for (const std::string& f : config.model_files) {
+      if (!fs::is_regular_file(f, ec)) return InvalidArgument("models.files: '" + f + "' is not a file");
+      GW_RETURN_IF_ERROR(add(f));
+    }
+  }
+  if (!config.sampling_model.empty() && !o.models.count(config.sampling_model)) {
+    return InvalidArgument("models.sampling_model '" + config.sampling_model + "' is not one of the local models");
+  }
+  o.memory_budget_bytes = static_cast<uint64_t>(config.models_memory_budget_mb) << 20;
+  o.threads = config.models_threads > 0 ? config.models_threads
+                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.context = static_cast<uint32_t>(config.models_context);
+  o.output_cache_entries = static_cast<size_t>(config.models_cache_entries);
+  auto opener = [](const std::string& path) -> Result<std::unique_ptr<engine::ModelBytes>> {
+    GW_ASSIGN_OR_RETURN(std::unique_ptr<platform::MappedFile> file, platform::MappedFile::Open(path));
+    return std::unique_ptr<engine::ModelBytes>(new MappedModel(std::move(file)));
+  };
+  auto manager = std::make_unique<engine::ModelManager>(std::move(o), opener);
+  return std::unique_ptr<LocalModels>(new LocalModels(std::move(manager), config.sampling_model, registry));
+}
+
+LocalModels::LocalModels(std::unique_ptr<engine::ModelManager> manager, std::string sampling_model,
+                         telemetry::Registry& registry)
+    : manager_(std::move(manager)),
+      sampling_model_(std::move(sampling_model)),
+      requests_(registry.AddCounter("edgegw_model_requests_total", "Local model generations, by outcome.", {"outcome"})),
+      tokens_(registry.AddCounter("edgegw_model_tokens_total", "Tokens generated by local models.").With({})) {
+  if (!manager_->models().empty()) default_model_ = manager_->models().begin()->first;
+  engine_thread_ = std::thread([this] { EngineLoop(); });
+}
+
+LocalModels::~LocalModels() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  engine_thread_.join();
+}
+
+void LocalModels::Record(std::string_view outcome, size_t tokens) {
+  requests_.With({std::string(outcome)}).Add();
+  tokens_.Add(tokens);
+}
+
+void LocalModels::Post(std::function<void()> job) {
+  {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+}
+
+void LocalModels::EngineLoop() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping, and nothing accepted is left
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job();
+  }
+}
+
+Status LocalModels::Register(catalog::Catalog& catalog) {
+  if (manager_->models().empty()) return OkStatus();
+  std::string names;
+  for (const auto& [name, path] : manager_->models()) names += (names.empty() ? "" : ", ") + name;
+  GW_RETURN_IF_ERROR(catalog.AddTool(
+      {"generate", "Generate text with a local model",
+       "Continues a prompt with a language model that runs on this device (no network). Local models: " + names +
+           ". Tokens stream as progress notifications; cancelling the call stops generation.",
+       kGenerateSchema, kGenerateOutputSchema, R"({"readOnlyHint":true,"openWorldHint":false})",
+       [this](const catalog::CallPtr& call, const JsonValue& args) {
+         engine::ModelRequest r;
+         r.model = std::string(protocol::StringMember(args, "model").value_or(default_model_));
+         r.prompt = std::string(protocol::StringMember(args, "prompt").value_or(""));
+         r.options.max_tokens = static_cast<int32_t>(protocol::IntMember(args, "max_tokens").value_or(128));
+         if (Status s = ReadSampling(args, &r.options, &r.deterministic); !s) {
+           return call->Reply(catalog::ErrorToolResult(s.error().message()));
+         }
+         if (const JsonValue* stop = protocol::ArrayMember(args, "stop")) {
+           for (const JsonValue& v : stop->GetArray()) {
+             if (v.IsString()) r.options.stop.emplace_back(v.GetString(), v.GetStringLength());
+           }
+         }
+         if (!manager_->Has(r.model)) {
+           return call->Reply(catalog::ErrorToolResult("no local model named '" + r.model + "' (have: " +
+                                                       [&] {
+                                                         std::string n;
+                                                         for (const auto& m : manager_->models()) n += (n.empty() ? "" : ", ") + m.first;
+                                                         return n;
+                                                       }() + ")"));
+         }
+         Post([this, call, r = std::move(r)]() mutable { RunGenerate(call, std::move(r)); });
+       }}));
+  for (const auto& [name, path] : manager_->models()) {
+    GW_RETURN_IF_ERROR(catalog.AddResource(
+        {"edgegw://models/" + name, name, "Local model " + name,
+         "Shape, type and size of the local GGUF model '" + name + "' (JSON).", "application/json",
+         [this, name = name](std::string_view uri) -> Result<std::string> {
+           GW_ASSIGN_OR_RETURN(engine::ModelDescription d, manager_->Describe(name));
+           JsonWriter m;
+           m.StartObject().Field("name", d.name).Field("path", d.path).Field("architecture", "llama");
+           m.Field("type", d.type).Key("parameters").Uint(d.parameters).Key("file_bytes").Uint(d.file_bytes);
+           m.Key("bytes_per_token").Uint(d.bytes_per_token).Key("vocab").Uint(d.params.n_vocab);
+           m.Key("dim").Uint(d.params.n_embd).Key("layers").Uint(d.params.n_layer).Key("heads").Uint(d.params.n_head);
+           m.Key("kv_heads").Uint(d.params.n_head_kv).Key("ff").Uint(d.params.n_ff);
+           m.Key("context").Uint(d.params.n_ctx_train).Field("tied_output", d.tied_output);
+           for (const engine::ModelStatus& s : manager_->Status()) {
+             if (s.name == d.name) m.Field("loaded", s.loaded).Key("resident_bytes").Uint(s.resident_bytes);
+           }
+           m.EndObject();
+           JsonWriter w;
+           w.StartArray().StartObject().Field("uri", uri).Field("mimeType", "application/json")
+               .Field("text", m.str()).EndObject().EndArray();
+           return w.str();
+         }}));
+  }
+  GW_LOG_INFO("local models: %s", names.c_str());
+  return OkStatus();
+}
+
+void LocalModels::RunGenerate(const catalog::CallPtr& call, engine::ModelRequest request) {
+  if (call->cancelled()) {
+    Record("cancelled", 0);
+    return;
+  }
+  const double total = request.options.max_tokens;
+  int n = 0;
+  auto sink = [&](int32_t, std::string_view piece) {
+    call->Progress(++n, total, piece);
+    return !call->cancelled();
+  };
+  Result<engine::ModelReply> reply = manager_->Generate(request, sink);
+  if (call->cancelled()) {  // the client has moved on; the session answers the cancel
+    Record("cancelled", n);
+    return;
+  }
+  if (!reply) {
+    Record("error", 0);
+    return call->Reply(catalog::ErrorToolResult(reply.error().message()));
+  }
+  const engine::GenerateResult& g = reply->result;
+  Record(reply->cached ? "cached" : "done", reply->cached ? 0 : g.tokens.size());
+  JsonWriter w;
+  w.StartObject().Field("model", request.model).Field("text", g.text);
+  w.Field("stop_reason", engine::StopReasonName(g.stop_reason));
+  w.Key("prompt_tokens").Uint(g.prompt_tokens).Key("completion_tokens").Uint(g.tokens.size());
+  w.Field("cached", reply->cached);
+  w.Key("timings").StartObject().Field("load_ms", reply->load_ms).Field("prefill_ms", g.prefill_ms);
+  w.Field("decode_ms", g.decode_ms).EndObject().EndObject();
+  call->Reply(catalog::StructuredToolResult(w.str()));
+}
+
+std::function<void(std::string, std::function<void(Result<std::string>)>)> LocalModels::SamplingHandler() {
+  if (sampling_model_.empty()) return nullptr;
+  return [this](std::string params, std::function<void(Result<std::string>)> done) {
+    Post([this, params = std::move(params), done = std::move(done)] { done(Sample(params)); });
+  };
+}
+
+// sampling/createMessage: the conversation as plain "User:"/"Assistant:" turns after the
+// system prompt, continued by the sampling model until "\nUser:" or maxTokens.
+Result<std::string> LocalModels::Sample(const std::string& params_json) {
+  protocol::JsonDocument doc;
+  if (doc.Parse(params_json.c_str()).HasParseError() || !doc.IsObject()) {
+    return InvalidArgument("sampling/createMessage: params must be an object");
+  }
+  const JsonValue* messages = protocol::ArrayMember(doc, "messages");
+  std::optional<int64_t> max_tokens = protocol::IntMember(doc, "maxTokens");
+  if (!messages || !max_tokens || *max_tokens < 1) {
+    return InvalidArgument("sampling/createMessage needs messages and maxTokens >= 1");
+  }
+  std::string prompt(protocol::StringMember(doc, "systemPrompt").value_or(""));
+  if (!prompt.empty()) prompt += "\n\n";
+  for (const JsonValue& m : messages->GetArray()) {
+    if (!m.IsObject()) continue;
+    std::string_view role = protocol::StringMember(m, "role").value_or("user");
+    std::string text;
+    auto take = [&](const JsonValue& block) {
+      if (block.IsObject() && protocol::StringMember(block, "type").value_or("") == "text") {
+        text += protocol::StringMember(block, "text").value_or("");
+      }
+    };
+    if (const JsonValue* c = protocol::Member(m, "content")) {
+      if (c->IsArray()) {
+        for (const JsonValue& b : c->GetArray()) take(b);
+      } else {
+        take(*c);
+      }
+    }
+    prompt += (role == "assistant" ? "Assistant: " : "User: ") + text + "\n";
+  }
+  prompt += "Assistant:";
+  engine::ModelRequest r;
+  r.model = sampling_model_;
+  r.prompt = prompt;
+  r.options.max_tokens = static_cast<int32_t>(std::min<int64_t>(*max_tokens, 4096));
+  r.options.sampling.temperature = static_cast<float>(protocol::NumberMember(doc, "temperature").value_or(0.7));
+  r.options.sampling.seed = RealRandom().Next();
+  r.options.stop = {"\nUser:"};
+  if (const JsonValue* stops = protocol::ArrayMember(doc, "stopSequences")) {
+    for (const JsonValue& v : stops->GetArray()) {
+      if (v.IsString()) r.options.stop.emplace_back(v.GetString(), v.GetStringLength());
+    }
+  }
+  GW_RETURN_IF_ERROR(r.options.sampling.Validate());
+  Result<engine::ModelReply> sampled = manager_->Generate(r);
+  if (!sampled) Record("error", 0);
+  GW_ASSIGN_OR_RETURN(engine::ModelReply reply, std::move(sampled));
+  const engine::GenerateResult& g = reply.result;
+  Record(reply.cached ? "cached" : "done", reply.cached ? 0 : g.tokens.size());
+  std::string_view text = g.text;
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  const char* reason = g.stop_reason == engine::StopReason::kLength ? "maxTokens"
+                       : g.stop_reason == engine::StopReason::kStopString ? "stopSequence"
+                                                                          : "endTurn";
+  JsonWriter w;
+  w.StartObject().Field("role", "assistant").Key("content").StartObject().Field("type", "text");
+  w.Field("text", text).EndObject().Field("model", sampling_model_).Field("stopReason", reason).EndObject();
+  return w.str();
+}
+
+}  // namespace gw::server

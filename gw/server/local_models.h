@@ -1,0 +1,66 @@
+// LocalModels: the gateway's own GGUF models, served over MCP.
+//   - the tool `generate` (prompt, model, max_tokens, sampling settings, stop strings): tokens
+//     stream as notifications/progress, and a cancelled call stops generating;
+//   - one resource per model, edgegw://models/NAME (its shape and size as JSON);
+//   - with [models] sampling_model, answers to upstream servers' sampling/createMessage.
+// Models are the *.gguf files of [models] dir (default <data_dir>/models) and [models] files,
+// each named by its file name without .gguf. All inference runs on one engine thread with the
+// model manager's compute pool, never on an I/O thread; requests queue there in order.
+//
+// Ownership: owns the model manager and the engine thread; the catalog holds handlers that
+// point back here, so it must not outlive this. Thread-safety: all methods are thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "gw/base/result.h"
+#include "gw/catalog/catalog.h"
+#include "gw/engine/model_manager.h"
+#include "gw/server/config.h"
+#include "gw/telemetry/metrics.h"
+
+namespace gw::server {
+
+class LocalModels {
+ public:
+  // Finds the models; an empty set is fine (nothing is registered then). Fails on a models
+  // directory that cannot be read, a file that does not exist, or two models with one name.
+  // Metrics: edgegw_model_requests_total{outcome=done|cached|cancelled|error} and
+  // edgegw_model_tokens_total (generated tokens).
+  static Result<std::unique_ptr<LocalModels>> Create(const Config& config, telemetry::Registry& registry);
+  ~LocalModels();
+
+  size_t model_count() const { return manager_->models().size(); }
+  // Adds the generate tool and the model resources (when there is at least one model).
+  Status Register(catalog::Catalog& catalog);
+  // The handler for UpstreamOptions::local_sampling, or null without a sampling model.
+  std::function<void(std::string, std::function<void(Result<std::string>)>)> SamplingHandler();
+
+ private:
+  LocalModels(std::unique_ptr<engine::ModelManager> manager, std::string sampling_model,
+              telemetry::Registry& registry);
+  void Record(std::string_view outcome, size_t tokens);
+  void Post(std::function<void()> job);
+  void EngineLoop();
+  void RunGenerate(const catalog::CallPtr& call, engine::ModelRequest request);
+  Result<std::string> Sample(const std::string& params);
+
+  std::unique_ptr<engine::ModelManager> manager_;
+  const std::string sampling_model_;
+  std::string default_model_;
+  telemetry::Family<telemetry::Counter>& requests_;
+  telemetry::Counter& tokens_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;  // guarded by mu_
+  bool stop_ = false;                       // guarded by mu_
+  std::thread engine_thread_;
+};
+
+}  // namespace gw::server
