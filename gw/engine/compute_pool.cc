@@ -1,6 +1,18 @@
 #include "gw/engine/compute_pool.h"
 
 namespace gw::engine {
+
+#if !GW_HAS_THREADS
+
+// The serial build: every task runs on the caller.
+ComputePool::ComputePool(int) : threads_(1) {}
+ComputePool::~ComputePool() = default;
+void ComputePool::Run(int tasks, TaskFn fn, void* ctx) {
+  for (int i = 0; i < tasks; ++i) fn(ctx, i, 0);
+}
+
+#else
+
 namespace {
 
 inline void CpuRelax() {
@@ -25,9 +37,7 @@ inline uint32_t InsideOf(uint64_t state) { return static_cast<uint32_t>(state & 
 }  // namespace
 
 ComputePool::ComputePool(int threads) : threads_(threads < 1 ? 1 : threads) {
-#if !defined(GW_ENGINE_SERIAL)
   for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
-#endif
 }
 
 ComputePool::~ComputePool() {
@@ -107,5 +117,7 @@ void ComputePool::WorkerLoop(int thread) {
     state_.fetch_sub(1);
   }
 }
+
+#endif  // GW_HAS_THREADS
 
 }  // namespace gw::engine

@@ -14,12 +14,16 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <memory>
-#include <thread>
 #include <vector>
+
+#include "gw/base/mutex.h"  // GW_HAS_THREADS
+#if GW_HAS_THREADS
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#endif
 
 namespace gw::engine {
 
@@ -48,7 +52,9 @@ class ComputePool {
   void Publish(uint32_t generation);  // opens a job and wakes sleepers
 
   const int threads_;
+#if GW_HAS_THREADS
   std::vector<std::thread> workers_;
+#endif
   // The current job, published by bumping generation_.
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
@@ -60,8 +66,10 @@ class ComputePool {
   std::atomic<bool> stop_{false};
   // Sleeping workers (after their spin) wait here. libstdc++ 12's atomic wait can lose a
   // wake-up, so this is a plain condition variable with a count of sleepers.
+#if GW_HAS_THREADS
   std::mutex sleep_mu_;
   std::condition_variable sleep_cv_;
+#endif
   std::atomic<int> sleepers_{0};
 };
 

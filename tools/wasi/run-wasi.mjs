@@ -24,7 +24,8 @@ const wasi = new WASI({
   version: 'preview1',
   args: [modulePath, ...guestArgs],
   env: {},
-  preopens: {},
+  // The working directory is visible to the guest as '.', so relative paths (models) work.
+  preopens: { '.': process.cwd() },
   stdin: stdinFd,
   stdout: 1,
   stderr: 2,
