@@ -31,7 +31,7 @@ struct Options {
 
 // Independent accumulators per thread: enough 64-bit lanes to fill several vector registers,
 // so the loop waits on memory and never on one add's latency.
-constexpr size_t kLanes = 32;
+constexpr size_t kLanes = 16;
 
 uint64_t SumSlice(const uint64_t* p, size_t n) {
   uint64_t acc[kLanes] = {};

@@ -140,3 +140,34 @@ TEST(Config, UpstreamFlagWithAndWithoutName) {
 
 }  // namespace
 }  // namespace gw::server
+
+namespace gw::server {
+namespace {
+
+TEST(Config, ReadsModels) {
+  auto c = ParseConfig(R"(
+[models]
+dir = "/opt/models"
+files = ["a.gguf"]
+memory_budget_mb = 256
+threads = 2
+context = 512
+cache_entries = 0
+sampling_model = "a"
+)",
+                       "edgegw.toml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->models_dir, "/opt/models");
+  EXPECT_EQ(c->model_files, std::vector<std::string>{"a.gguf"});
+  EXPECT_EQ(c->models_memory_budget_mb, 256);
+  EXPECT_EQ(c->models_threads, 2);
+  EXPECT_EQ(c->models_context, 512);
+  EXPECT_EQ(c->models_cache_entries, 0);
+  EXPECT_EQ(c->sampling_model, "a");
+  auto bad = ParseConfig("[models]\ncontext = 1\n", "edgegw.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("models.context"), std::string::npos) << bad.error().message();
+}
+
+}  // namespace
+}  // namespace gw::server
