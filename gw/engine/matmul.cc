@@ -120,9 +120,11 @@ void MatMul(ComputePool& pool, const Kernels& k, std::initializer_list<MatMulJob
     const int n_x = j.x->rows();
     float out[4 * kMaxDotRows];
     uint32_t r = task.r0;
-    // Tiles pay off when activation rows share the weights (a prompt); one token reads each
-    // weight row once either way and the one-row dots stream faster.
-    for (; n_x > 1 && r + 4 <= task.r1; r += 4) {
+    // Tiles pay off when activation rows share the weights (a prompt), and for Q4_0 summed by
+    // block (their per-block totals are reduced four rows at a time); for one token otherwise
+    // the one-row dots stream faster.
+    const bool tiles = n_x > 1 || (j.w->type == TensorType::kQ4_0 && j.w->rows % 8 == 0 && Q4_0SumsByBlock());
+    for (; tiles && r + 4 <= task.r1; r += 4) {
       bool tiled = true;
       for (int t0 = 0; t0 < n_x && tiled; t0 += kMaxDotRows) {
         int cols = std::min(kMaxDotRows, n_x - t0);

@@ -239,7 +239,7 @@ ModelCommands::ModelCommands(CLI::App& app) : flags_(std::make_unique<Flags>()) 
   f.generate->add_flag("--ignore-eos", f.options.ignore_eos, "Go on past end-of-generation tokens");
   f.generate->add_option("-t,--threads", f.threads, "Compute threads (default: one per core)");
   f.generate->add_option("--ctx", f.ctx, "Context size (default: the model's, at most 4096)");
-  f.generate->add_option("--kernels", f.kernels, "Kernel set: generic, avx2, neon or simd128 (default: the fastest here)");
+  f.generate->add_option("--kernels", f.kernels, "Kernel set: generic, avx2, avx512vnni, neon or simd128 (default: the fastest here)");
   f.generate->add_flag("--json", f.json, "Print one JSON object: tokens, text, stop_reason, timings");
   f.generate->footer("Example: edgegw generate --model var/models/tiny.gguf --prompt 'Hello' -n 32 --temp 0 --json");
 }

@@ -80,23 +80,21 @@ void TileLanes(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride,
   }
 }
 
-// Eight int32 vectors to one vector of their eight lane totals (exact integer sums).
-inline __m256i Totals8(const __m256i v[8]) {
-  const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
-  const __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
-  // a = [v0 v1 v2 v3 (low halves) | v0 v1 v2 v3 (high halves)], likewise b.
-  return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+// Four int32 vectors to one vector of their four lane totals (exact integer sums).
+inline __m128i Totals4(__m256i a, __m256i b, __m256i c, __m256i d) {
+  const __m256i t = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
+  // t = [a b c d (low-half sums) | a b c d (high-half sums)]
+  return _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
 }
 
 // Q4_0 weights summed block by block (llama.cpp's repacked order): per output one float
-// accumulator, acc = fma(block total, dw * dx, acc). Outputs packed eight to a vector.
+// accumulator, acc = fma(block total, dw * dx, acc); the four weight rows of an activation row
+// share one 4-lane vector, so each fma serves four outputs.
 template <class Isa, int kCols>
 void TileBlocksQ4_0(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t blocks,
                     float* out) {
-  constexpr int kOut = 4 * kCols;
-  constexpr int kVec = (kOut + 7) / 8;
-  __m256 acc[kVec];
-  for (__m256& a : acc) a = _mm256_setzero_ps();
+  __m128 acc[kCols];
+  for (__m128& a : acc) a = _mm_setzero_ps();
   for (size_t b = 0; b < blocks; ++b) {
     __m256i wq[4], aw[4];
     for (int i = 0; i < 4; ++i) {
@@ -104,26 +102,15 @@ void TileBlocksQ4_0(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, siz
       aw[i] = _mm256_sign_epi8(wq[i], wq[i]);
     }
     const __m128 dw = Scales4(w[b].d, w[w_stride + b].d, w[2 * w_stride + b].d, w[3 * w_stride + b].d);
-    __m256i quads[8];
-    alignas(32) float d[8];
-    for (int v = 0; v < kVec; ++v) {
-      for (int k = 0; k < 8; ++k) {
-        const int o = v * 8 + k, j = o / 4, i = o % 4;
-        if (o < kOut) {
-          const BlockQ8_0& xb = x[j * x_stride + b];
-          quads[k] = Isa::Quads(aw[i], wq[i], LoadQ(xb.q));
-          if (i == 0) _mm_store_ps(&d[k], _mm_mul_ps(dw, _mm_set1_ps(_cvtsh_ss(xb.d))));
-        } else {
-          quads[k] = _mm256_setzero_si256();
-          d[k] = 0;
-        }
-      }
-      acc[v] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(Totals8(quads)), _mm256_load_ps(d), acc[v]);
+    for (int j = 0; j < kCols; ++j) {
+      const BlockQ8_0& xb = x[j * x_stride + b];
+      const __m256i xq = LoadQ(xb.q);
+      const __m128i totals = Totals4(Isa::Quads(aw[0], wq[0], xq), Isa::Quads(aw[1], wq[1], xq),
+                                     Isa::Quads(aw[2], wq[2], xq), Isa::Quads(aw[3], wq[3], xq));
+      acc[j] = _mm_fmadd_ps(_mm_cvtepi32_ps(totals), _mm_mul_ps(dw, _mm_set1_ps(_cvtsh_ss(xb.d))), acc[j]);
     }
   }
-  alignas(32) float all[kVec * 8];
-  for (int v = 0; v < kVec; ++v) _mm256_store_ps(&all[v * 8], acc[v]);
-  for (int o = 0; o < kOut; ++o) out[o] = all[o];
+  for (int j = 0; j < kCols; ++j) _mm_storeu_ps(out + 4 * j, acc[j]);
 }
 
 template <class Isa, int kRows>
