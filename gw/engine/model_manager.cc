@@ -106,16 +106,21 @@ Result<ModelDescription> ModelManager::Describe(const std::string& name) {
   GW_ASSIGN_OR_RETURN(std::unique_ptr<ModelBytes> bytes, opener_(path->second));
   auto model = LlamaModel::Load(bytes->bytes());
   if (!model) return MakeError(model.error().code(), "model '" + name + "': " + model.error().message());
-  ModelDescription d;
+  ModelDescription d = DescribeModel(**model);
   d.name = name;
   d.path = path->second;
-  d.type = std::string((*model)->weight_type_name());
-  d.general_name = (*model)->file().GetString("general.name").value_or("");
-  d.params = (*model)->params();
-  d.parameters = (*model)->parameter_count();
   d.file_bytes = bytes->bytes().size();
-  d.bytes_per_token = (*model)->weight_bytes_per_token();
-  d.tied_output = (*model)->tied_output();
+  return d;
+}
+
+ModelDescription DescribeModel(const LlamaModel& model) {
+  ModelDescription d;
+  d.type = std::string(model.weight_type_name());
+  d.general_name = model.file().GetString("general.name").value_or("");
+  d.params = model.params();
+  d.parameters = model.parameter_count();
+  d.bytes_per_token = model.weight_bytes_per_token();
+  d.tied_output = model.tied_output();
   return d;
 }
 

@@ -67,6 +67,9 @@ struct ModelDescription {
   bool tied_output = false;
 };
 
+// A loaded model's description (name, path and file_bytes are the caller's to fill).
+ModelDescription DescribeModel(const LlamaModel& model);
+
 struct ModelStatus {
   std::string name, path;
   bool loaded = false;

@@ -60,6 +60,20 @@ Status ReadSampling(const JsonValue& args, engine::GenerateOptions* o, bool* det
 
 }  // namespace
 
+std::string ModelDescriptionJson(const engine::ModelDescription& d, const engine::ModelStatus* loaded) {
+  JsonWriter m;
+  m.StartObject().Field("name", d.name).Field("path", d.path).Field("architecture", "llama");
+  m.Field("type", d.type).Key("parameters").Uint(d.parameters).Key("file_bytes").Uint(d.file_bytes);
+  m.Key("bytes_per_token").Uint(d.bytes_per_token).Key("vocab").Uint(d.params.n_vocab);
+  m.Key("dim").Uint(d.params.n_embd).Key("layers").Uint(d.params.n_layer).Key("heads").Uint(d.params.n_head);
+  m.Key("kv_heads").Uint(d.params.n_head_kv).Key("ff").Uint(d.params.n_ff);
+  m.Key("context").Uint(d.params.n_ctx_train).Field("rope_base", static_cast<double>(d.params.rope_base));
+  m.Field("tied_output", d.tied_output);
+  if (loaded) m.Field("loaded", loaded->loaded).Key("resident_bytes").Uint(loaded->resident_bytes);
+  m.EndObject();
+  return m.str();
+}
+
 Result<std::unique_ptr<LocalModels>> LocalModels::Create(const Config& config, telemetry::Registry& registry) {
   engine::ModelManagerOptions o;
   namespace fs = std::filesystem;
@@ -161,7 +175,7 @@ Status LocalModels::Register(catalog::Catalog& catalog) {
        "Continues a prompt with a language model that runs on this device (no network). Local models: " + names +
            ". Tokens stream as progress notifications; cancelling the call stops generation.",
        kGenerateSchema, kGenerateOutputSchema, R"({"readOnlyHint":true,"openWorldHint":false})",
-       [this](const catalog::CallPtr& call, const JsonValue& args) {
+       [this, names](const catalog::CallPtr& call, const JsonValue& args) {
          engine::ModelRequest r;
          r.model = std::string(protocol::StringMember(args, "model").value_or(default_model_));
          r.prompt = std::string(protocol::StringMember(args, "prompt").value_or(""));
@@ -175,12 +189,7 @@ Status LocalModels::Register(catalog::Catalog& catalog) {
            }
          }
          if (!manager_->Has(r.model)) {
-           return call->Reply(catalog::ErrorToolResult("no local model named '" + r.model + "' (have: " +
-                                                       [&] {
-                                                         std::string n;
-                                                         for (const auto& m : manager_->models()) n += (n.empty() ? "" : ", ") + m.first;
-                                                         return n;
-                                                       }() + ")"));
+           return call->Reply(catalog::ErrorToolResult("no local model named '" + r.model + "' (have: " + names + ")"));
          }
          Post([this, call, r = std::move(r)]() mutable { RunGenerate(call, std::move(r)); });
        }}));
@@ -190,20 +199,12 @@ Status LocalModels::Register(catalog::Catalog& catalog) {
          "Shape, type and size of the local GGUF model '" + name + "' (JSON).", "application/json",
          [this, name = name](std::string_view uri) -> Result<std::string> {
            GW_ASSIGN_OR_RETURN(engine::ModelDescription d, manager_->Describe(name));
-           JsonWriter m;
-           m.StartObject().Field("name", d.name).Field("path", d.path).Field("architecture", "llama");
-           m.Field("type", d.type).Key("parameters").Uint(d.parameters).Key("file_bytes").Uint(d.file_bytes);
-           m.Key("bytes_per_token").Uint(d.bytes_per_token).Key("vocab").Uint(d.params.n_vocab);
-           m.Key("dim").Uint(d.params.n_embd).Key("layers").Uint(d.params.n_layer).Key("heads").Uint(d.params.n_head);
-           m.Key("kv_heads").Uint(d.params.n_head_kv).Key("ff").Uint(d.params.n_ff);
-           m.Key("context").Uint(d.params.n_ctx_train).Field("tied_output", d.tied_output);
-           for (const engine::ModelStatus& s : manager_->Status()) {
-             if (s.name == d.name) m.Field("loaded", s.loaded).Key("resident_bytes").Uint(s.resident_bytes);
-           }
-           m.EndObject();
+           std::vector<engine::ModelStatus> status = manager_->Status();
+           auto mine = std::find_if(status.begin(), status.end(), [&](const auto& s) { return s.name == name; });
+           const std::string info = ModelDescriptionJson(d, mine != status.end() ? &*mine : nullptr);
            JsonWriter w;
            w.StartArray().StartObject().Field("uri", uri).Field("mimeType", "application/json")
-               .Field("text", m.str()).EndObject().EndArray();
+               .Field("text", info).EndObject().EndArray();
            return w.str();
          }}));
   }

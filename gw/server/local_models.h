@@ -27,6 +27,10 @@
 
 namespace gw::server {
 
+// A model's description as the JSON object of `edgegw model info` and edgegw://models/NAME.
+// `loaded`, when given, adds whether it is loaded and its resident bytes.
+std::string ModelDescriptionJson(const engine::ModelDescription& d, const engine::ModelStatus* loaded = nullptr);
+
 class LocalModels {
  public:
   // Finds the models; an empty set is fine (nothing is registered then). Fails on a models

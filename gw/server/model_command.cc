@@ -1,6 +1,7 @@
 #include "gw/server/model_command.h"
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -12,6 +13,8 @@
 #include "gw/engine/llama_model.h"
 #include "gw/engine/synth.h"
 #include "gw/platform/mapped_file.h"
+#include "gw/server/local_models.h"
+#include "gw/engine/model_manager.h"
 #include "gw/protocol/json.h"
 
 namespace gw::server {
@@ -113,17 +116,11 @@ int RunSynth(ModelCommands::Flags& f) {
 int RunInfo(ModelCommands::Flags& f) {
   Result<LoadedModel> m = Load(f.file);
   if (!m) return Fail(m.error().message());
-  const engine::LlamaParams& p = m->model->params();
-  JsonWriter w;
-  w.StartObject().Field("file", f.file).Field("architecture", "llama");
-  w.Field("type", m->model->weight_type_name());
-  w.Key("parameters").Uint(m->model->parameter_count());
-  w.Key("bytes_per_token").Uint(m->model->weight_bytes_per_token());
-  w.Key("vocab").Uint(p.n_vocab).Key("dim").Uint(p.n_embd).Key("layers").Uint(p.n_layer);
-  w.Key("heads").Uint(p.n_head).Key("kv_heads").Uint(p.n_head_kv).Key("ff").Uint(p.n_ff);
-  w.Key("context").Uint(p.n_ctx_train).Field("rope_base", static_cast<double>(p.rope_base));
-  w.Field("tied_output", m->model->tied_output()).EndObject();
-  std::printf("%s\n", w.str().c_str());
+  engine::ModelDescription d = engine::DescribeModel(*m->model);
+  d.name = std::filesystem::path(f.file).stem().string();
+  d.path = f.file;
+  d.file_bytes = m->file->bytes().size();
+  std::printf("%s\n", ModelDescriptionJson(d).c_str());
   return 0;
 }
 

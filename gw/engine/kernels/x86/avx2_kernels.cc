@@ -81,21 +81,11 @@ void DotFloatRows(const T* w, const T* x, size_t x_stride, size_t n, float* out)
 }
 
 void DotF16(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n, float* out) {
-  switch (rows) {
-    case 1: return DotFloatRows<1, uint16_t, LoadF16, ScalarF16>(w, x, x_stride, n, out);
-    case 2: return DotFloatRows<2, uint16_t, LoadF16, ScalarF16>(w, x, x_stride, n, out);
-    case 3: return DotFloatRows<3, uint16_t, LoadF16, ScalarF16>(w, x, x_stride, n, out);
-    default: return DotFloatRows<4, uint16_t, LoadF16, ScalarF16>(w, x, x_stride, n, out);
-  }
+  x86::Unrolled(rows, [&](auto k) { DotFloatRows<decltype(k)::value, uint16_t, LoadF16, ScalarF16>(w, x, x_stride, n, out); });
 }
 
 void DotF32(const float* w, const float* x, size_t x_stride, int rows, size_t n, float* out) {
-  switch (rows) {
-    case 1: return DotFloatRows<1, float, LoadF32, ScalarF32>(w, x, x_stride, n, out);
-    case 2: return DotFloatRows<2, float, LoadF32, ScalarF32>(w, x, x_stride, n, out);
-    case 3: return DotFloatRows<3, float, LoadF32, ScalarF32>(w, x, x_stride, n, out);
-    default: return DotFloatRows<4, float, LoadF32, ScalarF32>(w, x, x_stride, n, out);
-  }
+  x86::Unrolled(rows, [&](auto k) { DotFloatRows<decltype(k)::value, float, LoadF32, ScalarF32>(w, x, x_stride, n, out); });
 }
 
 void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {

@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <type_traits>
 
 #include "gw/engine/kernels/kernels.h"
 
@@ -170,57 +171,38 @@ void DotQ4_0BlockRows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, s
   for (int r = 0; r < kRows; ++r) out[r] = acc[r];
 }
 
+// Calls f(std::integral_constant<int, K>{}) with K = count, for count 1..4 (4 beyond).
+template <class F>
+inline void Unrolled(int count, F&& f) {
+  switch (count) {
+    case 1: return f(std::integral_constant<int, 1>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    default: return f(std::integral_constant<int, 4>{});
+  }
+}
+
 // The table entries: row and column counts known at run time, unrolled templates inside.
 template <class Isa>
 struct Int8 {
   static void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n, float* out) {
-    switch (rows) {
-      case 1: return DotQ8_0Rows<Isa, 1>(w, x, xs, n / kBlock, out);
-      case 2: return DotQ8_0Rows<Isa, 2>(w, x, xs, n / kBlock, out);
-      case 3: return DotQ8_0Rows<Isa, 3>(w, x, xs, n / kBlock, out);
-      default: return DotQ8_0Rows<Isa, 4>(w, x, xs, n / kBlock, out);
-    }
+    Unrolled(rows, [&](auto k) { DotQ8_0Rows<Isa, decltype(k)::value>(w, x, xs, n / kBlock, out); });
   }
   static void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n, float* out) {
-    switch (rows) {
-      case 1: return DotQ4_0Rows<Isa, 1>(w, x, xs, n / kBlock, out);
-      case 2: return DotQ4_0Rows<Isa, 2>(w, x, xs, n / kBlock, out);
-      case 3: return DotQ4_0Rows<Isa, 3>(w, x, xs, n / kBlock, out);
-      default: return DotQ4_0Rows<Isa, 4>(w, x, xs, n / kBlock, out);
-    }
+    Unrolled(rows, [&](auto k) { DotQ4_0Rows<Isa, decltype(k)::value>(w, x, xs, n / kBlock, out); });
   }
   static void DotQ4_0Blocks(const BlockQ4_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n, float* out) {
-    switch (rows) {
-      case 1: return DotQ4_0BlockRows<Isa, 1>(w, x, xs, n / kBlock, out);
-      case 2: return DotQ4_0BlockRows<Isa, 2>(w, x, xs, n / kBlock, out);
-      case 3: return DotQ4_0BlockRows<Isa, 3>(w, x, xs, n / kBlock, out);
-      default: return DotQ4_0BlockRows<Isa, 4>(w, x, xs, n / kBlock, out);
-    }
+    Unrolled(rows, [&](auto k) { DotQ4_0BlockRows<Isa, decltype(k)::value>(w, x, xs, n / kBlock, out); });
   }
   static void TileQ8_0(const BlockQ8_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols, size_t n, float* out) {
-    switch (cols) {
-      case 1: return TileLanes<Isa, BlockQ8_0, 1>(w, ws, x, xs, n / kBlock, out);
-      case 2: return TileLanes<Isa, BlockQ8_0, 2>(w, ws, x, xs, n / kBlock, out);
-      case 3: return TileLanes<Isa, BlockQ8_0, 3>(w, ws, x, xs, n / kBlock, out);
-      default: return TileLanes<Isa, BlockQ8_0, 4>(w, ws, x, xs, n / kBlock, out);
-    }
+    Unrolled(cols, [&](auto k) { TileLanes<Isa, BlockQ8_0, decltype(k)::value>(w, ws, x, xs, n / kBlock, out); });
   }
   static void TileQ4_0(const BlockQ4_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols, size_t n, float* out) {
-    switch (cols) {
-      case 1: return TileLanes<Isa, BlockQ4_0, 1>(w, ws, x, xs, n / kBlock, out);
-      case 2: return TileLanes<Isa, BlockQ4_0, 2>(w, ws, x, xs, n / kBlock, out);
-      case 3: return TileLanes<Isa, BlockQ4_0, 3>(w, ws, x, xs, n / kBlock, out);
-      default: return TileLanes<Isa, BlockQ4_0, 4>(w, ws, x, xs, n / kBlock, out);
-    }
+    Unrolled(cols, [&](auto k) { TileLanes<Isa, BlockQ4_0, decltype(k)::value>(w, ws, x, xs, n / kBlock, out); });
   }
   static void TileQ4_0Blocks(const BlockQ4_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols, size_t n,
                              float* out) {
-    switch (cols) {
-      case 1: return TileBlocksQ4_0<Isa, 1>(w, ws, x, xs, n / kBlock, out);
-      case 2: return TileBlocksQ4_0<Isa, 2>(w, ws, x, xs, n / kBlock, out);
-      case 3: return TileBlocksQ4_0<Isa, 3>(w, ws, x, xs, n / kBlock, out);
-      default: return TileBlocksQ4_0<Isa, 4>(w, ws, x, xs, n / kBlock, out);
-    }
+    Unrolled(cols, [&](auto k) { TileBlocksQ4_0<Isa, decltype(k)::value>(w, ws, x, xs, n / kBlock, out); });
   }
 };
 
