@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "gw/engine/kernels/kernels.h"
 #include "gw/engine/quant.h"
 
 namespace gw::engine {
@@ -37,6 +38,7 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(std::string_view bytes) {
                            " tokens but token_embd.weight has " + std::to_string(model->params_.n_vocab) + " rows");
   }
   GW_RETURN_IF_ERROR(model->LoadTensors());
+  if (Q4_0SumsByBlock()) model->RepackQ4_0();
   return model;
 }
 
@@ -151,6 +153,29 @@ Status LlamaModel::LoadTensors() {
     }
   }
   return OkStatus();
+}
+
+// The matrices llama.cpp repacks (Q4_0, rows a multiple of 8), in one owned buffer. The
+// embedding table is read by rows, so it stays as it is (a tied output gets a repacked copy).
+void LlamaModel::RepackQ4_0() {
+  std::vector<Weight*> matrices;
+  if (output_.type == TensorType::kQ4_0) matrices.push_back(&output_);
+  for (LlamaLayer& l : layers_) {
+    for (Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) matrices.push_back(w);
+  }
+  std::erase_if(matrices, [](const Weight* w) { return w->type != TensorType::kQ4_0 || w->rows % 8 != 0; });
+  size_t groups = 0;
+  for (const Weight* w : matrices) groups += static_cast<size_t>(w->rows) * (w->cols / kBlock) / 8;
+  repacked_.resize(groups);
+  BlockQ4_0x8* next = repacked_.data();
+  for (Weight* w : matrices) {
+    const size_t blocks = w->cols / kBlock;
+    const auto* rows = reinterpret_cast<const BlockQ4_0*>(w->data);
+    for (uint32_t r = 0; r < w->rows; r += 8) RepackQ4_0x8(rows + r * blocks, blocks, blocks, next + r / 8 * blocks);
+    w->q4_0x8 = next;
+    next += w->rows / 8 * blocks;
+    if (w != &output_ || !tied_output_) unread_.emplace_back(w->data, w->row_bytes * w->rows);
+  }
 }
 
 }  // namespace gw::engine

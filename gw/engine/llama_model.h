@@ -6,8 +6,8 @@
 // quantized rows are whole blocks. A failure names the key or tensor and what was wrong.
 //
 // Ownership: the model points into the file's bytes (an mmap owned by the caller, or by the
-// ModelManager) and must not outlive them; small derived data (norm weights as floats) is
-// owned. Thread-safety: immutable after Load; any number of sessions may share it.
+// ModelManager) and must not outlive them; derived data (norm weights as floats, Q4_0
+// matrices repacked for the CPU's kernels) is owned. Thread-safety: immutable after Load; any number of sessions may share it.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,7 @@
 
 #include "gw/base/result.h"
 #include "gw/engine/gguf.h"
+#include "gw/engine/quant.h"
 #include "gw/engine/tokenizer.h"
 
 namespace gw::engine {
@@ -44,6 +45,9 @@ struct Weight {
   uint32_t cols = 0;   // ne[0]: the input dimension
   uint32_t rows = 0;   // ne[1]: the output dimension
   size_t row_bytes = 0;
+  // Q4_0 rows repacked eight to a group where the CPU's kernels sum them so (Q4_0SumsByBlock):
+  // group g's blocks start at q4_0x8 + g * cols / kBlock. Null otherwise. Owned by the model.
+  const BlockQ4_0x8* q4_0x8 = nullptr;
   const char* Row(uint32_t r) const { return data + r * row_bytes; }
 };
 
@@ -70,11 +74,17 @@ class LlamaModel {
   uint64_t parameter_count() const { return parameter_count_; }
   // e.g. "Q8_0" (the type of most weight bytes).
   std::string_view weight_type_name() const;
+  // Memory the model owns beyond the file: the repacked Q4_0 matrices.
+  uint64_t owned_bytes() const { return repacked_.size() * sizeof(BlockQ4_0x8); }
+  // The file's bytes that inference no longer reads (matrices it repacked): the owner of the
+  // mapping may drop them from memory.
+  const std::vector<std::string_view>& unread_file_ranges() const { return unread_; }
 
  private:
   LlamaModel() = default;
   Status LoadParams();
   Status LoadTensors();
+  void RepackQ4_0();
 
   GgufFile file_;
   LlamaParams params_;
@@ -86,6 +96,8 @@ class LlamaModel {
   uint64_t weight_bytes_per_token_ = 0;
   uint64_t parameter_count_ = 0;
   TensorType main_type_ = TensorType::kF32;
+  std::vector<BlockQ4_0x8> repacked_;
+  std::vector<std::string_view> unread_;
 };
 
 }  // namespace gw::engine

@@ -23,7 +23,7 @@ void DotRows(const Kernels& k, const Weight& w, uint32_t r, const Activations& x
                  static_cast<const BlockQ8_0*>(x.data()) + t0 * x.stride(), x.stride(), rows, w.cols, out);
       return;
     case TensorType::kQ4_0:
-      (w.rows % 8 == 0 && Q4_0SumsByBlock() ? k.dot_q4_0_blocks : k.dot_q4_0)(reinterpret_cast<const BlockQ4_0*>(row),
+      k.dot_q4_0(reinterpret_cast<const BlockQ4_0*>(row),
                  static_cast<const BlockQ8_0*>(x.data()) + t0 * x.stride(), x.stride(), rows, w.cols, out);
       return;
     case TensorType::kF16:
@@ -46,11 +46,26 @@ bool Tile(const Kernels& k, const Weight& w, uint32_t r, const Activations& x, i
       k.tile_q8_0(reinterpret_cast<const BlockQ8_0*>(w.Row(r)), w_stride, xq, x.stride(), cols, w.cols, out);
       return true;
     case TensorType::kQ4_0:
-      (w.rows % 8 == 0 && Q4_0SumsByBlock() ? k.tile_q4_0_blocks : k.tile_q4_0)(
-          reinterpret_cast<const BlockQ4_0*>(w.Row(r)), w_stride, xq, x.stride(), cols, w.cols, out);
+      k.tile_q4_0(reinterpret_cast<const BlockQ4_0*>(w.Row(r)), w_stride, xq, x.stride(), cols, w.cols, out);
       return true;
     default:
       return false;
+  }
+}
+
+// Rows r0..r1 (multiples of 8) of a repacked Q4_0 weight against every activation row.
+void RepackedRows(const Kernels& k, const MatMulJob& j, uint32_t r0, uint32_t r1) {
+  const size_t blocks = j.w->cols / kBlock;
+  const auto* x = static_cast<const BlockQ8_0*>(j.x->data());
+  const int n_x = j.x->rows();
+  float out[8 * kMaxDotRows];
+  for (uint32_t r = r0; r < r1; r += 8) {
+    for (int t0 = 0; t0 < n_x; t0 += kMaxDotRows) {
+      const int cols = std::min(kMaxDotRows, n_x - t0);
+      k.tile_q4_0x8(j.w->q4_0x8 + r / 8 * blocks, x + t0 * j.x->stride(), j.x->block_sums() + t0 * j.x->stride(),
+                    j.x->stride(), cols, j.w->cols, out);
+      for (int t = 0; t < cols; ++t) std::copy_n(out + 8 * t, 8, j.y + (t0 + t) * j.y_stride + r);
+    }
   }
 }
 
@@ -78,6 +93,8 @@ void Activations::Convert(const Kernels& k, TensorType type, const float* x, int
       buffer_.resize(rows * blocks * sizeof(BlockQ8_0));
       auto* out = reinterpret_cast<BlockQ8_0*>(buffer_.data());
       for (int t = 0; t < rows; ++t) k.quantize_q8_0(x + t * n, out + t * blocks, n);
+      sums_.resize(rows * blocks);
+      BlockSumsQ8_0(out, sums_.data(), rows * blocks);
       data_ = out;
       stride_ = blocks;
       return;
@@ -103,8 +120,9 @@ void MatMul(ComputePool& pool, const Kernels& k, std::initializer_list<MatMulJob
   uint64_t total_rows = 0;
   for (const MatMulJob& j : jobs) total_rows += j.w->rows;
   const uint64_t want_tasks = static_cast<uint64_t>(pool.threads()) * 8;
+  // Multiples of 8 rows: whole groups of repacked Q4_0 weights, whole 4-row tiles.
   const uint32_t band =
-      static_cast<uint32_t>(std::max<uint64_t>(4, (total_rows + want_tasks - 1) / want_tasks + 3) / 4 * 4);
+      static_cast<uint32_t>(std::max<uint64_t>(8, (total_rows + want_tasks - 1) / want_tasks + 7) / 8 * 8);
   struct Task {
     const MatMulJob* job;
     uint32_t r0, r1;
@@ -117,13 +135,13 @@ void MatMul(ComputePool& pool, const Kernels& k, std::initializer_list<MatMulJob
   pool.ParallelFor(static_cast<int>(tasks.size()), [&](int i, int) {
     const Task& task = tasks[i];
     const MatMulJob& j = *task.job;
+    if (j.w->q4_0x8 != nullptr) return RepackedRows(k, j, task.r0, task.r1);
     const int n_x = j.x->rows();
     float out[4 * kMaxDotRows];
     uint32_t r = task.r0;
-    // Tiles pay off when activation rows share the weights (a prompt), and for Q4_0 summed by
-    // block (their per-block totals are reduced four rows at a time); for one token otherwise
-    // the one-row dots stream faster.
-    const bool tiles = n_x > 1 || (j.w->type == TensorType::kQ4_0 && j.w->rows % 8 == 0 && Q4_0SumsByBlock());
+    // Tiles pay off when activation rows share the weights (a prompt); for one token the
+    // one-row dots stream faster.
+    const bool tiles = n_x > 1;
     for (; tiles && r + 4 <= task.r1; r += 4) {
       bool tiled = true;
       for (int t0 = 0; t0 < n_x && tiled; t0 += kMaxDotRows) {

@@ -24,6 +24,8 @@ class Activations {
   int rows() const { return rows_; }
   const void* data() const { return data_; }
   size_t stride() const { return stride_; }  // in units of the format (blocks, halves, floats)
+  // Q8_0 format: each block's sum of values (BlockSumsQ8_0), at the same stride.
+  const int16_t* block_sums() const { return sums_.data(); }
 
  private:
   TensorType type_ = TensorType::kF32;
@@ -31,6 +33,7 @@ class Activations {
   const void* data_ = nullptr;
   size_t stride_ = 0;
   std::vector<char> buffer_;
+  std::vector<int16_t> sums_;
 };
 
 // Converted activations for every weight type a model mixes, converted on demand.

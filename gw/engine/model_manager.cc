@@ -32,7 +32,11 @@ Result<ModelManager::Loaded*> ModelManager::Acquire(const std::string& name, dou
   if (!model) return MakeError(model.error().code(), "model '" + name + "' (" + path->second + "): " + model.error().message());
   l.model = std::move(*model);
   const uint32_t ctx = std::min(options_.context, l.model->params().n_ctx_train);
-  l.resident = l.bytes->bytes().size() + KvBytes(l.model->params(), ctx);
+  uint64_t released = 0;
+  for (std::string_view range : l.model->unread_file_ranges()) {
+    if (l.bytes->Release(range)) released += range.size();
+  }
+  l.resident = l.bytes->bytes().size() - released + l.model->owned_bytes() + KvBytes(l.model->params(), ctx);
   if (l.resident > options_.memory_budget_bytes) {
     lru_.remove(name);
     return ResourceExhausted("model '" + name + "' needs " + std::to_string(l.resident >> 20) +

@@ -35,12 +35,15 @@ class ModelBytes {
  public:
   virtual ~ModelBytes() = default;
   virtual std::string_view bytes() const = 0;
+  // The engine will not read `range` (inside bytes()) again: a mapping may drop it from
+  // memory. True if it did (the range no longer counts against the memory budget).
+  virtual bool Release(std::string_view range) { (void)range; return false; }
 };
 using ModelOpener = std::function<Result<std::unique_ptr<ModelBytes>>(const std::string& path)>;
 
 struct ModelManagerOptions {
   std::map<std::string, std::string> models;  // name -> GGUF path
-  uint64_t memory_budget_bytes = 1ull << 30;  // file bytes + KV caches of loaded models
+  uint64_t memory_budget_bytes = 1ull << 30;  // weights (as read, or repacked) + KV caches of loaded models
   int threads = 1;
   uint32_t context = 2048;                    // per session, at most the model's own
   size_t output_cache_entries = 64;           // 0: no output cache

@@ -47,7 +47,8 @@ TEST(ModelManager, LoadsOnFirstUseEvictsTheLeastRecentAndCaches) {
   o.memory_budget_bytes = f.bytes["a"].size() * 3 / 2 + (64u << 10);  // one small model at a time
   o.context = 64;
   ModelManager m(o, f.Opener());
-  EXPECT_TRUE(std::none_of(m.Status().begin(), m.Status().end(), [](const ModelStatus& s) { return s.loaded; }));
+  const std::vector<ModelStatus> before = m.Status();
+  EXPECT_TRUE(std::none_of(before.begin(), before.end(), [](const ModelStatus& s) { return s.loaded; }));
 
   ModelRequest r;
   r.model = "a";

@@ -119,4 +119,22 @@ void DequantizeRow(TensorType type, const void* src, float* dst, size_t n) {
   }
 }
 
+void RepackQ4_0x8(const BlockQ4_0* rows, size_t row_stride, size_t blocks, BlockQ4_0x8* out) {
+  for (size_t b = 0; b < blocks; ++b) {
+    for (size_t k = 0; k < 8; ++k) {
+      const BlockQ4_0& src = rows[k * row_stride + b];
+      out[b].d[k] = src.d;
+      for (size_t c = 0; c < 4; ++c) std::memcpy(&out[b].qs[32 * c + 4 * k], &src.qs[4 * c], 4);
+    }
+  }
+}
+
+void BlockSumsQ8_0(const BlockQ8_0* x, int16_t* sums, size_t blocks) {
+  for (size_t b = 0; b < blocks; ++b) {
+    int sum = 0;
+    for (int8_t q : x[b].q) sum += q;
+    sums[b] = static_cast<int16_t>(sum);
+  }
+}
+
 }  // namespace gw::engine

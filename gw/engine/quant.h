@@ -29,9 +29,24 @@ struct BlockQ4_0 {
 };
 static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ4_0) == 18, "ggml block layouts");
 
+// Eight Q4_0 rows' blocks b interleaved (the layout llama.cpp repacks Q4_0 matrices into on
+// x86): d[k] is row k's scale, and qs[32 * c + 4 * k + m] = row k's qs[4 * c + m] for
+// c < 4, m < 4. A 32-byte load then gives a dot instruction one row per 32-bit lane: four
+// values of each of the eight rows (low nibbles) and four more (high nibbles).
+struct BlockQ4_0x8 {
+  uint16_t d[8];
+  uint8_t qs[8 * kBlock / 2];
+};
+static_assert(sizeof(BlockQ4_0x8) == 8 * sizeof(BlockQ4_0), "same bytes as eight blocks");
+
 // `n` must be a multiple of kBlock for the quantized types.
 void QuantizeRowQ8_0(const float* x, BlockQ8_0* y, size_t n);
 void QuantizeRowQ4_0(const float* x, BlockQ4_0* y, size_t n);
+// Rows r..r+7 of a Q4_0 matrix (`blocks` per row, `row_stride` blocks apart) into `blocks`
+// interleaved groups.
+void RepackQ4_0x8(const BlockQ4_0* rows, size_t row_stride, size_t blocks, BlockQ4_0x8* out);
+// The sum of each Q8_0 block's 32 values (what the repacked Q4_0 kernels subtract 8 times).
+void BlockSumsQ8_0(const BlockQ8_0* x, int16_t* sums, size_t blocks);
 // Expands `n` values of `type` stored at `src` into floats.
 void DequantizeRow(TensorType type, const void* src, float* dst, size_t n);
 

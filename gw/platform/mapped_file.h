@@ -23,6 +23,9 @@ class MappedFile {
 
   std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
   const std::string& path() const { return path_; }
+  // Hints that `range` (inside bytes()) will not be read again: its whole pages are dropped
+  // from memory (read again from the file if touched after all).
+  void DropPages(std::string_view range);
 
  private:
   MappedFile(std::string path, void* data, size_t size) : path_(std::move(path)), data_(data), size_(size) {}

@@ -18,6 +18,10 @@ class MappedModel final : public engine::ModelBytes {
  public:
   explicit MappedModel(std::unique_ptr<platform::MappedFile> file) : file_(std::move(file)) {}
   std::string_view bytes() const override { return file_->bytes(); }
+  bool Release(std::string_view range) override {
+    file_->DropPages(range);
+    return true;
+  }
 
  private:
   std::unique_ptr<platform::MappedFile> file_;

@@ -94,6 +94,7 @@ Result<LoadedModel> Load(const std::string& path) {
   auto model = engine::LlamaModel::Load(m.file->bytes());
   if (!model) return MakeError(model.error().code(), path + ": " + model.error().message());
   m.model = std::move(*model);
+  for (std::string_view range : m.model->unread_file_ranges()) m.file->DropPages(range);
   m.load_ms = MsSince(start);
   return m;
 }

@@ -107,9 +107,6 @@ void CheckDots(const Kernels& k) {
       g.dot_q4_0(w4.data(), x8.data(), stride, rows, n, a);
       k.dot_q4_0(w4.data(), x8.data(), stride, rows, n, b);
       for (int r = 0; r < rows; ++r) Expect(Near(a[r], b[r], 1e-4f), Tag(k, "dot_q4_0", n, rows));
-      g.dot_q4_0_blocks(w4.data(), x8.data(), stride, rows, n, a);
-      k.dot_q4_0_blocks(w4.data(), x8.data(), stride, rows, n, b);
-      for (int r = 0; r < rows; ++r) Expect(SameBits(a[r], b[r]), Tag(k, "dot_q4_0_blocks (exact)", n, rows));
     }
   }
   for (size_t n : {7u, 33u, 100u, 1000u}) {
@@ -155,7 +152,6 @@ void CheckTiles(const Kernels& k) {
     k.quantize_q8_0(xf.data(), x8.data(), n * kMaxDotRows);
     CheckTile(k, "tile_q8_0", k.tile_q8_0, k.dot_q8_0, w8, x8, n);
     CheckTile(k, "tile_q4_0", k.tile_q4_0, k.dot_q4_0, w4, x8, n);
-    CheckTile(k, "tile_q4_0_blocks", k.tile_q4_0_blocks, k.dot_q4_0_blocks, w4, x8, n);
   }
 }
 

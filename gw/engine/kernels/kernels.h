@@ -37,10 +37,6 @@ struct Kernels {
                    float* out);
   void (*dot_q4_0)(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
                    float* out);
-  // The same dot summed block by block into one float (acc = fma(block_sum, scales, acc)),
-  // the order of llama.cpp's repacked Q4_0 kernels (see Q4_0SumsByBlock).
-  void (*dot_q4_0_blocks)(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
-                          float* out);
   // Tiles: four weight rows (w_stride blocks apart) against `cols` (1..4) activation rows;
   // out[j * 4 + i] for activation row j and weight row i, each summed exactly as the dots
   // above sum it.
@@ -48,8 +44,12 @@ struct Kernels {
                     float* out);
   void (*tile_q4_0)(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n,
                     float* out);
-  void (*tile_q4_0_blocks)(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols,
-                           size_t n, float* out);
+  // Eight repacked Q4_0 rows (one BlockQ4_0x8 per block) against `cols` (1..4) activation
+  // rows: out[j * 8 + k] for activation row j and weight row k, summed block by block into one
+  // float as llama.cpp's repacked kernels sum (acc = fma(block total, dw * dx, acc)).
+  // x_sums[j * x_stride + b] is BlockSumsQ8_0 of activation row j's block b.
+  void (*tile_q4_0x8)(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* x_sums, size_t x_stride, int cols,
+                      size_t n, float* out);
   void (*dot_f16)(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n,
                   float* out);
   void (*dot_f32)(const float* w, const float* x, size_t x_stride, int rows, size_t n, float* out);
@@ -66,7 +66,8 @@ struct Kernels {
 
 const Kernels& GenericKernels();
 // True where llama.cpp repacks Q4_0 matrices whose row count is a multiple of 8 and sums
-// their dots block by block (x86 with AVX2); MatMul then uses dot_q4_0_blocks for them.
+// their dots block by block (x86 with AVX2); LlamaModel then repacks them too (BlockQ4_0x8)
+// and MatMul runs tile_q4_0x8 on them.
 bool Q4_0SumsByBlock();
 // The fastest table this build and CPU can run.
 const Kernels& BestKernels();
@@ -95,6 +96,10 @@ void TileFromDots(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stri
     for (int j = 0; j < cols; ++j) out[j * 4 + i] = col[j];
   }
 }
+// The reference repacked Q4_0 tile (generic_kernels.cc); tables whose targets never repack
+// (Q4_0SumsByBlock false) carry it to stay complete.
+void TileQ4_0x8Generic(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* x_sums, size_t x_stride, int cols,
+                       size_t n, float* out);
 // Their AVX2 forms (x86/avx2_compat.cc).
 void SwigluAvx2(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
 double SoftmaxExpAvx2(ExpFlavor f, float* x, size_t n, float max);

@@ -56,9 +56,6 @@ TEST_P(KernelTables, DotsMatchGenericForEveryRowCount) {
       g.dot_q4_0(w4.data(), x8.data(), stride, rows, n, a);
       k.dot_q4_0(w4.data(), x8.data(), stride, rows, n, b);
       for (int r = 0; r < rows; ++r) EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " q4_0";
-      g.dot_q4_0_blocks(w4.data(), x8.data(), stride, rows, n, a);
-      k.dot_q4_0_blocks(w4.data(), x8.data(), stride, rows, n, b);
-      for (int r = 0; r < rows; ++r) EXPECT_EQ(a[r], b[r]) << k.name << " q4_0 by block (same order: exact)";
     }
   }
   for (size_t n : {7u, 33u, 100u, 1000u}) {  // float rows of any length
@@ -100,10 +97,46 @@ TEST_P(KernelTables, TilesSumExactlyAsTheTablesOwnDots) {
         k.dot_q4_0(w4.data() + i * blocks, x8.data(), blocks, cols, n, dot);
         for (int j = 0; j < cols; ++j) ASSERT_EQ(tile[j * 4 + i], dot[j]) << k.name << " q4_0 n=" << n;
       }
-      k.tile_q4_0_blocks(w4.data(), blocks, x8.data(), blocks, cols, n, tile);
-      for (int i = 0; i < 4; ++i) {
-        k.dot_q4_0_blocks(w4.data() + i * blocks, x8.data(), blocks, cols, n, dot);
-        for (int j = 0; j < cols; ++j) ASSERT_EQ(tile[j * 4 + i], dot[j]) << k.name << " q4_0 blocks n=" << n;
+    }
+  }
+}
+
+// Eight rows' sums block by block (acc = fma(block total, dw * dx, acc)) from the plain rows.
+float BlockOrderDot(const BlockQ4_0* w, const BlockQ8_0* x, size_t blocks) {
+  float acc = 0;
+  for (size_t b = 0; b < blocks; ++b) {
+    int32_t total = 0;
+    for (size_t j = 0; j < kBlock / 2; ++j) {
+      total += ((w[b].qs[j] & 0x0f) - 8) * x[b].q[j] + ((w[b].qs[j] >> 4) - 8) * x[b].q[j + kBlock / 2];
+    }
+    acc = std::fma(static_cast<float>(total), Fp16ToFp32(w[b].d) * Fp16ToFp32(x[b].d), acc);
+  }
+  return acc;
+}
+
+TEST_P(KernelTables, RepackedQ4_0TilesGiveTheBlockOrderBitsOfThePlainRows) {
+  const Kernels& k = *GetParam();
+  for (size_t n : {32u, 256u, 2048u}) {
+    const size_t blocks = n / kBlock;
+    std::vector<float> wf = Random(n * 8, 61), xf = Random(n * kMaxDotRows, 62, 3.0f);
+    // Extremes too: nibbles 0 and 15 against activations of +-127 (the 16-bit sums' worst case).
+    for (size_t i = 0; i < kBlock; ++i) wf[i] = (i % 2 ? 1.0f : -1.0f), xf[i] = (i % 2 ? 5.0f : -5.0f);
+    std::vector<BlockQ4_0> w4(blocks * 8);
+    std::vector<BlockQ8_0> x8(blocks * kMaxDotRows);
+    QuantizeRowQ4_0(wf.data(), w4.data(), n * 8);
+    k.quantize_q8_0(xf.data(), x8.data(), n * kMaxDotRows);
+    std::vector<BlockQ4_0x8> packed(blocks);
+    RepackQ4_0x8(w4.data(), blocks, blocks, packed.data());
+    std::vector<int16_t> sums(x8.size());
+    BlockSumsQ8_0(x8.data(), sums.data(), x8.size());
+    for (int cols = 1; cols <= kMaxDotRows; ++cols) {
+      float tile[8 * kMaxDotRows];
+      k.tile_q4_0x8(packed.data(), x8.data(), sums.data(), blocks, cols, n, tile);
+      for (int j = 0; j < cols; ++j) {
+        for (int r = 0; r < 8; ++r) {
+          ASSERT_EQ(tile[j * 8 + r], BlockOrderDot(w4.data() + r * blocks, x8.data() + j * blocks, blocks))
+              << k.name << " n=" << n << " col " << j << " row " << r;
+        }
       }
     }
   }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "gw/platform/mapped_file.h"
@@ -31,6 +32,16 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
   ::close(fd);
   if (data == MAP_FAILED) return Unavailable(path + ": cannot map the file: " + std::strerror(e));
   return std::unique_ptr<MappedFile>(new MappedFile(path, data, static_cast<size_t>(st.st_size)));
+}
+
+void MappedFile::DropPages(std::string_view range) {
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(range.data());
+  const uintptr_t first = (begin + page - 1) / page * page;
+  const uintptr_t last = (begin + range.size()) / page * page;
+  if (range.empty() || last <= first) return;
+  // A private read-only mapping of a file: dropped pages read back from the file, unchanged.
+  ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() { ::munmap(data_, size_); }

@@ -116,21 +116,6 @@ void DotBlockRows(const W* w, const BlockQ8_0* x, size_t x_stride, size_t blocks
   for (int r = 0; r < kRows; ++r) out[r] = vaddvq_f32(acc[r]);
 }
 
-// The order of llama.cpp's repacked Q4_0 kernels: a block's exact integer sum, then one
-// fused multiply-add per block, exactly as the generic table computes it.
-template <int kRows>
-void DotQ4_0BlockRows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
-  float acc[kRows] = {};
-  for (size_t b = 0; b < blocks; ++b) {
-    const WeightBlock wb = Unpack(w[b]);
-    for (int r = 0; r < kRows; ++r) {
-      const BlockQ8_0& xb = x[r * x_stride + b];
-      acc[r] = std::fma(static_cast<float>(vaddvq_s32(BlockDot(wb, xb))), wb.d * Half(xb.d), acc[r]);
-    }
-  }
-  for (int r = 0; r < kRows; ++r) out[r] = acc[r];
-}
-
 // Float dots: two accumulators per activation row; the tail is scalar.
 template <int kRows, class T>
 void DotFloatRows(const T* w, const T* x, size_t x_stride, size_t n, float* out) {
@@ -169,10 +154,6 @@ void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, 
 
 void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
   ForRows(rows, [&](auto k) { DotBlockRows<decltype(k)::value>(w, x, x_stride, n / kBlock, out); });
-}
-
-void DotQ4_0Blocks(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
-  ForRows(rows, [&](auto k) { DotQ4_0BlockRows<decltype(k)::value>(w, x, x_stride, n / kBlock, out); });
 }
 
 void DotF16(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n, float* out) {
@@ -313,8 +294,8 @@ float AttnDotNeon(ExpFlavor f, DotOrder order, const uint16_t* x, const uint16_t
 }
 
 constexpr Kernels kNeon = {
-    "neon", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks,
-    TileFromDots<DotQ8_0, BlockQ8_0>, TileFromDots<DotQ4_0, BlockQ4_0>, TileFromDots<DotQ4_0Blocks, BlockQ4_0>,
+    "neon", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0,
+    TileFromDots<DotQ8_0, BlockQ8_0>, TileFromDots<DotQ4_0, BlockQ4_0>, TileQ4_0x8Generic,
     DotF16, DotF32, AxpyF16, SwigluNeon, SoftmaxExpNeon, AttnDotNeon,
 };
 

@@ -53,23 +53,6 @@ void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, 
   }
 }
 
-void DotQ4_0Blocks(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
-                   float* out) {
-  for (int r = 0; r < rows; ++r) {
-    const BlockQ8_0* xr = x + r * x_stride;
-    float sum = 0;
-    for (size_t b = 0; b < n / kBlock; ++b) {
-      int32_t isum = 0;
-      for (size_t j = 0; j < kBlock / 2; ++j) {
-        isum += ((w[b].qs[j] & 0x0f) - 8) * xr[b].q[j];
-        isum += ((w[b].qs[j] >> 4) - 8) * xr[b].q[j + kBlock / 2];
-      }
-      sum = std::fma(static_cast<float>(isum), Fp16ToFp32(w[b].d) * Fp16ToFp32(xr[b].d), sum);
-    }
-    out[r] = sum;
-  }
-}
-
 // Four partial sums, so the compiler may keep them in registers; summed in a fixed order.
 template <class Load>
 float Dot4(size_t n, Load load) {
@@ -102,14 +85,37 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
 }
 
 constexpr Kernels kGeneric = {
-    "generic", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks,
+    "generic", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0,
     internal::TileFromDots<DotQ8_0, BlockQ8_0>, internal::TileFromDots<DotQ4_0, BlockQ4_0>,
-    internal::TileFromDots<DotQ4_0Blocks, BlockQ4_0>, DotF16, DotF32, AxpyF16,
+    internal::TileQ4_0x8Generic, DotF16, DotF32, AxpyF16,
     internal::SwigluCompat, internal::SoftmaxExpCompat, DotF16Compat,
 };
 
 }  // namespace
 
 const Kernels& GenericKernels() { return kGeneric; }
+
+// Signed values straight from the nibbles (x_sums unused): the reference the SIMD forms,
+// which subtract 8 * x_sums instead, are checked against.
+void internal::TileQ4_0x8Generic(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t*, size_t x_stride,
+                                 int cols, size_t n, float* out) {
+  for (int j = 0; j < cols; ++j) {
+    const BlockQ8_0* xr = x + j * x_stride;
+    for (int k = 0; k < 8; ++k) {
+      float sum = 0;
+      for (size_t b = 0; b < n / kBlock; ++b) {
+        int32_t isum = 0;
+        for (int c = 0; c < 4; ++c) {
+          for (int m = 0; m < 4; ++m) {
+            const uint8_t q = w[b].qs[32 * c + 4 * k + m];
+            isum += ((q & 0x0f) - 8) * xr[b].q[4 * c + m] + ((q >> 4) - 8) * xr[b].q[16 + 4 * c + m];
+          }
+        }
+        sum = std::fma(static_cast<float>(isum), Fp16ToFp32(w[b].d[k]) * Fp16ToFp32(xr[b].d), sum);
+      }
+      out[j * 8 + k] = sum;
+    }
+  }
+}
 
 }  // namespace gw::engine

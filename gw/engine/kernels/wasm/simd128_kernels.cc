@@ -122,11 +122,6 @@ inline WeightBlock Unpack(const BlockQ4_0& b) {
 inline v128_t BlockDot(const WeightBlock& w, const BlockQ8_0& x) {
   return DotI8(DotI8(wasm_i32x4_splat(0), w.lo, wasm_v128_load(x.q)), w.hi, wasm_v128_load(x.q + 16));
 }
-inline int32_t SumI32(v128_t v) {
-  return wasm_i32x4_extract_lane(v, 0) + wasm_i32x4_extract_lane(v, 1) + wasm_i32x4_extract_lane(v, 2) +
-         wasm_i32x4_extract_lane(v, 3);
-}
-
 // One weight row against kRows activation rows; each block's integer lanes are scaled into
 // float lanes, which are summed at the end.
 template <int kRows, class W>
@@ -142,21 +137,6 @@ void DotBlockRows(const W* w, const BlockQ8_0* x, size_t x_stride, size_t blocks
     }
   }
   for (int r = 0; r < kRows; ++r) out[r] = Sum4(acc[r]);
-}
-
-// The order of llama.cpp's repacked Q4_0 kernels, exactly as the generic table computes it:
-// a block's integer sum, then one fused multiply-add (the C library's std::fma on wasm).
-template <int kRows>
-void DotQ4_0BlockRows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
-  float acc[kRows] = {};
-  for (size_t b = 0; b < blocks; ++b) {
-    const WeightBlock wb = Unpack(w[b]);
-    for (int r = 0; r < kRows; ++r) {
-      const BlockQ8_0& xb = x[r * x_stride + b];
-      acc[r] = std::fma(static_cast<float>(SumI32(BlockDot(wb, xb))), wb.d * Fp16ToFp32(xb.d), acc[r]);
-    }
-  }
-  for (int r = 0; r < kRows; ++r) out[r] = acc[r];
 }
 
 // Float dots: two accumulators per activation row; the tail is scalar.
@@ -197,10 +177,6 @@ void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, 
 
 void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
   ForRows(rows, [&](auto k) { DotBlockRows<decltype(k)::value>(w, x, x_stride, n / kBlock, out); });
-}
-
-void DotQ4_0Blocks(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
-  ForRows(rows, [&](auto k) { DotQ4_0BlockRows<decltype(k)::value>(w, x, x_stride, n / kBlock, out); });
 }
 
 void DotF16(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n, float* out) {
@@ -276,8 +252,8 @@ float AttnDotSimd128(ExpFlavor f, DotOrder order, const uint16_t* x, const uint1
 }
 
 constexpr Kernels kSimd128 = {
-    "simd128", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0, DotQ4_0Blocks,
-    TileFromDots<DotQ8_0, BlockQ8_0>, TileFromDots<DotQ4_0, BlockQ4_0>, TileFromDots<DotQ4_0Blocks, BlockQ4_0>,
+    "simd128", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0,
+    TileFromDots<DotQ8_0, BlockQ8_0>, TileFromDots<DotQ4_0, BlockQ4_0>, TileQ4_0x8Generic,
     DotF16, DotF32, AxpyF16, SwigluCompat, SoftmaxExpCompat, AttnDotSimd128,
 };
 

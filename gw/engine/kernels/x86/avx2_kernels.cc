@@ -14,6 +14,16 @@ struct Avx2Isa {
   static __m256i Quads(__m256i abs_w, __m256i w, __m256i x) {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(abs_w, _mm256_sign_epi8(x, w)), _mm256_set1_epi16(1));
   }
+  // u in 0..15 and |x| <= 127: a pair is at most 3810, eight pairs' sum 30480, so the 16-bit
+  // adds of the eight maddubs results cannot saturate; one madd widens them at the end.
+  static __m256i UnsignedQuads(const __m256i* u, const __m256i* x) {
+    const __m256i s01 = _mm256_add_epi16(_mm256_maddubs_epi16(u[0], x[0]), _mm256_maddubs_epi16(u[1], x[1]));
+    const __m256i s23 = _mm256_add_epi16(_mm256_maddubs_epi16(u[2], x[2]), _mm256_maddubs_epi16(u[3], x[3]));
+    const __m256i s45 = _mm256_add_epi16(_mm256_maddubs_epi16(u[4], x[4]), _mm256_maddubs_epi16(u[5], x[5]));
+    const __m256i s67 = _mm256_add_epi16(_mm256_maddubs_epi16(u[6], x[6]), _mm256_maddubs_epi16(u[7], x[7]));
+    const __m256i s = _mm256_add_epi16(_mm256_add_epi16(s01, s23), _mm256_add_epi16(s45, s67));
+    return _mm256_madd_epi16(s, _mm256_set1_epi16(1));
+  }
 };
 
 namespace {
@@ -97,8 +107,8 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
 
 constexpr Kernels kAvx2 = {
     "avx2", QuantizeQ8_0, Fp32ToFp16Row, x86::Int8<Avx2Isa>::DotQ8_0, x86::Int8<Avx2Isa>::DotQ4_0,
-    x86::Int8<Avx2Isa>::DotQ4_0Blocks, x86::Int8<Avx2Isa>::TileQ8_0, x86::Int8<Avx2Isa>::TileQ4_0,
-    x86::Int8<Avx2Isa>::TileQ4_0Blocks, DotF16, DotF32, AxpyF16,
+    x86::Int8<Avx2Isa>::TileQ8_0, x86::Int8<Avx2Isa>::TileQ4_0,
+    x86::Int8<Avx2Isa>::TileQ4_0x8, DotF16, DotF32, AxpyF16,
     SwigluAvx2, SoftmaxExpAvx2, AttnDotAvx2,
 };
 

@@ -1,13 +1,15 @@
 // The int8 dot products and tiles of the x86 tables, written once over the instruction that
-// sums four adjacent byte products into an int32 lane: `Isa::Quads(|w|, w, x)`. AVX2 does it
-// with maddubs + madd (avx2_int8.cc); AVX-512 VNNI with one dpbusd (vnni_int8.cc). The integer
-// results are identical, so both tables give the same bits.
+// sums four adjacent byte products into an int32 lane: `Isa::Quads(|w|, w, x)`, and
+// `Isa::UnsignedQuads(u[8], x[8])` = the lane sums of eight such unsigned-by-signed products.
+// AVX2 does it with maddubs + madd (avx2_kernels.cc); AVX-512 VNNI with dpbusd
+// (vnni_int8.cc). The integer results are identical, so both tables give the same bits.
 // Include only from files compiled with -mavx2 -mfma -mf16c (and the VNNI flags for VNNI).
 #pragma once
 
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstring>
 #include <type_traits>
 
 #include "gw/engine/kernels/kernels.h"
@@ -81,37 +83,39 @@ void TileLanes(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride,
   }
 }
 
-// Four int32 vectors to one vector of their four lane totals (exact integer sums).
-inline __m128i Totals4(__m256i a, __m256i b, __m256i c, __m256i d) {
-  const __m256i t = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
-  // t = [a b c d (low-half sums) | a b c d (high-half sums)]
-  return _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
-}
-
-// Q4_0 weights summed block by block (llama.cpp's repacked order): per output one float
-// accumulator, acc = fma(block total, dw * dx, acc); the four weight rows of an activation row
-// share one 4-lane vector, so each fma serves four outputs.
+// Eight repacked Q4_0 rows (BlockQ4_0x8) against kCols activation rows, block by block:
+// each 32-bit lane is one weight row, so a block's eight row totals come out in one vector,
+// as unsigned nibbles times broadcast activation quads (Isa::UnsignedQuads) minus 8 times the
+// block's activation sum; then one fma per block serves eight outputs (llama.cpp's order).
 template <class Isa, int kCols>
-void TileBlocksQ4_0(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t blocks,
-                    float* out) {
-  __m128 acc[kCols];
-  for (__m128& a : acc) a = _mm_setzero_ps();
+void TileQ4_0x8Rows(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* x_sums, size_t x_stride,
+                    size_t blocks, float* out) {
+  __m256 acc[kCols];
+  for (__m256& a : acc) a = _mm256_setzero_ps();
+  const __m256i low = _mm256_set1_epi8(0x0f);
   for (size_t b = 0; b < blocks; ++b) {
-    __m256i wq[4], aw[4];
-    for (int i = 0; i < 4; ++i) {
-      wq[i] = Q4Bytes(w[i * w_stride + b].qs);
-      aw[i] = _mm256_sign_epi8(wq[i], wq[i]);
+    const BlockQ4_0x8& g = w[b];
+    __m256i u[8];
+    for (int c = 0; c < 4; ++c) {
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.qs + 32 * c));
+      u[c] = _mm256_and_si256(raw, low);
+      u[c + 4] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
     }
-    const __m128 dw = Scales4(w[b].d, w[w_stride + b].d, w[2 * w_stride + b].d, w[3 * w_stride + b].d);
+    const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g.d)));
     for (int j = 0; j < kCols; ++j) {
       const BlockQ8_0& xb = x[j * x_stride + b];
-      const __m256i xq = LoadQ(xb.q);
-      const __m128i totals = Totals4(Isa::Quads(aw[0], wq[0], xq), Isa::Quads(aw[1], wq[1], xq),
-                                     Isa::Quads(aw[2], wq[2], xq), Isa::Quads(aw[3], wq[3], xq));
-      acc[j] = _mm_fmadd_ps(_mm_cvtepi32_ps(totals), _mm_mul_ps(dw, _mm_set1_ps(_cvtsh_ss(xb.d))), acc[j]);
+      __m256i xq[8];
+      for (int q = 0; q < 8; ++q) {
+        int32_t quad;
+        std::memcpy(&quad, xb.q + 4 * q, sizeof quad);
+        xq[q] = _mm256_set1_epi32(quad);
+      }
+      const __m256i totals =
+          _mm256_sub_epi32(Isa::UnsignedQuads(u, xq), _mm256_set1_epi32(8 * x_sums[j * x_stride + b]));
+      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(totals), _mm256_mul_ps(dw, _mm256_set1_ps(Half(xb.d))), acc[j]);
     }
   }
-  for (int j = 0; j < kCols; ++j) _mm_storeu_ps(out + 4 * j, acc[j]);
+  for (int j = 0; j < kCols; ++j) _mm256_storeu_ps(out + 8 * j, acc[j]);
 }
 
 template <class Isa, int kRows>
@@ -146,31 +150,6 @@ void DotQ4_0Rows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t
   for (int r = 0; r < kRows; ++r) out[r] = Tree8(acc[r]);
 }
 
-// Integer dot of 32 int8 pairs, summed exactly across the lanes.
-template <class Isa>
-inline int32_t DotI8Sum(__m256i a, __m256i b) {
-  __m256i quads = Isa::Quads(_mm256_sign_epi8(a, a), a, b);
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(quads), _mm256_extracti128_si256(quads, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-  return _mm_cvtsi128_si32(s);
-}
-
-template <class Isa, int kRows>
-void DotQ4_0BlockRows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
-  float acc[kRows] = {};
-  for (size_t b = 0; b < blocks; ++b) {
-    __m256i wq = Q4Bytes(w[b].qs);
-    float wd = Half(w[b].d);
-    for (int r = 0; r < kRows; ++r) {
-      const BlockQ8_0& xb = x[r * x_stride + b];
-      __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.q));
-      acc[r] = std::fma(static_cast<float>(DotI8Sum<Isa>(wq, xq)), wd * Half(xb.d), acc[r]);
-    }
-  }
-  for (int r = 0; r < kRows; ++r) out[r] = acc[r];
-}
-
 // Calls f(std::integral_constant<int, K>{}) with K = count, for count 1..4 (4 beyond).
 template <class F>
 inline void Unrolled(int count, F&& f) {
@@ -191,18 +170,15 @@ struct Int8 {
   static void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n, float* out) {
     Unrolled(rows, [&](auto k) { DotQ4_0Rows<Isa, decltype(k)::value>(w, x, xs, n / kBlock, out); });
   }
-  static void DotQ4_0Blocks(const BlockQ4_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n, float* out) {
-    Unrolled(rows, [&](auto k) { DotQ4_0BlockRows<Isa, decltype(k)::value>(w, x, xs, n / kBlock, out); });
-  }
   static void TileQ8_0(const BlockQ8_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols, size_t n, float* out) {
     Unrolled(cols, [&](auto k) { TileLanes<Isa, BlockQ8_0, decltype(k)::value>(w, ws, x, xs, n / kBlock, out); });
   }
   static void TileQ4_0(const BlockQ4_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols, size_t n, float* out) {
     Unrolled(cols, [&](auto k) { TileLanes<Isa, BlockQ4_0, decltype(k)::value>(w, ws, x, xs, n / kBlock, out); });
   }
-  static void TileQ4_0Blocks(const BlockQ4_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols, size_t n,
-                             float* out) {
-    Unrolled(cols, [&](auto k) { TileBlocksQ4_0<Isa, decltype(k)::value>(w, ws, x, xs, n / kBlock, out); });
+  static void TileQ4_0x8(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* sums, size_t xs, int cols,
+                        size_t n, float* out) {
+    Unrolled(cols, [&](auto k) { TileQ4_0x8Rows<Isa, decltype(k)::value>(w, x, sums, xs, n / kBlock, out); });
   }
 };
 
