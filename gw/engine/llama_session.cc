@@ -6,6 +6,7 @@
 namespace gw::engine {
 namespace {
 
+size_t PadForAttention(size_t n) { return (n + kAttnPad - 1) / kAttnPad * kAttnPad; }
 constexpr int kMaxBatch = 64;  // tokens per forward chunk (bounds the scratch)
 
 }  // namespace
@@ -24,9 +25,8 @@ Result<std::unique_ptr<LlamaSession>> LlamaSession::Create(const LlamaModel& mod
 
 LlamaSession::LlamaSession(const LlamaModel& model, ComputePool& pool, const Kernels& kernels, uint32_t n_ctx)
     : model_(model), pool_(pool), k_(kernels), p_(model.params()), n_ctx_(n_ctx), exp_(CpuExpFlavor()) {
-  size_t cache = static_cast<size_t>(p_.n_layer) * n_ctx_ * p_.kv_dim();
-  k_cache_.resize(cache);
-  v_cache_.resize(cache);
+  k_cache_.resize(static_cast<size_t>(p_.n_layer) * n_ctx_ * p_.kv_dim());
+  v_cache_.resize(static_cast<size_t>(p_.n_layer) * VLayerSize());
   x_.resize(kMaxBatch * p_.n_embd);
   xn_.resize(kMaxBatch * p_.n_embd);
   q_.resize(kMaxBatch * p_.n_embd);
@@ -39,9 +39,8 @@ LlamaSession::LlamaSession(const LlamaModel& model, ComputePool& pool, const Ker
   logits_.resize(p_.n_vocab);
   rope_.resize(kMaxBatch * p_.n_rot);
   size_t threads = pool_.threads();
-  scores_.resize(threads * n_ctx_);
-  p16_.resize(threads * n_ctx_);
-  q16_.resize(threads * p_.head_dim);
+  scores_.resize(threads * (n_ctx_ + kAttnPad));
+  q_half_.resize(threads * PadForAttention(p_.head_dim));
 }
 
 Result<std::span<const float>> LlamaSession::Eval(std::span<const int32_t> tokens) {
@@ -130,10 +129,13 @@ void LlamaSession::Layer(uint32_t il, int n) {
   Rope(k_new_.data(), n, p_.n_head_kv);
   uint16_t* kc = &k_cache_[(static_cast<size_t>(il) * n_ctx_ + chunk_pos_) * KV];
   k_.fp32_to_fp16(k_new_.data(), kc, static_cast<size_t>(n) * KV);
-  // V is kept transposed ([dim][position]), as llama.cpp keeps it without flash attention.
-  uint16_t* vt = &v_cache_[static_cast<size_t>(il) * n_ctx_ * KV];
+  // V is kept transposed ([dim][position]), as llama.cpp keeps it without flash attention,
+  // in segments of kAttnSegment positions ([segment][dim][position in segment]).
+  uint16_t* vt = &v_cache_[static_cast<size_t>(il) * VLayerSize()];
   for (int t = 0; t < n; ++t) {
-    for (uint32_t c = 0; c < KV; ++c) vt[static_cast<size_t>(c) * n_ctx_ + chunk_pos_ + t] = Fp32ToFp16(v_new_[t * KV + c]);
+    const size_t pos = chunk_pos_ + t;
+    uint16_t* column = vt + pos / kAttnSegment * KV * kAttnSegment + pos % kAttnSegment;
+    for (uint32_t c = 0; c < KV; ++c) column[c * kAttnSegment] = Fp32ToFp16(v_new_[t * KV + c]);
   }
   Attention(il, n);
   act_.Reset(attn_.data(), n, E);
@@ -157,32 +159,34 @@ void LlamaSession::Attention(uint32_t il, int n) {
   const uint32_t group = p_.n_head / p_.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const uint16_t* kbase = &k_cache_[static_cast<size_t>(il) * n_ctx_ * KV];
-  const uint16_t* vbase = &v_cache_[static_cast<size_t>(il) * n_ctx_ * KV];
+  const uint16_t* vbase = &v_cache_[static_cast<size_t>(il) * VLayerSize()];
   // llama.cpp multiplies a prompt's matrices with its GEMM where the shapes allow, and a
   // single token's with dot products; each has its own order.
   const size_t lanes = static_cast<size_t>(exp_);
   const DotOrder kq_order = batch_ && hd % lanes == 0 ? DotOrder::kTiled : DotOrder::kVecDot;
   const DotOrder kqv_order = batch_ && hd % 4 == 0 ? DotOrder::kTiled : DotOrder::kVecDot;
+  const size_t q_stride = PadForAttention(hd);
   pool_.ParallelFor(n * static_cast<int>(p_.n_head), [&](int task, int thread) {
     const int t = task / static_cast<int>(p_.n_head);
     const uint32_t h = task % p_.n_head, kvh = h / group;
     const uint32_t n_kv = chunk_pos_ + t + 1;
-    uint16_t* q16 = &q16_[thread * hd];
-    float* s = &scores_[static_cast<size_t>(thread) * n_ctx_];
-    uint16_t* p16 = &p16_[static_cast<size_t>(thread) * n_ctx_];
-    k_.fp32_to_fp16(&q_[(static_cast<size_t>(t) * p_.n_head + h) * hd], q16, hd);
+    float* q = &q_half_[thread * q_stride];  // zero past hd since allocation
+    float* s = &scores_[static_cast<size_t>(thread) * (n_ctx_ + kAttnPad)];
+    k_.round_fp16(&q_[(static_cast<size_t>(t) * p_.n_head + h) * hd], q, hd);
+    k_.attn_dots_f16(exp_, kq_order, kbase + kvh * hd, KV, kAttnSegment, n_kv, q, hd, false, s);
     float max = -INFINITY;
     for (uint32_t j = 0; j < n_kv; ++j) {
-      s[j] = k_.attn_dot_f16(exp_, kq_order, kbase + static_cast<size_t>(j) * KV + kvh * hd, q16, hd, false) * scale;
+      s[j] *= scale;
       max = std::max(max, s[j]);
     }
     const double sum = k_.softmax_exp(exp_, s, n_kv, max);
     const float inv = static_cast<float>(1.0 / sum);
     for (uint32_t j = 0; j < n_kv; ++j) s[j] *= inv;
-    k_.fp32_to_fp16(s, p16, n_kv);
+    k_.round_fp16(s, s, n_kv);  // the probabilities meet V as halves
+    std::fill(s + n_kv, s + PadForAttention(n_kv), 0.0f);
     float* out = &attn_[(static_cast<size_t>(t) * p_.n_head + h) * hd];
-    const uint16_t* vt = vbase + static_cast<size_t>(kvh) * hd * n_ctx_;  // [dim][position]
-    for (uint32_t d = 0; d < hd; ++d) out[d] = k_.attn_dot_f16(exp_, kqv_order, vt + static_cast<size_t>(d) * n_ctx_, p16, n_kv, true);
+    const uint16_t* vt = vbase + static_cast<size_t>(kvh) * hd * kAttnSegment;  // this head's dims
+    k_.attn_dots_f16(exp_, kqv_order, vt, kAttnSegment, KV * kAttnSegment, hd, s, n_kv, true, out);
   });
 }
 

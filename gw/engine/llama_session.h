@@ -57,12 +57,16 @@ class LlamaSession {
   const ExpFlavor exp_;
   uint32_t n_past_ = 0;
   std::vector<uint16_t> k_cache_;  // [layer][position][kv_dim]
-  std::vector<uint16_t> v_cache_;  // [layer][kv_dim][position] (transposed)
+  std::vector<uint16_t> v_cache_;  // [layer][segment][kv_dim][kAttnSegment positions] (transposed)
+  size_t VLayerSize() const {
+    return (n_ctx_ + kAttnSegment - 1) / kAttnSegment * kAttnSegment * p_.kv_dim();
+  }
   // Scratch for a chunk of up to kMaxBatch tokens.
   std::vector<float> x_, xn_, q_, k_new_, v_new_, attn_, ffn_gate_, ffn_up_, tmp_, logits_;
   std::vector<float> rope_;                  // [token][n_rot]: cos, sin pairs
-  std::vector<float> scores_;                // [thread][n_ctx]
-  std::vector<uint16_t> q16_, p16_;          // [thread][head_dim], [thread][n_ctx]
+  // Per thread: a query and the scores as halves' values, zero-padded for attn_dots_f16.
+  std::vector<float> q_half_;                // [thread][head_dim padded to kAttnPad]
+  std::vector<float> scores_;                // [thread][n_ctx + kAttnPad]
   ActivationSet act_;
   uint32_t chunk_pos_ = 0;                   // position of the chunk's first token
   bool batch_ = false;                       // this Eval has 2+ tokens (a prompt)

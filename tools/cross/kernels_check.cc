@@ -243,16 +243,21 @@ void CheckCompatLoops(const Kernels& k) {
     // Many seeds: two summation orders differ in the last bit only now and then.
     for (uint32_t seed = 0; seed < 40; ++seed) {
       for (size_t n : {16u, 64u, 100u, 257u, 1000u}) {
-        std::vector<float> a = Random(n, 36 + 2 * seed, 3.0f), b = Random(n, 37 + 2 * seed, 3.0f);
-        std::vector<uint16_t> a16(n), b16(n);
-        g.fp32_to_fp16(a.data(), a16.data(), n);
-        g.fp32_to_fp16(b.data(), b16.data(), n);
+        const size_t stride = n + 5, count = 3;  // rows closer than a padded step
+        std::vector<float> a = Random(stride * count, 36 + 2 * seed, 3.0f), b = Random(n, 37 + 2 * seed, 3.0f);
+        std::vector<uint16_t> rows(a.size());
+        g.fp32_to_fp16(a.data(), rows.data(), a.size());
+        std::vector<float> y((n + kAttnPad - 1) / kAttnPad * kAttnPad, 0.0f), y_k(y.size(), 0.0f);
+        g.round_fp16(b.data(), y.data(), n);
+        k.round_fp16(b.data(), y_k.data(), n);
+        for (size_t i = 0; i < n; ++i) Expect(SameBits(y[i], y_k[i]), Tag(k, "round_fp16", n) + " " + fl);
         for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
           for (bool padded : {false, true}) {
-            const float want = g.attn_dot_f16(f, o, a16.data(), b16.data(), n, padded);
-            const float got = k.attn_dot_f16(f, o, a16.data(), b16.data(), n, padded);
-            const char* what = o == DotOrder::kTiled ? "attn_dot_f16 tiled" : "attn_dot_f16 vecdot";
-            Expect(SameBits(want, got), Tag(k, what, n, padded) + " " + fl);
+            float want[count], got[count];
+            g.attn_dots_f16(f, o, rows.data(), stride, kAttnSegment, count, y.data(), n, padded, want);
+            k.attn_dots_f16(f, o, rows.data(), stride, kAttnSegment, count, y.data(), n, padded, got);
+            const char* what = o == DotOrder::kTiled ? "attn_dots_f16 tiled" : "attn_dots_f16 vecdot";
+            for (size_t i = 0; i < count; ++i) Expect(SameBits(want[i], got[i]), Tag(k, what, n, padded) + " " + fl);
           }
         }
       }

@@ -26,23 +26,25 @@ float PairSum8(const float* v) {
 
 }  // namespace
 
-float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, const uint16_t* y, size_t n, bool padded) {
+float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, size_t segment_stride, const float* y, size_t n,
+                   bool padded) {
+  auto xv = [&](size_t j) { return Fp16ToFp32(*SegmentAt(x, segment_stride, j)); };
   const size_t w = static_cast<size_t>(f);
   float acc[4][16] = {};
   if (order == DotOrder::kTiled) {
-    for (size_t j = 0; j < n; ++j) acc[0][j % w] += Fp16ToFp32(x[j]) * Fp16ToFp32(y[j]);
+    for (size_t j = 0; j < n; ++j) acc[0][j % w] += xv(j) * y[j];
     return TreeSum(acc[0], static_cast<int>(w));
   }
   const size_t step = 4 * w;
   const size_t np = padded ? n : n / step * step;  // padded: the zeros complete the last block
-  for (size_t j = 0; j < np; ++j) acc[(j / w) % 4][j % w] += Fp16ToFp32(x[j]) * Fp16ToFp32(y[j]);
+  for (size_t j = 0; j < np; ++j) acc[(j / w) % 4][j % w] += xv(j) * y[j];
   for (size_t l = 0; l < w; ++l) {
     acc[0][l] = acc[0][l] + acc[2][l];
     acc[1][l] = acc[1][l] + acc[3][l];
   }
   for (size_t l = 0; l < w; ++l) acc[0][l] = acc[0][l] + acc[1][l];
   double sum = f == ExpFlavor::kWide ? TreeSum(acc[0], 16) : PairSum8(acc[0]);
-  for (size_t j = np; j < n; ++j) sum += static_cast<double>(Fp16ToFp32(x[j]) * Fp16ToFp32(y[j]));
+  for (size_t j = np; j < n; ++j) sum += static_cast<double>(xv(j) * y[j]);
   return static_cast<float>(sum);
 }
 

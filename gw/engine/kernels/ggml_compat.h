@@ -83,7 +83,17 @@ inline float Exp(ExpFlavor f, float x) { return f == ExpFlavor::kWide ? ExpWide(
 
 enum class DotOrder : uint8_t { kVecDot, kTiled };
 
-// The dot of n halves in ggml's order for lane width `f`. `padded`: the row continues with
-// zeros to a multiple of 256 (llama.cpp's KV cache padding), so no element is a leftover.
-float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, const uint16_t* y, size_t n, bool padded);
+// Attention rows may be cut into segments of this many values, a segment stride apart: the
+// transposed V cache keeps each run of 256 positions of all its rows together, so a short
+// context touches few pages. A stride of kAttnSegment is a contiguous row.
+inline constexpr size_t kAttnSegment = 256;
+inline const uint16_t* SegmentAt(const uint16_t* row, size_t segment_stride, size_t i) {
+  return row + i / kAttnSegment * segment_stride + i % kAttnSegment;
+}
+
+// The dot of n halves in ggml's order for lane width `f`; x is a segmented row, y's halves
+// are given as floats. `padded`: the row continues with zeros to a multiple of 256
+// (llama.cpp's KV cache padding), so no element is a leftover.
+float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, size_t segment_stride, const float* y, size_t n,
+                   bool padded);
 }  // namespace gw::engine

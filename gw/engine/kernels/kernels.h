@@ -23,6 +23,9 @@
 
 namespace gw::engine {
 
+// attn_dots_f16's shared vector is zero-padded to a multiple of this many values.
+inline constexpr size_t kAttnPad = 64;
+
 // Most activation rows one dot call takes (prefill reuses each weight row across them).
 inline constexpr int kMaxDotRows = 4;
 
@@ -31,6 +34,8 @@ struct Kernels {
   // Activation conversions. `n` is a multiple of kBlock for the Q8_0 one.
   void (*quantize_q8_0)(const float* x, BlockQ8_0* y, size_t n);
   void (*fp32_to_fp16)(const float* x, uint16_t* y, size_t n);
+  // y[i] = x[i] rounded to the nearest half (ties to even), kept as a float.
+  void (*round_fp16)(const float* x, float* y, size_t n);
   // out[r] = dot(w, x + r * x_stride) for r < rows (rows <= kMaxDotRows). `n` counts
   // elements (a multiple of kBlock for the block types); x_stride counts x's own units.
   void (*dot_q8_0)(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
@@ -60,8 +65,12 @@ struct Kernels {
   // x[i] = exp(x[i] - max) and returns their sum, summed as ggml's softmax does for a row
   // padded with masked positions to whole vectors.
   double (*softmax_exp)(ExpFlavor f, float* x, size_t n, float max);
-  // An attention dot of halves in ggml's lane order (DotF16Compat).
-  float (*attn_dot_f16)(ExpFlavor f, DotOrder order, const uint16_t* x, const uint16_t* y, size_t n, bool padded);
+  // Attention's dots in ggml's lane order: out[i] = DotF16Compat(f, order, rows + i *
+  // row_stride, segment_stride, y, n, padded) for i < count. y holds halves' values as floats
+  // (round_fp16), readable and zero from n up to a multiple of kAttnPad, so one conversion
+  // serves every row.
+  void (*attn_dots_f16)(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
+                        size_t count, const float* y, size_t n, bool padded, float* out);
 };
 
 const Kernels& GenericKernels();
@@ -103,7 +112,9 @@ void TileQ4_0x8Generic(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* 
 // Their AVX2 forms (x86/avx2_compat.cc).
 void SwigluAvx2(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
 double SoftmaxExpAvx2(ExpFlavor f, float* x, size_t n, float max);
-float AttnDotAvx2(ExpFlavor f, DotOrder order, const uint16_t* x, const uint16_t* y, size_t n, bool padded);
+void AttnDotsAvx2(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
+                  size_t count, const float* y, size_t n, bool padded, float* out);
+void RoundFp16Avx2(const float* x, float* y, size_t n);
 const Kernels& ArmNeonTable();
 const Kernels& WasmSimd128Table();
 }  // namespace internal

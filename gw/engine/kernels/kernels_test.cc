@@ -164,16 +164,49 @@ TEST_P(KernelTables, HalfConversionsAxpyAndCompatLoopsMatchGeneric) {
     EXPECT_EQ(g.softmax_exp(f, s1.data(), s1.size(), 20.0f), k.softmax_exp(f, s2.data(), s2.size(), 20.0f));
     EXPECT_EQ(s1, s2);
     for (size_t n : {16u, 64u, 100u, 257u}) {
-      std::vector<float> a = Random(n, 36, 3.0f), b = Random(n, 37, 3.0f);
-      std::vector<uint16_t> a16(n), b16(n);
-      g.fp32_to_fp16(a.data(), a16.data(), n);
-      g.fp32_to_fp16(b.data(), b16.data(), n);
+      // Three rows packed closer than a padded step (what follows a row is another row's data),
+      // against one vector of halves' values zero-padded to kAttnPad.
+      const size_t stride = n + 5, count = 3;
+      std::vector<float> a = Random(stride * count, 36, 3.0f), b = Random(n, 37, 3.0f);
+      std::vector<uint16_t> rows(a.size());
+      g.fp32_to_fp16(a.data(), rows.data(), a.size());
+      std::vector<float> y((n + kAttnPad - 1) / kAttnPad * kAttnPad, 0.0f), y_k(y.size(), 0.0f);
+      g.round_fp16(b.data(), y.data(), n);
+      k.round_fp16(b.data(), y_k.data(), n);
+      ASSERT_EQ(y, y_k) << k.name << " round_fp16";
       for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
         for (bool padded : {false, true}) {
-          EXPECT_EQ(g.attn_dot_f16(f, o, a16.data(), b16.data(), n, padded),
-                    k.attn_dot_f16(f, o, a16.data(), b16.data(), n, padded))
-              << k.name << " n=" << n << " padded=" << padded;
+          float want[count], got[count];
+          g.attn_dots_f16(f, o, rows.data(), stride, kAttnSegment, count, y.data(), n, padded, want);
+          k.attn_dots_f16(f, o, rows.data(), stride, kAttnSegment, count, y.data(), n, padded, got);
+          for (size_t i = 0; i < count; ++i) {
+            EXPECT_EQ(want[i], got[i]) << k.name << " n=" << n << " padded=" << padded << " row " << i;
+          }
         }
+      }
+    }
+  }
+}
+
+TEST_P(KernelTables, SegmentedAttentionRowsSumAsContiguousOnes) {
+  const Kernels& k = *GetParam();
+  const Kernels& g = GenericKernels();
+  const size_t n = 700, count = 2, segment_stride = 3 * kAttnSegment;  // rows interleaved by segment
+  std::vector<float> a = Random(n * count, 71, 2.0f), b = Random(n, 72, 2.0f);
+  std::vector<uint16_t> contiguous(a.size()), segmented(segment_stride * 3, 0x7c00);  // +inf where unused
+  g.fp32_to_fp16(a.data(), contiguous.data(), a.size());
+  for (size_t r = 0; r < count; ++r) {
+    for (size_t i = 0; i < n; ++i) *const_cast<uint16_t*>(SegmentAt(segmented.data() + r * kAttnSegment, segment_stride, i)) = contiguous[r * n + i];
+  }
+  std::vector<float> y(768, 0.0f);
+  g.round_fp16(b.data(), y.data(), n);
+  for (ExpFlavor f : {ExpFlavor::kWide, ExpFlavor::kNarrow}) {
+    for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
+      for (bool padded : {false, true}) {
+        float want[count], got[count];
+        g.attn_dots_f16(f, o, contiguous.data(), n, kAttnSegment, count, y.data(), n, padded, want);
+        k.attn_dots_f16(f, o, segmented.data(), kAttnSegment, segment_stride, count, y.data(), n, padded, got);
+        for (size_t r = 0; r < count; ++r) EXPECT_EQ(want[r], got[r]) << k.name << " row " << r;
       }
     }
   }
@@ -195,16 +228,16 @@ TEST(GgmlCompat, ExpIsCloseToTheLibraryOneAndSaturates) {
 }
 
 TEST(GgmlCompat, DotOrdersSumTheSameProducts) {
-  std::vector<float> a = Random(300, 41), b = Random(300, 42);
-  std::vector<uint16_t> a16(a.size()), b16(b.size());
+  std::vector<float> a = Random(300, 41), b = Random(300, 42), b_half(b.size());
+  std::vector<uint16_t> a16(a.size());
   GenericKernels().fp32_to_fp16(a.data(), a16.data(), a.size());
-  GenericKernels().fp32_to_fp16(b.data(), b16.data(), b.size());
+  GenericKernels().round_fp16(b.data(), b_half.data(), b.size());
   double exact = 0;
-  for (size_t i = 0; i < a.size(); ++i) exact += static_cast<double>(Fp16ToFp32(a16[i])) * Fp16ToFp32(b16[i]);
+  for (size_t i = 0; i < a.size(); ++i) exact += static_cast<double>(Fp16ToFp32(a16[i])) * b_half[i];
   for (ExpFlavor f : {ExpFlavor::kWide, ExpFlavor::kNarrow}) {
     for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
       for (bool padded : {false, true}) {
-        EXPECT_NEAR(DotF16Compat(f, o, a16.data(), b16.data(), a.size(), padded), exact, 1e-4);
+        EXPECT_NEAR(DotF16Compat(f, o, a16.data(), kAttnSegment, b_half.data(), a.size(), padded), exact, 1e-4);
       }
     }
   }

@@ -22,6 +22,15 @@ void Fp32ToFp16Row(const float* x, uint16_t* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] = Fp32ToFp16(x[i]);
 }
 
+void RoundFp16(const float* x, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = Fp16ToFp32(Fp32ToFp16(x[i]));
+}
+
+void AttnDotsF16(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
+                 size_t count, const float* y, size_t n, bool padded, float* out) {
+  for (size_t i = 0; i < count; ++i) out[i] = DotF16Compat(f, order, rows + i * row_stride, segment_stride, y, n, padded);
+}
+
 void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
              float* out) {
   for (int r = 0; r < rows; ++r) {
@@ -85,10 +94,10 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
 }
 
 constexpr Kernels kGeneric = {
-    "generic", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0,
+    "generic", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
     internal::TileFromDots<DotQ8_0, BlockQ8_0>, internal::TileFromDots<DotQ4_0, BlockQ4_0>,
     internal::TileQ4_0x8Generic, DotF16, DotF32, AxpyF16,
-    internal::SwigluCompat, internal::SoftmaxExpCompat, DotF16Compat,
+    internal::SwigluCompat, internal::SoftmaxExpCompat, AttnDotsF16,
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <wasm_simd128.h>
 
 #include <cmath>
+#include <cstring>
 #include <type_traits>
 
 #include "gw/engine/kernels/kernels.h"
@@ -70,6 +71,18 @@ void Fp32ToFp16Row(const float* x, uint16_t* y, size_t n) {
     wasm_v128_store(y + i, wasm_u16x8_narrow_i32x4(lo, hi));  // lanes <= 0xfe00: no saturation
   }
   for (; i < n; ++i) y[i] = Fp32ToFp16(x[i]);
+}
+
+void RoundFp16(const float* x, float* y, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint16_t h[8];
+    Fp32ToFp16Row(x + i, h, 8);
+    const F32x8 v = Load8(h);
+    wasm_v128_store(y + i, v.lo);
+    wasm_v128_store(y + i + 4, v.hi);
+  }
+  for (; i < n; ++i) y[i] = Fp16ToFp32(Fp32ToFp16(x[i]));
 }
 
 // ---- Quantized dots.
@@ -211,31 +224,28 @@ inline float Tree16(const v128_t* v) { return Tree8(wasm_f32x4_add(v[2], v[0]), 
 // ggml_compat.cc's PairSum8: the halves added, then neighbours pairwise.
 inline float Pair8(v128_t lo, v128_t hi) { return Sum4(wasm_f32x4_add(lo, hi)); }
 
-float AttnDotSimd128(ExpFlavor f, DotOrder order, const uint16_t* x, const uint16_t* y, size_t n, bool padded) {
-  const size_t w = static_cast<size_t>(f);
+// One row of attn_dots_f16 (DotF16Compat with y already floats).
+float AttnDotSimd128Row(size_t w, DotOrder order, const uint16_t* x, size_t seg, const float* y, size_t n, bool padded) {
   const size_t step = order == DotOrder::kTiled ? w : 4 * w;
   const size_t whole = n / step * step;
-  // A padded row's last partial step is completed with zeros, like llama.cpp's cache.
-  uint16_t xt[64], yt[64];
-  const bool pad_tail = whole < n && (padded || order == DotOrder::kTiled);
-  if (pad_tail) {
-    for (size_t l = 0; l < step; ++l) {
-      xt[l] = whole + l < n ? x[whole + l] : 0;
-      yt[l] = whole + l < n ? y[whole + l] : 0;
-    }
-  }
   v128_t acc[16];  // lane l of the step in acc[l / 4]
   for (v128_t& a : acc) a = wasm_f32x4_splat(0.0f);
   const size_t vectors = step / 4;
-  auto run = [&](const uint16_t* xs, const uint16_t* ys) {
+  auto run = [&](const uint16_t* xs, const float* ys) {
     for (size_t v = 0; v < vectors; v += 2) {
       const F32x8 a = Load8(xs + 4 * v), b = Load8(ys + 4 * v);
       acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(a.lo, b.lo));
       acc[v + 1] = wasm_f32x4_add(acc[v + 1], wasm_f32x4_mul(a.hi, b.hi));
     }
   };
-  for (size_t i = 0; i < whole; i += step) run(x + i, y + i);
-  if (pad_tail) run(xt, yt);
+  for (size_t i = 0; i < whole; i += step) run(SegmentAt(x, seg, i), y + i);  // steps divide segments
+  // A padded row's last partial step is completed with zeros, like llama.cpp's cache (y is
+  // zero there already).
+  if (whole < n && (padded || order == DotOrder::kTiled)) {
+    uint16_t xt[64] = {};
+    std::memcpy(xt, SegmentAt(x, seg, whole), (n - whole) * sizeof(uint16_t));
+    run(xt, y + whole);
+  }
   if (order == DotOrder::kTiled) return w == 16 ? Tree16(acc) : Tree8(acc[0], acc[1]);
   // Vector-dot order: accumulators a0..a3 of w lanes; (a0 + a2), (a1 + a3), then their sum.
   const size_t per = w / 4;  // vectors per accumulator
@@ -246,15 +256,21 @@ float AttnDotSimd128(ExpFlavor f, DotOrder order, const uint16_t* x, const uint1
   }
   double sum = w == 16 ? Tree16(acc) : Pair8(acc[0], acc[1]);
   if (!padded) {
-    for (size_t j = whole; j < n; ++j) sum += static_cast<double>(Fp16ToFp32(x[j]) * Fp16ToFp32(y[j]));
+    for (size_t j = whole; j < n; ++j) sum += static_cast<double>(Fp16ToFp32(*SegmentAt(x, seg, j)) * y[j]);
   }
   return static_cast<float>(sum);
 }
 
+void AttnDotsSimd128(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
+                  size_t count, const float* y, size_t n, bool padded, float* out) {
+  const size_t w = static_cast<size_t>(f);
+  for (size_t i = 0; i < count; ++i) out[i] = AttnDotSimd128Row(w, order, rows + i * row_stride, segment_stride, y, n, padded);
+}
+
 constexpr Kernels kSimd128 = {
-    "simd128", QuantizeQ8_0, Fp32ToFp16Row, DotQ8_0, DotQ4_0,
+    "simd128", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
     TileFromDots<DotQ8_0, BlockQ8_0>, TileFromDots<DotQ4_0, BlockQ4_0>, TileQ4_0x8Generic,
-    DotF16, DotF32, AxpyF16, SwigluCompat, SoftmaxExpCompat, AttnDotSimd128,
+    DotF16, DotF32, AxpyF16, SwigluCompat, SoftmaxExpCompat, AttnDotsSimd128,
 };
 
 }  // namespace

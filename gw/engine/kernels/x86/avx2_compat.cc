@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "gw/engine/kernels/kernels.h"
 
@@ -117,27 +118,26 @@ double SoftmaxExpAvx2(ExpFlavor f, float* x, size_t n, float max) {
   return sum;
 }
 
-float AttnDotAvx2(ExpFlavor f, DotOrder order, const uint16_t* x, const uint16_t* y, size_t n, bool padded) {
-  const size_t w = static_cast<size_t>(f);
+namespace {
+
+// One row of attn_dots_f16: the AVX2 form of DotF16Compat with y already floats.
+float AttnDotRow(size_t w, DotOrder order, const uint16_t* x, size_t seg, const float* y, size_t n, bool padded) {
   const size_t step = order == DotOrder::kTiled ? w : 4 * w;
   const size_t whole = n / step * step;
-  // A padded row's last partial step is completed with zeros, like llama.cpp's cache.
-  alignas(32) uint16_t xt[64], yt[64];
-  const bool pad_tail = whole < n && (padded || order == DotOrder::kTiled);
-  if (pad_tail) {
-    for (size_t l = 0; l < step; ++l) {
-      xt[l] = whole + l < n ? x[whole + l] : 0;
-      yt[l] = whole + l < n ? y[whole + l] : 0;
-    }
-  }
   __m256 acc[8];
   for (__m256& a : acc) a = _mm256_setzero_ps();
   const size_t vectors = step / 8;  // accumulators in use: 2 (tiled, wide), 1, 8 or 4
-  auto run = [&](const uint16_t* xs, const uint16_t* ys) {
-    for (size_t v = 0; v < vectors; ++v) acc[v] = _mm256_fmadd_ps(H8(xs + 8 * v), H8(ys + 8 * v), acc[v]);
+  auto run = [&](const uint16_t* xs, const float* ys) {
+    for (size_t v = 0; v < vectors; ++v) acc[v] = _mm256_fmadd_ps(H8(xs + 8 * v), _mm256_loadu_ps(ys + 8 * v), acc[v]);
   };
-  for (size_t i = 0; i < whole; i += step) run(x + i, y + i);
-  if (pad_tail) run(xt, yt);
+  for (size_t i = 0; i < whole; i += step) run(SegmentAt(x, seg, i), y + i);  // steps divide segments
+  // A padded row's last partial step is completed with zeros, like llama.cpp's cache (y is
+  // zero there already).
+  if (whole < n && (padded || order == DotOrder::kTiled)) {
+    alignas(32) uint16_t xt[64] = {};
+    std::memcpy(xt, SegmentAt(x, seg, whole), (n - whole) * sizeof(uint16_t));
+    run(xt, y + whole);
+  }
   if (order == DotOrder::kTiled) return w == 16 ? Tree16(acc[0], acc[1]) : Tree8(acc[0]);
   // Vector-dot order: accumulators a0..a3 of w lanes; (a0 + a2), (a1 + a3), then their sum.
   const size_t per = w / 8;  // __m256 per accumulator
@@ -148,9 +148,25 @@ float AttnDotAvx2(ExpFlavor f, DotOrder order, const uint16_t* x, const uint16_t
   }
   double sum = w == 16 ? Tree16(acc[0], acc[1]) : Pair8(acc[0]);
   if (!padded) {
-    for (size_t j = whole; j < n; ++j) sum += static_cast<double>(_cvtsh_ss(x[j]) * _cvtsh_ss(y[j]));
+    for (size_t j = whole; j < n; ++j) sum += static_cast<double>(_cvtsh_ss(*SegmentAt(x, seg, j)) * y[j]);
   }
   return static_cast<float>(sum);
+}
+
+}  // namespace
+
+void AttnDotsAvx2(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
+                  size_t count, const float* y, size_t n, bool padded, float* out) {
+  const size_t w = static_cast<size_t>(f);
+  for (size_t i = 0; i < count; ++i) out[i] = AttnDotRow(w, order, rows + i * row_stride, segment_stride, y, n, padded);
+}
+
+void RoundFp16Avx2(const float* x, float* y, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT)));
+  }
+  for (; i < n; ++i) y[i] = _cvtsh_ss(_cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT));
 }
 
 }  // namespace gw::engine::internal
