@@ -25,7 +25,8 @@ Result<std::unique_ptr<LlamaSession>> LlamaSession::Create(const LlamaModel& mod
 
 LlamaSession::LlamaSession(const LlamaModel& model, ComputePool& pool, const Kernels& kernels, uint32_t n_ctx)
     : model_(model), pool_(pool), k_(kernels), p_(model.params()), n_ctx_(n_ctx), exp_(CpuExpFlavor()) {
-  k_cache_.resize(static_cast<size_t>(p_.n_layer) * n_ctx_ * p_.kv_dim());
+  // kAttnPad spare values: attention may read a row's last partial step whole (kernels.h).
+  k_cache_.resize(static_cast<size_t>(p_.n_layer) * n_ctx_ * p_.kv_dim() + kAttnPad);
   v_cache_.resize(static_cast<size_t>(p_.n_layer) * VLayerSize());
   x_.resize(kMaxBatch * p_.n_embd);
   xn_.resize(kMaxBatch * p_.n_embd);
@@ -127,8 +128,12 @@ void LlamaSession::Layer(uint32_t il, int n) {
                      {&L.wv, &act_.For(k_, L.wv.type), v_new_.data(), KV}});
   Rope(q_.data(), n, p_.n_head);
   Rope(k_new_.data(), n, p_.n_head_kv);
-  uint16_t* kc = &k_cache_[(static_cast<size_t>(il) * n_ctx_ + chunk_pos_) * KV];
-  k_.fp32_to_fp16(k_new_.data(), kc, static_cast<size_t>(n) * KV);
+  // K by head: each head's keys are one contiguous run of positions.
+  const uint32_t hd = p_.head_dim;
+  for (uint32_t h = 0; h < p_.n_head_kv; ++h) {
+    uint16_t* kc = &k_cache_[((static_cast<size_t>(il) * p_.n_head_kv + h) * n_ctx_ + chunk_pos_) * hd];
+    for (int t = 0; t < n; ++t) k_.fp32_to_fp16(&k_new_[t * KV + h * hd], kc + static_cast<size_t>(t) * hd, hd);
+  }
   // V is kept transposed ([dim][position]), as llama.cpp keeps it without flash attention,
   // in segments of kAttnSegment positions ([segment][dim][position in segment]).
   uint16_t* vt = &v_cache_[static_cast<size_t>(il) * VLayerSize()];
@@ -158,7 +163,7 @@ void LlamaSession::Attention(uint32_t il, int n) {
   const uint32_t hd = p_.head_dim, KV = p_.kv_dim();
   const uint32_t group = p_.n_head / p_.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const uint16_t* kbase = &k_cache_[static_cast<size_t>(il) * n_ctx_ * KV];
+  const uint16_t* kbase = &k_cache_[static_cast<size_t>(il) * n_ctx_ * KV];  // [head][position][dim]
   const uint16_t* vbase = &v_cache_[static_cast<size_t>(il) * VLayerSize()];
   // llama.cpp multiplies a prompt's matrices with its GEMM where the shapes allow, and a
   // single token's with dot products; each has its own order.
@@ -173,7 +178,8 @@ void LlamaSession::Attention(uint32_t il, int n) {
     float* q = &q_half_[thread * q_stride];  // zero past hd since allocation
     float* s = &scores_[static_cast<size_t>(thread) * (n_ctx_ + kAttnPad)];
     k_.round_fp16(&q_[(static_cast<size_t>(t) * p_.n_head + h) * hd], q, hd);
-    k_.attn_dots_f16(exp_, kq_order, kbase + kvh * hd, KV, kAttnSegment, n_kv, q, hd, false, s);
+    k_.attn_dots_f16(exp_, kq_order, kbase + static_cast<size_t>(kvh) * n_ctx_ * hd, hd, kAttnSegment, n_kv, q, hd,
+                     false, s);
     float max = -INFINITY;
     for (uint32_t j = 0; j < n_kv; ++j) {
       s[j] *= scale;

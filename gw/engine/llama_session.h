@@ -56,7 +56,7 @@ class LlamaSession {
   const uint32_t n_ctx_;
   const ExpFlavor exp_;
   uint32_t n_past_ = 0;
-  std::vector<uint16_t> k_cache_;  // [layer][position][kv_dim]
+  std::vector<uint16_t> k_cache_;  // [layer][kv head][position][head_dim]
   std::vector<uint16_t> v_cache_;  // [layer][segment][kv_dim][kAttnSegment positions] (transposed)
   size_t VLayerSize() const {
     return (n_ctx_ + kAttnSegment - 1) / kAttnSegment * kAttnSegment * p_.kv_dim();

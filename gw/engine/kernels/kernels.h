@@ -68,7 +68,8 @@ struct Kernels {
   // Attention's dots in ggml's lane order: out[i] = DotF16Compat(f, order, rows + i *
   // row_stride, segment_stride, y, n, padded) for i < count. y holds halves' values as floats
   // (round_fp16), readable and zero from n up to a multiple of kAttnPad, so one conversion
-  // serves every row.
+  // serves every row. Each row too must be readable up to that multiple (past n it may hold
+  // anything: a row's segment runs on, or the buffer has kAttnPad spare values at its end).
   void (*attn_dots_f16)(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
                         size_t count, const float* y, size_t n, bool padded, float* out);
 };

@@ -168,7 +168,7 @@ TEST_P(KernelTables, HalfConversionsAxpyAndCompatLoopsMatchGeneric) {
       // against one vector of halves' values zero-padded to kAttnPad.
       const size_t stride = n + 5, count = 3;
       std::vector<float> a = Random(stride * count, 36, 3.0f), b = Random(n, 37, 3.0f);
-      std::vector<uint16_t> rows(a.size());
+      std::vector<uint16_t> rows(a.size() + kAttnPad, 0x7c00);  // +inf in the spare values
       g.fp32_to_fp16(a.data(), rows.data(), a.size());
       std::vector<float> y((n + kAttnPad - 1) / kAttnPad * kAttnPad, 0.0f), y_k(y.size(), 0.0f);
       g.round_fp16(b.data(), y.data(), n);

@@ -120,33 +120,45 @@ double SoftmaxExpAvx2(ExpFlavor f, float* x, size_t n, float max) {
 
 namespace {
 
-// One row of attn_dots_f16: the AVX2 form of DotF16Compat with y already floats.
-float AttnDotRow(size_t w, DotOrder order, const uint16_t* x, size_t seg, const float* y, size_t n, bool padded) {
-  const size_t step = order == DotOrder::kTiled ? w : 4 * w;
+// One row of attn_dots_f16: the AVX2 form of DotF16Compat with y already floats. The lane
+// width and order are template arguments so that the accumulators stay in registers.
+template <size_t w, DotOrder order>
+float AttnDotRow(const uint16_t* x, size_t seg, const float* y, size_t n, bool padded, const __m256* tail_mask) {
+  constexpr size_t step = order == DotOrder::kTiled ? w : 4 * w;
+  constexpr size_t vectors = step / 8;  // accumulators in use: 2 (tiled, wide), 1, 8 or 4
   const size_t whole = n / step * step;
-  __m256 acc[8];
+  __m256 acc[vectors];
   for (__m256& a : acc) a = _mm256_setzero_ps();
-  const size_t vectors = step / 8;  // accumulators in use: 2 (tiled, wide), 1, 8 or 4
   auto run = [&](const uint16_t* xs, const float* ys) {
     for (size_t v = 0; v < vectors; ++v) acc[v] = _mm256_fmadd_ps(H8(xs + 8 * v), _mm256_loadu_ps(ys + 8 * v), acc[v]);
   };
   for (size_t i = 0; i < whole; i += step) run(SegmentAt(x, seg, i), y + i);  // steps divide segments
-  // A padded row's last partial step is completed with zeros, like llama.cpp's cache (y is
-  // zero there already).
+  // A padded row's last partial step is completed with zeros, like llama.cpp's cache: y is
+  // zero there already, and x's lanes past n (readable, whatever they hold) are masked off.
   if (whole < n && (padded || order == DotOrder::kTiled)) {
-    alignas(32) uint16_t xt[64] = {};
-    std::memcpy(xt, SegmentAt(x, seg, whole), (n - whole) * sizeof(uint16_t));
-    run(xt, y + whole);
+    const uint16_t* xs = SegmentAt(x, seg, whole);
+    for (size_t v = 0; v < vectors; ++v) {
+      const __m256 xv = _mm256_and_ps(H8(xs + 8 * v), tail_mask[v]);
+      acc[v] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y + whole + 8 * v), acc[v]);
+    }
   }
-  if (order == DotOrder::kTiled) return w == 16 ? Tree16(acc[0], acc[1]) : Tree8(acc[0]);
+  if constexpr (order == DotOrder::kTiled) {
+    if constexpr (w == 16) return Tree16(acc[0], acc[1]);
+    return Tree8(acc[0]);
+  }
   // Vector-dot order: accumulators a0..a3 of w lanes; (a0 + a2), (a1 + a3), then their sum.
-  const size_t per = w / 8;  // __m256 per accumulator
+  constexpr size_t per = w / 8;  // __m256 per accumulator
   for (size_t h = 0; h < per; ++h) {
-    acc[h] = _mm256_add_ps(acc[h], acc[2 * per + h]);
-    acc[per + h] = _mm256_add_ps(acc[per + h], acc[3 * per + h]);
-    acc[h] = _mm256_add_ps(acc[h], acc[per + h]);
+    acc[h] = _mm256_add_ps(acc[h], acc[(2 * per + h) % vectors]);
+    acc[per + h] = _mm256_add_ps(acc[(per + h) % vectors], acc[(3 * per + h) % vectors]);
+    acc[h] = _mm256_add_ps(acc[h], acc[(per + h) % vectors]);
   }
-  double sum = w == 16 ? Tree16(acc[0], acc[1]) : Pair8(acc[0]);
+  double sum;
+  if constexpr (w == 16) {
+    sum = Tree16(acc[0], acc[1]);
+  } else {
+    sum = Pair8(acc[0]);
+  }
   if (!padded) {
     for (size_t j = whole; j < n; ++j) sum += static_cast<double>(_cvtsh_ss(*SegmentAt(x, seg, j)) * y[j]);
   }
@@ -157,8 +169,24 @@ float AttnDotRow(size_t w, DotOrder order, const uint16_t* x, size_t seg, const 
 
 void AttnDotsAvx2(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
                   size_t count, const float* y, size_t n, bool padded, float* out) {
-  const size_t w = static_cast<size_t>(f);
-  for (size_t i = 0; i < count; ++i) out[i] = AttnDotRow(w, order, rows + i * row_stride, segment_stride, y, n, padded);
+  // Lanes of the last partial step that lie before n (the same for every row).
+  const size_t step = order == DotOrder::kTiled ? static_cast<size_t>(f) : 4 * static_cast<size_t>(f);
+  const size_t tail = n % step;
+  __m256 tail_mask[8];
+  for (size_t v = 0; v < 8; ++v) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i left = _mm256_set1_epi32(static_cast<int>(tail) - static_cast<int>(8 * v));
+    tail_mask[v] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(left, lane));
+  }
+  auto each = [&](auto row) {
+    for (size_t i = 0; i < count; ++i) out[i] = row(rows + i * row_stride, segment_stride, y, n, padded, tail_mask);
+  };
+  const bool tiled = order == DotOrder::kTiled;
+  if (f == ExpFlavor::kWide) {
+    tiled ? each(AttnDotRow<16, DotOrder::kTiled>) : each(AttnDotRow<16, DotOrder::kVecDot>);
+  } else {
+    tiled ? each(AttnDotRow<8, DotOrder::kTiled>) : each(AttnDotRow<8, DotOrder::kVecDot>);
+  }
 }
 
 void RoundFp16Avx2(const float* x, float* y, size_t n) {
