@@ -139,10 +139,8 @@ void MatMul(ComputePool& pool, const Kernels& k, std::initializer_list<MatMulJob
     const int n_x = j.x->rows();
     float out[4 * kMaxDotRows];
     uint32_t r = task.r0;
-    // Tiles pay off when activation rows share the weights (a prompt); for one token the
-    // one-row dots stream faster.
-    const bool tiles = n_x > 1;
-    for (; tiles && r + 4 <= task.r1; r += 4) {
+    // Four weight rows at a time (each table's tile decides how to share the loads).
+    for (; r + 4 <= task.r1; r += 4) {
       bool tiled = true;
       for (int t0 = 0; t0 < n_x && tiled; t0 += kMaxDotRows) {
         int cols = std::min(kMaxDotRows, n_x - t0);

@@ -53,11 +53,13 @@ common_srcs=(gw/engine/quant.cc gw/engine/kernels/dispatch.cc gw/engine/kernels/
   gw/engine/kernels/generic/generic_kernels.cc tools/cross/kernels_check.cc)
 failed=0; ran=0
 
-# build DIR "COMPILER FLAGS..." "LINK FLAGS..." ARCH_SOURCE: compiles serially, links DIR/kernels_check.
+# build DIR "COMPILER FLAGS..." "LINK FLAGS..." ARCH_SOURCE...: compiles serially, links
+# DIR/kernels_check.
 build() {
-  local dir=$1 cc=$2 ld=$3 arch_src=$4 src obj
+  local dir=$1 cc=$2 ld=$3 src obj
+  shift 3
   mkdir -p "$dir"
-  for src in "${common_srcs[@]}" "$arch_src"; do
+  for src in "${common_srcs[@]}" "$@"; do
     obj=$dir/$(basename "$src" .cc).o
     # shellcheck disable=SC2086  # the flag strings split into words on purpose
     nice $cc -c "$root/$src" -o "$obj"
@@ -109,7 +111,7 @@ if [ "$want_wasm" = 1 ]; then
     flags+=" -nostdinc++ -isystem $wasi_inc/c++/v1 -nostdinc -isystem $clang_inc -isystem $wasi_inc"
     flags+=" -DGW_KERNELS_SIMD128 -I$root -isystem $out/include"
     build "$out/wasm" "$wasm_cxx $flags" "$wasm_cxx --target=wasm32-wasi -Wl,-z,stack-size=1048576" \
-      gw/engine/kernels/wasm/simd128_kernels.cc
+      gw/engine/kernels/wasm/simd128_kernels.cc gw/engine/kernels/wasm/simd128_compat.cc
     run "simd128 under Node's WASI" "$node" --no-warnings "$root/tools/wasi/run-wasi.mjs" "$out/wasm/kernels_check" \
       simd128
   fi

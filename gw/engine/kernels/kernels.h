@@ -118,6 +118,11 @@ void AttnDotsAvx2(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_
 void RoundFp16Avx2(const float* x, float* y, size_t n);
 const Kernels& ArmNeonTable();
 const Kernels& WasmSimd128Table();
+// The simd128 table's ggml-compatible loops (wasm/simd128_compat.cc).
+void AttnDotsSimd128(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
+                     size_t count, const float* y, size_t n, bool padded, float* out);
+void SwigluSimd128(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
+double SoftmaxExpSimd128(ExpFlavor f, float* x, size_t n, float max);
 }  // namespace internal
 
 }  // namespace gw::engine

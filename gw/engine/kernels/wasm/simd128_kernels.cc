@@ -1,68 +1,22 @@
-// WebAssembly simd128 kernels (wasm32-wasi; this file alone is compiled with -msimd128).
-// wasm has neither half-float conversions nor a fused multiply-add in its deterministic SIMD,
-// so halves are converted with integer lane arithmetic, bit for bit as Fp16ToFp32 and
-// Fp32ToFp16 do, and sums are multiply-then-add. The attention dots still give the scalar
-// definition's bits (a product of two halves is exact in float, fused or not). SiLU and the
-// softmax exponentials need fused steps and stay scalar (ggml_compat.cc) here.
-// Chosen at build time (CMake defines GW_KERNELS_SIMD128); checked against the generic table
-// by tools/cross/check_kernels.sh under Node's WASI.
+// WebAssembly simd128 kernels (wasm32-wasi; compiled with -msimd128): conversions, the
+// quantized and float dots and tiles, and the table. wasm has neither half-float conversions
+// nor a fused multiply-add in its deterministic SIMD, so halves are converted with integer
+// lane arithmetic (simd128_common.h) and sums are multiply-then-add. The ggml-compatible
+// loops (attention, SiLU, softmax) are in simd128_compat.cc. Chosen at build time (CMake
+// defines GW_KERNELS_SIMD128); checked against the generic table by
+// tools/cross/check_kernels.sh under Node's WASI.
 // Thread-safety: pure functions; the table is immutable.
-#include <wasm_simd128.h>
-
 #include <cmath>
 #include <cstring>
 #include <type_traits>
 
 #include "gw/engine/kernels/kernels.h"
+#include "gw/engine/kernels/wasm/simd128_common.h"
 
 namespace gw::engine::internal {
 namespace {
 
-// ---- Half floats, four to a vector of 32-bit lanes.
-
-// The exponent is rebased by one multiply by 2^112, exact also for subnormal halves (they
-// become normal floats); infinities and NaNs keep their payload as Fp16ToFp32 does.
-inline v128_t HalfToFloat4(v128_t h) {
-  const v128_t sign = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16);
-  const v128_t body = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
-  const v128_t scaled = wasm_f32x4_mul(body, wasm_f32x4_splat(0x1p112f));
-  const v128_t special = wasm_v128_or(body, wasm_i32x4_splat(0x7f800000));
-  const v128_t is_special = wasm_i32x4_ge(body, wasm_i32x4_splat(0x1f << 23));  // exponent 31
-  return wasm_v128_or(sign, wasm_v128_bitselect(special, scaled, is_special));
-}
-
-// Round to nearest even. Normal halves: 13 bits dropped with a carry when the rest is above
-// half, or exactly half and the kept part odd. Subnormal halves: adding 0.5 leaves the float
-// with a step of 2^-24, the half's, so the float add does the rounding.
-inline v128_t FloatToHalf4(v128_t f) {
-  const v128_t abs = wasm_v128_and(f, wasm_i32x4_splat(0x7fffffff));
-  const v128_t sign = wasm_u32x4_shr(wasm_v128_and(f, wasm_i32x4_splat(static_cast<int32_t>(0x80000000u))), 16);
-  const v128_t odd = wasm_v128_and(wasm_u32x4_shr(abs, 13), wasm_i32x4_splat(1));
-  const v128_t rebased = wasm_i32x4_add(abs, wasm_i32x4_splat(0xfff - (112 << 23)));
-  const v128_t normal = wasm_u32x4_shr(wasm_i32x4_add(rebased, odd), 13);
-  const v128_t half = wasm_f32x4_splat(0.5f);
-  const v128_t subnormal = wasm_i32x4_sub(wasm_f32x4_add(abs, half), half);
-  v128_t h = wasm_v128_bitselect(normal, subnormal, wasm_u32x4_ge(abs, wasm_i32x4_splat(0x38800000)));
-  h = wasm_v128_bitselect(wasm_i32x4_splat(0x7c00), h, wasm_u32x4_ge(abs, wasm_i32x4_splat(0x477ff000)));
-  h = wasm_v128_bitselect(wasm_i32x4_splat(0x7e00), h, wasm_u32x4_gt(abs, wasm_i32x4_splat(0x7f800000)));
-  return wasm_v128_or(h, sign);
-}
-
-struct F32x8 {
-  v128_t lo, hi;
-};
-inline F32x8 Load8(const uint16_t* p) {
-  const v128_t h = wasm_v128_load(p);
-  return {HalfToFloat4(wasm_u32x4_extend_low_u16x8(h)), HalfToFloat4(wasm_u32x4_extend_high_u16x8(h))};
-}
-inline F32x8 Load8(const float* p) { return {wasm_v128_load(p), wasm_v128_load(p + 4)}; }
-inline float Scalar(uint16_t h) { return Fp16ToFp32(h); }
-inline float Scalar(float f) { return f; }
-
-inline float Sum4(v128_t v) {
-  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
-         (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
-}
+using namespace simd128;
 
 void Fp32ToFp16Row(const float* x, uint16_t* y, size_t n) {
   size_t i = 0;
@@ -124,13 +78,13 @@ struct WeightBlock {
   float d;
 };
 inline WeightBlock Unpack(const BlockQ8_0& b) {
-  return {wasm_v128_load(b.q), wasm_v128_load(b.q + 16), Fp16ToFp32(b.d)};
+  return {wasm_v128_load(b.q), wasm_v128_load(b.q + 16), HalfToFloat(b.d)};
 }
 inline WeightBlock Unpack(const BlockQ4_0& b) {
   const v128_t v = wasm_v128_load(b.qs);
   const v128_t eight = wasm_i8x16_splat(8);
   return {wasm_i8x16_sub(wasm_v128_and(v, wasm_i8x16_splat(0x0f)), eight), wasm_i8x16_sub(wasm_u8x16_shr(v, 4), eight),
-          Fp16ToFp32(b.d)};
+          HalfToFloat(b.d)};
 }
 inline v128_t BlockDot(const WeightBlock& w, const BlockQ8_0& x) {
   return DotI8(DotI8(wasm_i32x4_splat(0), w.lo, wasm_v128_load(x.q)), w.hi, wasm_v128_load(x.q + 16));
@@ -145,11 +99,69 @@ void DotBlockRows(const W* w, const BlockQ8_0* x, size_t x_stride, size_t blocks
     const WeightBlock wb = Unpack(w[b]);
     for (int r = 0; r < kRows; ++r) {
       const BlockQ8_0& xb = x[r * x_stride + b];
-      const v128_t scale = wasm_f32x4_splat(wb.d * Fp16ToFp32(xb.d));
+      const v128_t scale = wasm_f32x4_splat(wb.d * HalfToFloat(xb.d));
       acc[r] = wasm_f32x4_add(acc[r], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(BlockDot(wb, xb)), scale));
     }
   }
   for (int r = 0; r < kRows; ++r) out[r] = Sum4(acc[r]);
+}
+
+// An activation block as 16-bit lanes, extended once for the four weight rows of a tile.
+struct ActivationBlock {
+  v128_t q[4];
+  float d;
+};
+inline ActivationBlock Extend(const BlockQ8_0& x) {
+  const v128_t lo = wasm_v128_load(x.q), hi = wasm_v128_load(x.q + 16);
+  return {{wasm_i16x8_extend_low_i8x16(lo), wasm_i16x8_extend_high_i8x16(lo), wasm_i16x8_extend_low_i8x16(hi),
+           wasm_i16x8_extend_high_i8x16(hi)},
+          HalfToFloat(x.d)};
+}
+inline v128_t BlockDot(const WeightBlock& w, const ActivationBlock& x) {
+  const v128_t a = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w.lo), x.q[0]),
+                                  wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w.lo), x.q[1]));
+  const v128_t b = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w.hi), x.q[2]),
+                                  wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w.hi), x.q[3]));
+  return wasm_i32x4_add(a, b);
+}
+
+// Four weight rows (w_stride blocks apart) against kCols activation rows: each activation
+// block is extended once for the four rows, each weight block once for the kCols columns.
+// Every output sums its lanes as DotBlockRows does, so tiles and dots give the same bits.
+template <int kCols, class W>
+void TileBlockRows(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
+  // Unrolled in full so that the accumulators and blocks stay in locals (clang keeps arrays of
+  // v128 in memory otherwise).
+  v128_t acc[kCols][4];
+#pragma clang loop unroll(full)
+  for (int j = 0; j < kCols; ++j) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 4; ++i) acc[j][i] = wasm_f32x4_splat(0.0f);
+  }
+  for (size_t b = 0; b < blocks; ++b) {
+    WeightBlock wb[4];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 4; ++i) wb[i] = Unpack(w[i * w_stride + b]);
+    // The four rows' scales converted together (the same bits as one at a time).
+    const v128_t dw = HalfToFloat4(
+        wasm_i32x4_make(w[b].d, w[w_stride + b].d, w[2 * w_stride + b].d, w[3 * w_stride + b].d));
+#pragma clang loop unroll(full)
+    for (int j = 0; j < kCols; ++j) {
+      const ActivationBlock xb = Extend(x[j * x_stride + b]);
+      const v128_t d = wasm_f32x4_mul(dw, wasm_f32x4_splat(xb.d));
+      const v128_t scale[4] = {wasm_i32x4_shuffle(d, d, 0, 0, 0, 0), wasm_i32x4_shuffle(d, d, 1, 1, 1, 1),
+                               wasm_i32x4_shuffle(d, d, 2, 2, 2, 2), wasm_i32x4_shuffle(d, d, 3, 3, 3, 3)};
+#pragma clang loop unroll(full)
+      for (int i = 0; i < 4; ++i) {
+        acc[j][i] = wasm_f32x4_add(acc[j][i], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(BlockDot(wb[i], xb)), scale[i]));
+      }
+    }
+  }
+#pragma clang loop unroll(full)
+  for (int j = 0; j < kCols; ++j) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 4; ++i) out[j * 4 + i] = Sum4(acc[j][i]);
+  }
 }
 
 // Float dots: two accumulators per activation row; the tail is scalar.
@@ -192,6 +204,14 @@ void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, 
   ForRows(rows, [&](auto k) { DotBlockRows<decltype(k)::value>(w, x, x_stride, n / kBlock, out); });
 }
 
+void TileQ8_0(const BlockQ8_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n, float* out) {
+  ForRows(cols, [&](auto k) { TileBlockRows<decltype(k)::value>(w, w_stride, x, x_stride, n / kBlock, out); });
+}
+
+void TileQ4_0(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n, float* out) {
+  ForRows(cols, [&](auto k) { TileBlockRows<decltype(k)::value>(w, w_stride, x, x_stride, n / kBlock, out); });
+}
+
 void DotF16(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n, float* out) {
   ForRows(rows, [&](auto k) { DotFloatRows<decltype(k)::value>(w, x, x_stride, n, out); });
 }
@@ -208,69 +228,13 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
     wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(av, xv.lo)));
     wasm_v128_store(y + i + 4, wasm_f32x4_add(wasm_v128_load(y + i + 4), wasm_f32x4_mul(av, xv.hi)));
   }
-  for (; i < n; ++i) y[i] += a * Fp16ToFp32(x[i]);
-}
-
-// ---- Attention dots in ggml's lane orders (DotF16Compat), bit for bit.
-
-// ggml_compat.cc's TreeSum of 8 lanes held as {0..3} and {4..7}, and of 16 in four vectors.
-inline float Tree8(v128_t lo, v128_t hi) {
-  const v128_t s = wasm_f32x4_add(hi, lo);
-  const float t0 = wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 0);
-  const float t1 = wasm_f32x4_extract_lane(s, 3) + wasm_f32x4_extract_lane(s, 1);
-  return t1 + t0;
-}
-inline float Tree16(const v128_t* v) { return Tree8(wasm_f32x4_add(v[2], v[0]), wasm_f32x4_add(v[3], v[1])); }
-// ggml_compat.cc's PairSum8: the halves added, then neighbours pairwise.
-inline float Pair8(v128_t lo, v128_t hi) { return Sum4(wasm_f32x4_add(lo, hi)); }
-
-// One row of attn_dots_f16 (DotF16Compat with y already floats).
-float AttnDotSimd128Row(size_t w, DotOrder order, const uint16_t* x, size_t seg, const float* y, size_t n, bool padded) {
-  const size_t step = order == DotOrder::kTiled ? w : 4 * w;
-  const size_t whole = n / step * step;
-  v128_t acc[16];  // lane l of the step in acc[l / 4]
-  for (v128_t& a : acc) a = wasm_f32x4_splat(0.0f);
-  const size_t vectors = step / 4;
-  auto run = [&](const uint16_t* xs, const float* ys) {
-    for (size_t v = 0; v < vectors; v += 2) {
-      const F32x8 a = Load8(xs + 4 * v), b = Load8(ys + 4 * v);
-      acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(a.lo, b.lo));
-      acc[v + 1] = wasm_f32x4_add(acc[v + 1], wasm_f32x4_mul(a.hi, b.hi));
-    }
-  };
-  for (size_t i = 0; i < whole; i += step) run(SegmentAt(x, seg, i), y + i);  // steps divide segments
-  // A padded row's last partial step is completed with zeros, like llama.cpp's cache (y is
-  // zero there already).
-  if (whole < n && (padded || order == DotOrder::kTiled)) {
-    uint16_t xt[64] = {};
-    std::memcpy(xt, SegmentAt(x, seg, whole), (n - whole) * sizeof(uint16_t));
-    run(xt, y + whole);
-  }
-  if (order == DotOrder::kTiled) return w == 16 ? Tree16(acc) : Tree8(acc[0], acc[1]);
-  // Vector-dot order: accumulators a0..a3 of w lanes; (a0 + a2), (a1 + a3), then their sum.
-  const size_t per = w / 4;  // vectors per accumulator
-  for (size_t h = 0; h < per; ++h) {
-    acc[h] = wasm_f32x4_add(acc[h], acc[2 * per + h]);
-    acc[per + h] = wasm_f32x4_add(acc[per + h], acc[3 * per + h]);
-    acc[h] = wasm_f32x4_add(acc[h], acc[per + h]);
-  }
-  double sum = w == 16 ? Tree16(acc) : Pair8(acc[0], acc[1]);
-  if (!padded) {
-    for (size_t j = whole; j < n; ++j) sum += static_cast<double>(Fp16ToFp32(*SegmentAt(x, seg, j)) * y[j]);
-  }
-  return static_cast<float>(sum);
-}
-
-void AttnDotsSimd128(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
-                  size_t count, const float* y, size_t n, bool padded, float* out) {
-  const size_t w = static_cast<size_t>(f);
-  for (size_t i = 0; i < count; ++i) out[i] = AttnDotSimd128Row(w, order, rows + i * row_stride, segment_stride, y, n, padded);
+  for (; i < n; ++i) y[i] += a * HalfToFloat(x[i]);
 }
 
 constexpr Kernels kSimd128 = {
     "simd128", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
-    TileFromDots<DotQ8_0, BlockQ8_0>, TileFromDots<DotQ4_0, BlockQ4_0>, TileQ4_0x8Generic,
-    DotF16, DotF32, AxpyF16, SwigluCompat, SoftmaxExpCompat, AttnDotsSimd128,
+    TileQ8_0, TileQ4_0, TileQ4_0x8Generic,
+    DotF16, DotF32, AxpyF16, SwigluSimd128, SoftmaxExpSimd128, AttnDotsSimd128,
 };
 
 }  // namespace

@@ -1,0 +1,170 @@
+// The simd128 table's ggml-compatible loops (ggml_compat.h), bit for bit as the generic
+// table computes them: attention dots in ggml's lane orders, and SiLU and the softmax with
+// ggml's exponential. wasm has no fused multiply-add, and the C library's fmaf is slow, so
+// Fma4 fuses four lanes exactly in double precision (see there).
+// Compiled with -msimd128 (wasm32 builds only). Thread-safety: pure functions.
+#include <algorithm>
+#include <cmath>
+
+#include "gw/engine/kernels/kernels.h"
+#include "gw/engine/kernels/wasm/simd128_common.h"
+
+namespace gw::engine::internal {
+namespace {
+
+using namespace simd128;
+using namespace exp_compat;
+
+inline v128_t Splat(float v) { return wasm_f32x4_splat(v); }
+
+// fmaf on four lanes. A float product is exact in double, so (double)a * b + c rounds once,
+// to double; rounding that to float is then the correctly rounded fma unless the double lies
+// exactly halfway between two floats (low 29 bits 0x10000000) or in the subnormal range,
+// where the two roundings may differ: those (rare) vectors take the C library's fmaf.
+inline v128_t Fma4(v128_t a, v128_t b, v128_t c) {
+  auto half = [&](v128_t x, v128_t y, v128_t z) {
+    return wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(x), wasm_f64x2_promote_low_f32x4(y)),
+                          wasm_f64x2_promote_low_f32x4(z));
+  };
+  const v128_t lo = half(a, b, c);
+  const v128_t hi = half(wasm_i32x4_shuffle(a, a, 2, 3, 2, 3), wasm_i32x4_shuffle(b, b, 2, 3, 2, 3),
+                         wasm_i32x4_shuffle(c, c, 2, 3, 2, 3));
+  const v128_t low_bits = wasm_i64x2_splat(0x1fffffff), midpoint = wasm_i64x2_splat(0x10000000);
+  const v128_t tiny = wasm_f64x2_splat(0x1p-126);
+  const v128_t risky = wasm_v128_or(
+      wasm_v128_or(wasm_i64x2_eq(wasm_v128_and(lo, low_bits), midpoint),
+                   wasm_i64x2_eq(wasm_v128_and(hi, low_bits), midpoint)),
+      wasm_v128_or(wasm_f64x2_lt(wasm_f64x2_abs(lo), tiny), wasm_f64x2_lt(wasm_f64x2_abs(hi), tiny)));
+  if (wasm_v128_any_true(risky)) {
+    float x[4], y[4], z[4];
+    wasm_v128_store(x, a);
+    wasm_v128_store(y, b);
+    wasm_v128_store(z, c);
+    for (int l = 0; l < 4; ++l) x[l] = std::fma(x[l], y[l], z[l]);
+    return wasm_v128_load(x);
+  }
+  return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+// exp_compat::Exp on four lanes; lanes whose power of two leaves one float's range (or NaN)
+// take the scalar definition.
+inline v128_t Exp4(ExpFlavor f, v128_t x) {
+  const v128_t shift = Splat(kShift);
+  const v128_t z = Fma4(x, Splat(kLog2e), shift);
+  const v128_t n = wasm_f32x4_sub(z, shift);
+  if (!wasm_i32x4_all_true(wasm_f32x4_le(wasm_f32x4_abs(n), Splat(126)))) {
+    float v[4];
+    wasm_v128_store(v, x);
+    for (float& e : v) e = Exp(f, e);
+    return wasm_v128_load(v);
+  }
+  const v128_t neg_n = wasm_f32x4_neg(n);
+  const v128_t b = Fma4(neg_n, Splat(kLn2Lo), Fma4(neg_n, Splat(kLn2Hi), x));
+  const v128_t u = wasm_f32x4_mul(b, b);
+  const v128_t high = Fma4(Fma4(Splat(kC4), b, Splat(kC3)), u, Fma4(Splat(kC2), b, Splat(kC1)));
+  if (f == ExpFlavor::kWide) {  // (1 + p(b)) in the last fma, then exactly scaled by 2^n
+    const v128_t j = Fma4(high, u, Fma4(Splat(kC0), b, Splat(1.0f)));
+    const v128_t pow2 = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+    return wasm_f32x4_mul(j, pow2);
+  }
+  const v128_t j = Fma4(high, u, wasm_f32x4_mul(Splat(kC0), b));
+  const v128_t k = wasm_i32x4_add(wasm_i32x4_shl(z, 23), wasm_i32x4_splat(0x3f800000));
+  return Fma4(j, k, k);
+}
+
+// One row of attn_dots_f16 (DotF16Compat with y already floats); the lane width and order
+// are template arguments so that the accumulators stay in locals.
+template <size_t w, DotOrder order>
+float AttnDotRow(const uint16_t* x, size_t seg, const float* y, size_t n, bool padded) {
+  constexpr size_t step = order == DotOrder::kTiled ? w : 4 * w;
+  constexpr size_t vectors = step / 4;  // lane l of the step in acc[l / 4]
+  const size_t whole = n / step * step;
+  v128_t acc[vectors];
+  for (v128_t& a : acc) a = Splat(0.0f);
+  auto run = [&](const uint16_t* xs, const float* ys) {
+#pragma clang loop unroll(full)
+    for (size_t v = 0; v < vectors; v += 2) {
+      const F32x8 a = Load8(xs + 4 * v), b = Load8(ys + 4 * v);
+      acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(a.lo, b.lo));
+      acc[v + 1] = wasm_f32x4_add(acc[v + 1], wasm_f32x4_mul(a.hi, b.hi));
+    }
+  };
+  for (size_t i = 0; i < whole; i += step) run(SegmentAt(x, seg, i), y + i);  // steps divide segments
+  // A padded row's last partial step is completed with zeros, like llama.cpp's cache (y is
+  // zero there already).
+  if (whole < n && (padded || order == DotOrder::kTiled)) {
+    uint16_t xt[64] = {};
+    std::memcpy(xt, SegmentAt(x, seg, whole), (n - whole) * sizeof(uint16_t));
+    run(xt, y + whole);
+  }
+  if constexpr (order == DotOrder::kTiled) {
+    if constexpr (w == 16) return Tree16(acc);
+    return Tree8(acc[0], acc[1]);
+  }
+  // Vector-dot order: accumulators a0..a3 of w lanes; (a0 + a2), (a1 + a3), then their sum.
+  constexpr size_t per = w / 4;  // vectors per accumulator
+  for (size_t h = 0; h < per; ++h) {
+    acc[h] = wasm_f32x4_add(acc[h], acc[(2 * per + h) % vectors]);
+    acc[per + h] = wasm_f32x4_add(acc[(per + h) % vectors], acc[(3 * per + h) % vectors]);
+    acc[h] = wasm_f32x4_add(acc[h], acc[(per + h) % vectors]);
+  }
+  double sum;
+  if constexpr (w == 16) {
+    sum = Tree16(acc);
+  } else {
+    sum = Pair8(acc[0], acc[1]);
+  }
+  if (!padded) {
+    for (size_t j = whole; j < n; ++j) sum += static_cast<double>(HalfToFloat(*SegmentAt(x, seg, j)) * y[j]);
+  }
+  return static_cast<float>(sum);
+}
+
+}  // namespace
+
+void AttnDotsSimd128(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
+                     size_t count, const float* y, size_t n, bool padded, float* out) {
+  auto each = [&](auto row) {
+    for (size_t i = 0; i < count; ++i) out[i] = row(rows + i * row_stride, segment_stride, y, n, padded);
+  };
+  const bool tiled = order == DotOrder::kTiled;
+  if (f == ExpFlavor::kWide) {
+    tiled ? each(AttnDotRow<16, DotOrder::kTiled>) : each(AttnDotRow<16, DotOrder::kVecDot>);
+  } else {
+    tiled ? each(AttnDotRow<8, DotOrder::kTiled>) : each(AttnDotRow<8, DotOrder::kVecDot>);
+  }
+}
+
+void SwigluSimd128(ExpFlavor f, const float* gate, const float* up, float* out, size_t n) {
+  const size_t lanes = static_cast<size_t>(f);
+  const size_t whole = n / lanes * lanes;
+  for (size_t i = 0; i < whole; i += 4) {
+    const v128_t g = wasm_v128_load(gate + i);
+    const v128_t e = Exp4(f, wasm_f32x4_neg(g));
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_div(g, wasm_f32x4_add(Splat(1.0f), e)), wasm_v128_load(up + i)));
+  }
+  for (size_t i = whole; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+double SoftmaxExpSimd128(ExpFlavor f, float* x, size_t n, float max) {
+  const size_t lanes = static_cast<size_t>(f);
+  const size_t whole = n / lanes * lanes;
+  double sum = 0;
+  v128_t v[4];
+  for (size_t i = 0; i < whole; i += lanes) {
+    for (size_t k = 0; k < lanes / 4; ++k) {
+      v[k] = Exp4(f, wasm_f32x4_sub(wasm_v128_load(x + i + 4 * k), Splat(max)));
+      wasm_v128_store(x + i + 4 * k, v[k]);
+    }
+    sum += static_cast<double>(lanes == 16 ? Tree16(v) : Tree8(v[0], v[1]));
+  }
+  if (whole < n) {  // the last group, padded with llama.cpp's masked positions (exp = 0)
+    float t[16] = {};
+    for (size_t l = 0; l < n - whole; ++l) t[l] = x[whole + l] = Exp(f, x[whole + l] - max);
+    for (size_t k = 0; k < lanes / 4; ++k) v[k] = wasm_v128_load(t + 4 * k);
+    sum += static_cast<double>(lanes == 16 ? Tree16(v) : Tree8(v[0], v[1]));
+  }
+  return sum;
+}
+
+}  // namespace gw::engine::internal
