@@ -307,21 +307,27 @@ if (report.wasm) {
   }
 }
 
-// The issue's targets: decode >= 1.0x llama.cpp and >= 70% of the ceiling from 110M up,
-// prefill >= 0.8x llama.cpp, wasm decode >= 40% of native.
+// The issue's targets, for its 2-thread runs: decode >= 1.0x llama.cpp and >= 70% of the
+// ceiling from 110M up, prefill >= 0.8x llama.cpp; and wasm decode >= 40% of native. Other
+// thread counts are held to the same figures as a reference and listed apart.
 const misses = [];
+const reference = [];
 for (const r of report.rows) {
   const name = `${r.size} ${r.type} ${r.threads}t`;
+  const list = r.threads === 2 ? misses : reference;
   const { edgegw: e, llama: l, ceiling_tokens_per_s: ceiling } = r;
-  if (e.prefill < 0.8 * l.prefill) misses.push(`${name} prefill ${ratio(e.prefill, l.prefill)}x < 0.8x`);
+  if (e.prefill < 0.8 * l.prefill) list.push(`${name} prefill ${ratio(e.prefill, l.prefill)}x < 0.8x`);
   if (r.size === '15m') continue;
-  if (e.decode < l.decode) misses.push(`${name} decode ${ratio(e.decode, l.decode)}x < 1.0x`);
-  if (ceiling && e.decode < 0.7 * ceiling) misses.push(`${name} decode ${pct(e.decode, ceiling)} of ceiling < 70%`);
+  if (e.decode < l.decode) list.push(`${name} decode ${ratio(e.decode, l.decode)}x < 1.0x`);
+  if (ceiling && e.decode < 0.7 * ceiling) list.push(`${name} decode ${pct(e.decode, ceiling)} of ceiling < 70%`);
 }
 for (const w of report.wasm?.rows ?? []) {
   const share = pct(w.wasm.decode, w.native.decode);
   if (w.decode_vs_native < 0.4) misses.push(`wasm ${w.type} decode ${share} of native < 40%`);
 }
-lines.push('', misses.length ? `targets missed: ${misses.join('; ')}` : 'targets: all met on the rows above');
+const targetRows = report.rows.some((r) => r.threads === 2) || report.wasm?.rows?.length;
+lines.push('', !targetRows ? 'targets: no 2-thread or wasm rows in this run'
+  : misses.length ? `targets missed: ${misses.join('; ')}` : 'targets (2 threads, wasm): all met');
+if (reference.length) lines.push(`other thread counts, short of the same figures: ${reference.join('; ')}`);
 lines.push(`(JSON with every repetition: ${args.out})`);
 console.log(lines.join('\n'));
