@@ -15,18 +15,16 @@ Result<std::unique_ptr<LlamaSession>> LlamaSession::Create(const LlamaModel& mod
                                                            const Kernels& kernels, uint32_t n_ctx) {
   const LlamaParams& p = model.params();
   if (n_ctx == 0) n_ctx = p.n_ctx_train;
-  uint64_t kv_bytes = 2ull * p.n_layer * n_ctx * p.kv_dim() * sizeof(uint16_t);
-  if (n_ctx > (1u << 20) || kv_bytes > (64ull << 30)) {
+  if (n_ctx > (1u << 20) || KvCacheBytes(p, n_ctx) > (64ull << 30)) {
     return ResourceExhausted("a context of " + std::to_string(n_ctx) + " tokens needs a KV cache of " +
-                             std::to_string(kv_bytes >> 20) + " MiB; ask for a smaller context");
+                             std::to_string(KvCacheBytes(p, n_ctx) >> 20) + " MiB; ask for a smaller context");
   }
   return std::unique_ptr<LlamaSession>(new LlamaSession(model, pool, kernels, n_ctx));
 }
 
 LlamaSession::LlamaSession(const LlamaModel& model, ComputePool& pool, const Kernels& kernels, uint32_t n_ctx)
     : model_(model), pool_(pool), k_(kernels), p_(model.params()), n_ctx_(n_ctx), exp_(CpuExpFlavor()) {
-  // kAttnPad spare values: attention may read a row's last partial step whole (kernels.h).
-  k_cache_.resize(static_cast<size_t>(p_.n_layer) * n_ctx_ * p_.kv_dim() + kAttnPad);
+  k_cache_.resize(KElements(p_, n_ctx_));
   v_cache_.resize(static_cast<size_t>(p_.n_layer) * VLayerSize());
   x_.resize(kMaxBatch * p_.n_embd);
   xn_.resize(kMaxBatch * p_.n_embd);

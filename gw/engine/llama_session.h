@@ -39,6 +39,10 @@ class LlamaSession {
   // Forgets positions from `n` on (0 clears the conversation).
   void Truncate(uint32_t n) { n_past_ = std::min(n_past_, n); }
   uint64_t kv_cache_bytes() const { return (k_cache_.size() + v_cache_.size()) * sizeof(uint16_t); }
+  // What a session of `n_ctx` tokens allocates for its KV cache (kv_cache_bytes before it exists).
+  static uint64_t KvCacheBytes(const LlamaParams& p, uint32_t n_ctx) {
+    return (KElements(p, n_ctx) + p.n_layer * VLayerElements(p, n_ctx)) * sizeof(uint16_t);
+  }
   const LlamaModel& model() const { return model_; }
 
  private:
@@ -58,9 +62,15 @@ class LlamaSession {
   uint32_t n_past_ = 0;
   std::vector<uint16_t> k_cache_;  // [layer][kv head][position][head_dim]
   std::vector<uint16_t> v_cache_;  // [layer][segment][kv_dim][kAttnSegment positions] (transposed)
-  size_t VLayerSize() const {
-    return (n_ctx_ + kAttnSegment - 1) / kAttnSegment * kAttnSegment * p_.kv_dim();
+  // K: kAttnPad spare values, since attention may read a row's last partial step whole
+  // (kernels.h). V: whole segments per layer.
+  static size_t KElements(const LlamaParams& p, uint32_t n_ctx) {
+    return static_cast<size_t>(p.n_layer) * n_ctx * p.kv_dim() + kAttnPad;
   }
+  static size_t VLayerElements(const LlamaParams& p, uint32_t n_ctx) {
+    return (static_cast<size_t>(n_ctx) + kAttnSegment - 1) / kAttnSegment * kAttnSegment * p.kv_dim();
+  }
+  size_t VLayerSize() const { return VLayerElements(p_, n_ctx_); }
   // Scratch for a chunk of up to kMaxBatch tokens.
   std::vector<float> x_, xn_, q_, k_new_, v_new_, attn_, ffn_gate_, ffn_up_, tmp_, logits_;
   std::vector<float> rope_;                  // [token][n_rot]: cos, sin pairs

@@ -2,15 +2,7 @@
 
 #include <chrono>
 
-
 namespace gw::engine {
-namespace {
-
-uint64_t KvBytes(const LlamaParams& p, uint32_t ctx) {
-  return 2ull * p.n_layer * ctx * p.kv_dim() * sizeof(uint16_t);
-}
-
-}  // namespace
 
 ModelManager::ModelManager(ModelManagerOptions options, ModelOpener opener)
     : options_(std::move(options)), opener_(std::move(opener)), pool_(options_.threads) {}
@@ -36,7 +28,7 @@ Result<ModelManager::Loaded*> ModelManager::Acquire(const std::string& name, dou
   for (std::string_view range : l.model->unread_file_ranges()) {
     if (l.bytes->Release(range)) released += range.size();
   }
-  l.resident = l.bytes->bytes().size() - released + l.model->owned_bytes() + KvBytes(l.model->params(), ctx);
+  l.resident = l.bytes->bytes().size() - released + l.model->owned_bytes() + LlamaSession::KvCacheBytes(l.model->params(), ctx);
   if (l.resident > options_.memory_budget_bytes) {
     lru_.remove(name);
     return ResourceExhausted("model '" + name + "' needs " + std::to_string(l.resident >> 20) +

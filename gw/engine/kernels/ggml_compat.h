@@ -20,8 +20,10 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace gw::engine {
 
@@ -82,6 +84,22 @@ inline float Exp(ExpFlavor f, float x) { return f == ExpFlavor::kWide ? ExpWide(
 }  // namespace exp_compat
 
 enum class DotOrder : uint8_t { kVecDot, kTiled };
+
+// Calls fn(lanes, order) with both as std::integral_constant, for the SIMD tables' loops
+// unrolled per lane width and order.
+template <class F>
+void WithLanesAndOrder(ExpFlavor f, DotOrder order, F&& fn) {
+  using Wide = std::integral_constant<size_t, 16>;
+  using Narrow = std::integral_constant<size_t, 8>;
+  using Tiled = std::integral_constant<DotOrder, DotOrder::kTiled>;
+  using VecDot = std::integral_constant<DotOrder, DotOrder::kVecDot>;
+  const bool tiled = order == DotOrder::kTiled;
+  if (f == ExpFlavor::kWide) {
+    tiled ? fn(Wide{}, Tiled{}) : fn(Wide{}, VecDot{});
+  } else {
+    tiled ? fn(Narrow{}, Tiled{}) : fn(Narrow{}, VecDot{});
+  }
+}
 
 // Attention rows may be cut into segments of this many values, a segment stride apart: the
 // transposed V cache keeps each run of 256 positions of all its rows together, so a short

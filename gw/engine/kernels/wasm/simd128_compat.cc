@@ -124,15 +124,9 @@ float AttnDotRow(const uint16_t* x, size_t seg, const float* y, size_t n, bool p
 
 void AttnDotsSimd128(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
                      size_t count, const float* y, size_t n, bool padded, float* out) {
-  auto each = [&](auto row) {
-    for (size_t i = 0; i < count; ++i) out[i] = row(rows + i * row_stride, segment_stride, y, n, padded);
-  };
-  const bool tiled = order == DotOrder::kTiled;
-  if (f == ExpFlavor::kWide) {
-    tiled ? each(AttnDotRow<16, DotOrder::kTiled>) : each(AttnDotRow<16, DotOrder::kVecDot>);
-  } else {
-    tiled ? each(AttnDotRow<8, DotOrder::kTiled>) : each(AttnDotRow<8, DotOrder::kVecDot>);
-  }
+  WithLanesAndOrder(f, order, [&](auto w, auto o) {
+    for (size_t i = 0; i < count; ++i) out[i] = AttnDotRow<w(), o()>(rows + i * row_stride, segment_stride, y, n, padded);
+  });
 }
 
 void SwigluSimd128(ExpFlavor f, const float* gate, const float* up, float* out, size_t n) {

@@ -178,15 +178,11 @@ void AttnDotsAvx2(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_
     const __m256i left = _mm256_set1_epi32(static_cast<int>(tail) - static_cast<int>(8 * v));
     tail_mask[v] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(left, lane));
   }
-  auto each = [&](auto row) {
-    for (size_t i = 0; i < count; ++i) out[i] = row(rows + i * row_stride, segment_stride, y, n, padded, tail_mask);
-  };
-  const bool tiled = order == DotOrder::kTiled;
-  if (f == ExpFlavor::kWide) {
-    tiled ? each(AttnDotRow<16, DotOrder::kTiled>) : each(AttnDotRow<16, DotOrder::kVecDot>);
-  } else {
-    tiled ? each(AttnDotRow<8, DotOrder::kTiled>) : each(AttnDotRow<8, DotOrder::kVecDot>);
-  }
+  WithLanesAndOrder(f, order, [&](auto w, auto o) {
+    for (size_t i = 0; i < count; ++i) {
+      out[i] = AttnDotRow<w(), o()>(rows + i * row_stride, segment_stride, y, n, padded, tail_mask);
+    }
+  });
 }
 
 void RoundFp16Avx2(const float* x, float* y, size_t n) {
