@@ -60,6 +60,21 @@ inline float HalfToFloat(uint16_t h) {
 struct F32x8 {
   v128_t lo, hi;
 };
+// Eight halves as floats in four operations a vector, for the hot loops: the sign-extended
+// half shifted so that its exponent and mantissa land in the float's (bits 27..13) and the
+// sign in bit 31, then one multiply by 2^112 rebases the exponent (subnormal halves too, as in
+// HalfToFloat4). Only infinities and NaNs come out wrong (as 2^16..2^17), so `top` keeps the
+// largest magnitude seen, doubled, and AnyNonFinite(top) tells the caller to redo its work
+// with HalfToFloat4.
+inline F32x8 FiniteHalves8(v128_t h, v128_t& top) {
+  top = wasm_u16x8_max(top, wasm_i16x8_shl(h, 1));
+  const v128_t body = wasm_i32x4_splat(static_cast<int32_t>(0x8fffe000u));
+  const v128_t scale = wasm_f32x4_splat(0x1p112f);
+  return {wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_low_i16x8(h), 13), body), scale),
+          wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_high_i16x8(h), 13), body), scale)};
+}
+inline bool AnyNonFinite(v128_t top) { return !wasm_i16x8_all_true(wasm_u16x8_lt(top, wasm_i16x8_splat(-0x800))); }
+
 inline F32x8 Load8(const uint16_t* p) {
   const v128_t h = wasm_v128_load(p);
   return {HalfToFloat4(wasm_u32x4_extend_low_u16x8(h)), HalfToFloat4(wasm_u32x4_extend_high_u16x8(h))};

@@ -18,32 +18,47 @@ using namespace exp_compat;
 inline v128_t Splat(float v) { return wasm_f32x4_splat(v); }
 
 // fmaf on four lanes. A float product is exact in double, so (double)a * b + c rounds once,
-// to double; rounding that to float is then the correctly rounded fma unless the double lies
-// exactly halfway between two floats (low 29 bits 0x10000000) or in the subnormal range,
-// where the two roundings may differ: those (rare) vectors take the C library's fmaf.
+// to double, and rounding that to float gives the correctly rounded fma unless the first
+// rounding was inexact and left the double exactly halfway between two floats (low 29 bits
+// 0x10000000) or in the float subnormal range. Halfway and tiny lanes are common enough
+// (exp's last step, k * j + k with k a power of two, is exact and often halfway) that they are
+// checked again: when the add was exact (TwoSum's error is zero) one rounding happened and the
+// result stands; otherwise (rare) the vector takes the C library's fmaf.
 inline v128_t Fma4(v128_t a, v128_t b, v128_t c) {
-  auto half = [&](v128_t x, v128_t y, v128_t z) {
-    return wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(x), wasm_f64x2_promote_low_f32x4(y)),
-                          wasm_f64x2_promote_low_f32x4(z));
+  struct Half {
+    v128_t product, addend, sum;
   };
-  const v128_t lo = half(a, b, c);
-  const v128_t hi = half(wasm_i32x4_shuffle(a, a, 2, 3, 2, 3), wasm_i32x4_shuffle(b, b, 2, 3, 2, 3),
-                         wasm_i32x4_shuffle(c, c, 2, 3, 2, 3));
+  auto half = [](v128_t x, v128_t y, v128_t z) {
+    const v128_t p = wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(x), wasm_f64x2_promote_low_f32x4(y));
+    const v128_t c = wasm_f64x2_promote_low_f32x4(z);
+    return Half{p, c, wasm_f64x2_add(p, c)};
+  };
+  const Half lo = half(a, b, c);
+  const Half hi = half(wasm_i32x4_shuffle(a, a, 2, 3, 2, 3), wasm_i32x4_shuffle(b, b, 2, 3, 2, 3),
+                       wasm_i32x4_shuffle(c, c, 2, 3, 2, 3));
   const v128_t low_bits = wasm_i64x2_splat(0x1fffffff), midpoint = wasm_i64x2_splat(0x10000000);
   const v128_t tiny = wasm_f64x2_splat(0x1p-126);
-  const v128_t risky = wasm_v128_or(
-      wasm_v128_or(wasm_i64x2_eq(wasm_v128_and(lo, low_bits), midpoint),
-                   wasm_i64x2_eq(wasm_v128_and(hi, low_bits), midpoint)),
-      wasm_v128_or(wasm_f64x2_lt(wasm_f64x2_abs(lo), tiny), wasm_f64x2_lt(wasm_f64x2_abs(hi), tiny)));
-  if (wasm_v128_any_true(risky)) {
-    float x[4], y[4], z[4];
-    wasm_v128_store(x, a);
-    wasm_v128_store(y, b);
-    wasm_v128_store(z, c);
-    for (int l = 0; l < 4; ++l) x[l] = std::fma(x[l], y[l], z[l]);
-    return wasm_v128_load(x);
+  auto risky = [&](v128_t d) {
+    return wasm_v128_or(wasm_i64x2_eq(wasm_v128_and(d, low_bits), midpoint), wasm_f64x2_lt(wasm_f64x2_abs(d), tiny));
+  };
+  const v128_t risky_lo = risky(lo.sum), risky_hi = risky(hi.sum);
+  if (wasm_v128_any_true(wasm_v128_or(risky_lo, risky_hi))) {
+    auto inexact = [](const Half& h) {  // TwoSum: the add's rounding error is nonzero
+      const v128_t bv = wasm_f64x2_sub(h.sum, h.product);
+      const v128_t err = wasm_f64x2_add(wasm_f64x2_sub(h.product, wasm_f64x2_sub(h.sum, bv)),
+                                        wasm_f64x2_sub(h.addend, bv));
+      return wasm_f64x2_ne(err, wasm_f64x2_splat(0.0));
+    };
+    if (wasm_v128_any_true(wasm_v128_or(wasm_v128_and(risky_lo, inexact(lo)), wasm_v128_and(risky_hi, inexact(hi))))) {
+      float x[4], y[4], z[4];
+      wasm_v128_store(x, a);
+      wasm_v128_store(y, b);
+      wasm_v128_store(z, c);
+      for (int l = 0; l < 4; ++l) x[l] = std::fma(x[l], y[l], z[l]);
+      return wasm_v128_load(x);
+    }
   }
-  return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5);
+  return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo.sum), wasm_f32x4_demote_f64x2_zero(hi.sum), 0, 1, 4, 5);
 }
 
 // exp_compat::Exp on four lanes; lanes whose power of two leaves one float's range (or NaN)
@@ -73,29 +88,38 @@ inline v128_t Exp4(ExpFlavor f, v128_t x) {
 }
 
 // One row of attn_dots_f16 (DotF16Compat with y already floats); the lane width and order
-// are template arguments so that the accumulators stay in locals.
-template <size_t w, DotOrder order>
+// are template arguments so that the accumulators stay in locals. The halves are converted
+// by FiniteHalves8, and a row holding an infinity or NaN is summed again with HalfToFloat4.
+template <size_t w, DotOrder order, bool kFinite = true>
 float AttnDotRow(const uint16_t* x, size_t seg, const float* y, size_t n, bool padded) {
   constexpr size_t step = order == DotOrder::kTiled ? w : 4 * w;
   constexpr size_t vectors = step / 4;  // lane l of the step in acc[l / 4]
   const size_t whole = n / step * step;
   v128_t acc[vectors];
   for (v128_t& a : acc) a = Splat(0.0f);
+  v128_t top = wasm_i16x8_splat(0);
   auto run = [&](const uint16_t* xs, const float* ys) {
 #pragma clang loop unroll(full)
     for (size_t v = 0; v < vectors; v += 2) {
-      const F32x8 a = Load8(xs + 4 * v), b = Load8(ys + 4 * v);
+      const F32x8 a = kFinite ? FiniteHalves8(wasm_v128_load(xs + 4 * v), top) : Load8(xs + 4 * v), b = Load8(ys + 4 * v);
       acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(a.lo, b.lo));
       acc[v + 1] = wasm_f32x4_add(acc[v + 1], wasm_f32x4_mul(a.hi, b.hi));
     }
   };
-  for (size_t i = 0; i < whole; i += step) run(SegmentAt(x, seg, i), y + i);  // steps divide segments
+  for (size_t s0 = 0; s0 < whole; s0 += kAttnSegment) {  // steps divide segments
+    const uint16_t* xs = SegmentAt(x, seg, s0);
+    const size_t end = std::min(whole - s0, kAttnSegment);
+    for (size_t i = 0; i < end; i += step) run(xs + i, y + s0 + i);
+  }
   // A padded row's last partial step is completed with zeros, like llama.cpp's cache (y is
   // zero there already).
   if (whole < n && (padded || order == DotOrder::kTiled)) {
     uint16_t xt[64] = {};
     std::memcpy(xt, SegmentAt(x, seg, whole), (n - whole) * sizeof(uint16_t));
     run(xt, y + whole);
+  }
+  if constexpr (kFinite) {
+    if (AnyNonFinite(top)) return AttnDotRow<w, order, false>(x, seg, y, n, padded);
   }
   if constexpr (order == DotOrder::kTiled) {
     if constexpr (w == 16) return Tree16(acc);

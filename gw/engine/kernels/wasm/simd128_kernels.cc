@@ -39,7 +39,7 @@ void RoundFp16(const float* x, float* y, size_t n) {
   for (; i < n; ++i) y[i] = Fp16ToFp32(Fp32ToFp16(x[i]));
 }
 
-// ---- Quantized dots.
+// ---- Quantized dots and tiles.
 
 void QuantizeQ8_0(const float* x, BlockQ8_0* y, size_t n) {
   for (size_t b = 0; b < n / kBlock; ++b, x += kBlock) {
@@ -66,102 +66,133 @@ void QuantizeQ8_0(const float* x, BlockQ8_0* y, size_t n) {
   }
 }
 
-// acc + the products of 16 int8 pairs, four to an int32 lane.
-inline v128_t DotI8(v128_t acc, v128_t a, v128_t b) {
-  acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(a), wasm_i16x8_extend_low_i8x16(b)));
-  return wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(a), wasm_i16x8_extend_high_i8x16(b)));
+// Quantized dots: a block is widened to 16-bit lanes, so that one i32x4.dot_i16x8 takes
+// eight products. Q4_0 nibbles stay unsigned (0..15) and eight times the activation block's
+// sum is taken off, which is the same integer as the sum of (q - 8) * x. The block totals of
+// four (weight row, activation row) pairs are gathered into one vector, lane i for pair i,
+// and each lane sums block by block into one float as the generic loop does
+// (sum += total * (dw * dx)), so these dots and tiles give the generic table's bits.
+
+// A block's 32 values as 16-bit lanes: elements 0..7, 8..15, 16..23 and 24..31.
+struct Wide {
+  v128_t q[4];
+};
+inline Wide Widen(const BlockQ8_0& b) {
+  return {{wasm_i16x8_load8x8(b.q), wasm_i16x8_load8x8(b.q + 8), wasm_i16x8_load8x8(b.q + 16),
+           wasm_i16x8_load8x8(b.q + 24)}};
+}
+// qs[j] holds element j in its low nibble and element j + 16 in its high one.
+inline Wide Widen(const BlockQ4_0& b) {
+  const v128_t lo = wasm_u16x8_load8x8(b.qs), hi = wasm_u16x8_load8x8(b.qs + 8);
+  const v128_t mask = wasm_i16x8_splat(0x0f);
+  return {{wasm_v128_and(lo, mask), wasm_v128_and(hi, mask), wasm_u16x8_shr(lo, 4), wasm_u16x8_shr(hi, 4)}};
 }
 
-// A weight block as 32 signed bytes (elements 0..15, 16..31) and its scale.
-struct WeightBlock {
-  v128_t lo, hi;
-  float d;
-};
-inline WeightBlock Unpack(const BlockQ8_0& b) {
-  return {wasm_v128_load(b.q), wasm_v128_load(b.q + 16), HalfToFloat(b.d)};
+// Products summed into four int32 lanes (lane k: elements 2k and 2k + 1 of each eight).
+inline v128_t Dot(const Wide& w, const Wide& x) {
+  return wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w.q[0], x.q[0]), wasm_i32x4_dot_i16x8(w.q[1], x.q[1])),
+                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(w.q[2], x.q[2]), wasm_i32x4_dot_i16x8(w.q[3], x.q[3])));
 }
-inline WeightBlock Unpack(const BlockQ4_0& b) {
-  const v128_t v = wasm_v128_load(b.qs);
-  const v128_t eight = wasm_i8x16_splat(8);
-  return {wasm_i8x16_sub(wasm_v128_and(v, wasm_i8x16_splat(0x0f)), eight), wasm_i8x16_sub(wasm_u8x16_shr(v, 4), eight),
-          HalfToFloat(b.d)};
+
+// What a weight type's offset takes off an activation block's lanes: for Q4_0, 8 * x in the
+// lanes Dot uses (|x| <= 128, so the 16-bit sums of four stay exact); nothing for Q8_0.
+template <class W>
+inline v128_t Offset(const Wide& x) {
+  if constexpr (std::is_same_v<W, BlockQ4_0>) {
+    const v128_t s = wasm_i16x8_add(wasm_i16x8_add(x.q[0], x.q[1]), wasm_i16x8_add(x.q[2], x.q[3]));
+    return wasm_i32x4_dot_i16x8(s, wasm_i16x8_splat(8));
+  } else {
+    return wasm_i32x4_splat(0);
+  }
 }
-inline v128_t BlockDot(const WeightBlock& w, const BlockQ8_0& x) {
-  return DotI8(DotI8(wasm_i32x4_splat(0), w.lo, wasm_v128_load(x.q)), w.hi, wasm_v128_load(x.q + 16));
+
+// Lane i: the sum of p[i]'s four lanes (a transpose and add).
+inline v128_t SumLanes4(const v128_t* p) {
+  const v128_t a = wasm_i32x4_add(wasm_i32x4_shuffle(p[0], p[1], 0, 4, 1, 5), wasm_i32x4_shuffle(p[0], p[1], 2, 6, 3, 7));
+  const v128_t b = wasm_i32x4_add(wasm_i32x4_shuffle(p[2], p[3], 0, 4, 1, 5), wasm_i32x4_shuffle(p[2], p[3], 2, 6, 3, 7));
+  return wasm_i32x4_add(wasm_i64x2_shuffle(a, b, 0, 2), wasm_i64x2_shuffle(a, b, 1, 3));
 }
-// One weight row against kRows activation rows; each block's integer lanes are scaled into
-// float lanes, which are summed at the end.
+
+// acc + each lane's block total times its scale.
+inline v128_t Accumulate(v128_t acc, const v128_t* totals, v128_t scale) {
+  return wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(SumLanes4(totals)), scale));
+}
+
+// One weight row against kRows activation rows (lane r: activation row r).
 template <int kRows, class W>
 void DotBlockRows(const W* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
-  v128_t acc[kRows];
-  for (v128_t& a : acc) a = wasm_f32x4_splat(0.0f);
+  v128_t acc = wasm_f32x4_splat(0.0f);
   for (size_t b = 0; b < blocks; ++b) {
-    const WeightBlock wb = Unpack(w[b]);
+    const Wide wb = Widen(w[b]);
+    v128_t p[4] = {wasm_i32x4_splat(0), wasm_i32x4_splat(0), wasm_i32x4_splat(0), wasm_i32x4_splat(0)};
+    float dx[4] = {0, 0, 0, 0};
+#pragma clang loop unroll(full)
     for (int r = 0; r < kRows; ++r) {
       const BlockQ8_0& xb = x[r * x_stride + b];
-      const v128_t scale = wasm_f32x4_splat(wb.d * HalfToFloat(xb.d));
-      acc[r] = wasm_f32x4_add(acc[r], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(BlockDot(wb, xb)), scale));
+      const Wide xw = Widen(xb);
+      p[r] = wasm_i32x4_sub(Dot(wb, xw), Offset<W>(xw));
+      dx[r] = HalfToFloat(xb.d);
     }
+    acc = Accumulate(acc, p, wasm_f32x4_mul(wasm_f32x4_splat(HalfToFloat(w[b].d)), wasm_v128_load(dx)));
   }
-  for (int r = 0; r < kRows; ++r) out[r] = Sum4(acc[r]);
+  float sums[4];
+  wasm_v128_store(sums, acc);
+  for (int r = 0; r < kRows; ++r) out[r] = sums[r];
 }
 
-// An activation block as 16-bit lanes, extended once for the four weight rows of a tile.
-struct ActivationBlock {
-  v128_t q[4];
-  float d;
-};
-inline ActivationBlock Extend(const BlockQ8_0& x) {
-  const v128_t lo = wasm_v128_load(x.q), hi = wasm_v128_load(x.q + 16);
-  return {{wasm_i16x8_extend_low_i8x16(lo), wasm_i16x8_extend_high_i8x16(lo), wasm_i16x8_extend_low_i8x16(hi),
-           wasm_i16x8_extend_high_i8x16(hi)},
-          HalfToFloat(x.d)};
-}
-inline v128_t BlockDot(const WeightBlock& w, const ActivationBlock& x) {
-  const v128_t a = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w.lo), x.q[0]),
-                                  wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w.lo), x.q[1]));
-  const v128_t b = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w.hi), x.q[2]),
-                                  wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w.hi), x.q[3]));
-  return wasm_i32x4_add(a, b);
+// Lane j of v in every lane (j is a constant once the callers' loops are unrolled).
+inline v128_t SplatLane(v128_t v, int j) {
+  switch (j) {
+    case 0: return wasm_i32x4_shuffle(v, v, 0, 0, 0, 0);
+    case 1: return wasm_i32x4_shuffle(v, v, 1, 1, 1, 1);
+    case 2: return wasm_i32x4_shuffle(v, v, 2, 2, 2, 2);
+    default: return wasm_i32x4_shuffle(v, v, 3, 3, 3, 3);
+  }
 }
 
-// Four weight rows (w_stride blocks apart) against kCols activation rows: each activation
-// block is extended once for the four rows, each weight block once for the kCols columns.
-// Every output sums its lanes as DotBlockRows does, so tiles and dots give the same bits.
-template <int kCols, class W>
+// Four weight rows (w_stride blocks apart) against kCols activation rows (lane i: weight row
+// i). A block's scales, the four rows' and the kCols activation rows', are gathered into one
+// vector and converted together, by FiniteHalves8 first: a tile that meets an infinite or NaN
+// scale is summed again with HalfToFloat4. One activation row (decode) widens each weight row
+// as it goes, which keeps fewer vectors live; more widen the four once for every column.
+template <int kCols, class W, bool kFinite = true>
 void TileBlockRows(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
   // Unrolled in full so that the accumulators and blocks stay in locals (clang keeps arrays of
   // v128 in memory otherwise).
-  v128_t acc[kCols][4];
+  v128_t acc[kCols];
 #pragma clang loop unroll(full)
-  for (int j = 0; j < kCols; ++j) {
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 4; ++i) acc[j][i] = wasm_f32x4_splat(0.0f);
-  }
+  for (int j = 0; j < kCols; ++j) acc[j] = wasm_f32x4_splat(0.0f);
+  v128_t top = wasm_i16x8_splat(0);
   for (size_t b = 0; b < blocks; ++b) {
-    WeightBlock wb[4];
+    uint16_t d[8] = {w[b].d, w[w_stride + b].d, w[2 * w_stride + b].d, w[3 * w_stride + b].d};
 #pragma clang loop unroll(full)
-    for (int i = 0; i < 4; ++i) wb[i] = Unpack(w[i * w_stride + b]);
-    // The four rows' scales converted together (the same bits as one at a time).
-    const v128_t dw = HalfToFloat4(
-        wasm_i32x4_make(w[b].d, w[w_stride + b].d, w[2 * w_stride + b].d, w[3 * w_stride + b].d));
+    for (int j = 0; j < kCols; ++j) d[4 + j] = x[j * x_stride + b].d;
+    const v128_t halves = wasm_v128_load(d);
+    const F32x8 scales = kFinite ? FiniteHalves8(halves, top)
+                                 : F32x8{HalfToFloat4(wasm_u32x4_extend_low_u16x8(halves)),
+                                         HalfToFloat4(wasm_u32x4_extend_high_u16x8(halves))};
+    Wide wb[kCols == 1 ? 1 : 4];
+    if constexpr (kCols > 1) {
+#pragma clang loop unroll(full)
+      for (int i = 0; i < 4; ++i) wb[i] = Widen(w[i * w_stride + b]);
+    }
 #pragma clang loop unroll(full)
     for (int j = 0; j < kCols; ++j) {
-      const ActivationBlock xb = Extend(x[j * x_stride + b]);
-      const v128_t d = wasm_f32x4_mul(dw, wasm_f32x4_splat(xb.d));
-      const v128_t scale[4] = {wasm_i32x4_shuffle(d, d, 0, 0, 0, 0), wasm_i32x4_shuffle(d, d, 1, 1, 1, 1),
-                               wasm_i32x4_shuffle(d, d, 2, 2, 2, 2), wasm_i32x4_shuffle(d, d, 3, 3, 3, 3)};
+      const Wide xw = Widen(x[j * x_stride + b]);
+      const v128_t offset = Offset<W>(xw);
+      v128_t p[4];
 #pragma clang loop unroll(full)
       for (int i = 0; i < 4; ++i) {
-        acc[j][i] = wasm_f32x4_add(acc[j][i], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(BlockDot(wb[i], xb)), scale[i]));
+        p[i] = wasm_i32x4_sub(Dot(kCols == 1 ? Widen(w[i * w_stride + b]) : wb[i], xw), offset);
       }
+      acc[j] = Accumulate(acc[j], p, wasm_f32x4_mul(scales.lo, SplatLane(scales.hi, j)));
     }
   }
-#pragma clang loop unroll(full)
-  for (int j = 0; j < kCols; ++j) {
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 4; ++i) out[j * 4 + i] = Sum4(acc[j][i]);
+  if constexpr (kFinite) {
+    if (AnyNonFinite(top)) return TileBlockRows<kCols, W, false>(w, w_stride, x, x_stride, blocks, out);
   }
+#pragma clang loop unroll(full)
+  for (int j = 0; j < kCols; ++j) wasm_v128_store(out + 4 * j, acc[j]);
 }
 
 // Float dots: two accumulators per activation row; the tail is scalar.
