@@ -133,6 +133,41 @@ struct Loaded {
   }
 };
 
+// A KV cache kept in floats (tables with attn_dots_f32) holds the halves' values, so every
+// logit is the same as with halves: over a prompt batch, single tokens, and past the first
+// 256-position segment of V.
+TEST(LlamaSession, FloatKvCacheGivesTheLogitsOfTheHalfOne) {
+  SynthOptions o = Small(TensorType::kQ4_0);
+  o.dim = 96;
+  o.heads = 8;  // head_dim 12: keys with leftovers past the last whole step
+  o.ctx = 320;
+  const std::string bytes = Synth(o);
+  auto model = LlamaModel::Load(bytes);
+  ASSERT_TRUE(model.has_value());
+  ComputePool pool(2);
+  auto halves = LlamaSession::Create(**model, pool, GenericKernels(), 0);
+  auto floats = LlamaSession::Create(**model, pool, GenericFloatKvKernels(), 0);
+  ASSERT_TRUE(halves.has_value() && floats.has_value());
+  EXPECT_EQ((*floats)->kv_cache_bytes(), 2 * (*halves)->kv_cache_bytes());
+  std::vector<int32_t> prompt(100);
+  for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>(3 + i * 7 % 390);
+  auto a = (*halves)->Eval(prompt);
+  ASSERT_TRUE(a.has_value());
+  std::vector<float> want(a->begin(), a->end());
+  auto b = (*floats)->Eval(prompt);
+  ASSERT_TRUE(b.has_value());
+  ASSERT_EQ(want, std::vector<float>(b->begin(), b->end()));
+  for (int32_t t = 0; t < 200; ++t) {
+    const int32_t token = 5 + t % 300;
+    auto x = (*halves)->Eval({&token, 1});
+    ASSERT_TRUE(x.has_value());
+    want.assign(x->begin(), x->end());
+    auto y = (*floats)->Eval({&token, 1});
+    ASSERT_TRUE(y.has_value());
+    ASSERT_EQ(want, std::vector<float>(y->begin(), y->end())) << "token " << t;
+  }
+}
+
 TEST(Generate, StopsAtMaxTokensAndRepeatsGreedily) {
   Loaded a(Small()), b(Small());
   GenerateOptions o;

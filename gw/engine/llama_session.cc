@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace gw::engine {
 namespace {
 
 size_t PadForAttention(size_t n) { return (n + kAttnPad - 1) / kAttnPad * kAttnPad; }
 constexpr int kMaxBatch = 64;  // tokens per forward chunk (bounds the scratch)
+constexpr uint32_t kMaxKvDim = 256;  // values converted at a time when V is stored
 
 }  // namespace
 
@@ -15,17 +17,22 @@ Result<std::unique_ptr<LlamaSession>> LlamaSession::Create(const LlamaModel& mod
                                                            const Kernels& kernels, uint32_t n_ctx) {
   const LlamaParams& p = model.params();
   if (n_ctx == 0) n_ctx = p.n_ctx_train;
-  if (n_ctx > (1u << 20) || KvCacheBytes(p, n_ctx) > (64ull << 30)) {
+  if (n_ctx > (1u << 20) || KvCacheBytes(p, n_ctx, kernels) > (64ull << 30)) {
     return ResourceExhausted("a context of " + std::to_string(n_ctx) + " tokens needs a KV cache of " +
-                             std::to_string(KvCacheBytes(p, n_ctx) >> 20) + " MiB; ask for a smaller context");
+                             std::to_string(KvCacheBytes(p, n_ctx, kernels) >> 20) + " MiB; ask for a smaller context");
   }
   return std::unique_ptr<LlamaSession>(new LlamaSession(model, pool, kernels, n_ctx));
 }
 
 LlamaSession::LlamaSession(const LlamaModel& model, ComputePool& pool, const Kernels& kernels, uint32_t n_ctx)
     : model_(model), pool_(pool), k_(kernels), p_(model.params()), n_ctx_(n_ctx), exp_(CpuExpFlavor()) {
-  k_cache_.resize(KElements(p_, n_ctx_));
-  v_cache_.resize(static_cast<size_t>(p_.n_layer) * VLayerSize());
+  if (k_.attn_dots_f32) {
+    k_cache_f32_.resize(KElements(p_, n_ctx_));
+    v_cache_f32_.resize(static_cast<size_t>(p_.n_layer) * VLayerSize());
+  } else {
+    k_cache_.resize(KElements(p_, n_ctx_));
+    v_cache_.resize(static_cast<size_t>(p_.n_layer) * VLayerSize());
+  }
   x_.resize(kMaxBatch * p_.n_embd);
   xn_.resize(kMaxBatch * p_.n_embd);
   q_.resize(kMaxBatch * p_.n_embd);
@@ -126,19 +133,10 @@ void LlamaSession::Layer(uint32_t il, int n) {
                      {&L.wv, &act_.For(k_, L.wv.type), v_new_.data(), KV}});
   Rope(q_.data(), n, p_.n_head);
   Rope(k_new_.data(), n, p_.n_head_kv);
-  // K by head: each head's keys are one contiguous run of positions.
-  const uint32_t hd = p_.head_dim;
-  for (uint32_t h = 0; h < p_.n_head_kv; ++h) {
-    uint16_t* kc = &k_cache_[((static_cast<size_t>(il) * p_.n_head_kv + h) * n_ctx_ + chunk_pos_) * hd];
-    for (int t = 0; t < n; ++t) k_.fp32_to_fp16(&k_new_[t * KV + h * hd], kc + static_cast<size_t>(t) * hd, hd);
-  }
-  // V is kept transposed ([dim][position]), as llama.cpp keeps it without flash attention,
-  // in segments of kAttnSegment positions ([segment][dim][position in segment]).
-  uint16_t* vt = &v_cache_[static_cast<size_t>(il) * VLayerSize()];
-  for (int t = 0; t < n; ++t) {
-    const size_t pos = chunk_pos_ + t;
-    uint16_t* column = vt + pos / kAttnSegment * KV * kAttnSegment + pos % kAttnSegment;
-    for (uint32_t c = 0; c < KV; ++c) column[c * kAttnSegment] = Fp32ToFp16(v_new_[t * KV + c]);
+  if (k_.attn_dots_f32) {
+    StoreKv(k_cache_f32_, v_cache_f32_, il, n);
+  } else {
+    StoreKv(k_cache_, v_cache_, il, n);
   }
   Attention(il, n);
   act_.Reset(attn_.data(), n, E);
@@ -155,14 +153,56 @@ void LlamaSession::Layer(uint32_t il, int n) {
   for (size_t i = 0; i < static_cast<size_t>(n) * E; ++i) x_[i] += tmp_[i];
 }
 
+// The chunk's keys and values, as halves or as their values in floats.
+template <class T>
+void LlamaSession::StoreKv(std::vector<T>& k_cache, std::vector<T>& v_cache, uint32_t il, int n) {
+  const uint32_t hd = p_.head_dim, KV = p_.kv_dim();
+  auto store_row = [&](const float* x, T* out, size_t count) {
+    if constexpr (std::is_same_v<T, float>) {
+      k_.round_fp16(x, out, count);
+    } else {
+      k_.fp32_to_fp16(x, out, count);
+    }
+  };
+  // K by head: each head's keys are one contiguous run of positions.
+  for (uint32_t h = 0; h < p_.n_head_kv; ++h) {
+    T* kc = &k_cache[((static_cast<size_t>(il) * p_.n_head_kv + h) * n_ctx_ + chunk_pos_) * hd];
+    for (int t = 0; t < n; ++t) store_row(&k_new_[t * KV + h * hd], kc + static_cast<size_t>(t) * hd, hd);
+  }
+  // V is kept transposed ([dim][position]), as llama.cpp keeps it without flash attention,
+  // in segments of kAttnSegment positions ([segment][dim][position in segment]).
+  T* vt = &v_cache[static_cast<size_t>(il) * VLayerSize()];
+  T row[kMaxKvDim];
+  for (int t = 0; t < n; ++t) {
+    const size_t pos = chunk_pos_ + t;
+    T* column = vt + pos / kAttnSegment * KV * kAttnSegment + pos % kAttnSegment;
+    for (uint32_t c0 = 0; c0 < KV; c0 += kMaxKvDim) {
+      const uint32_t count = std::min<uint32_t>(kMaxKvDim, KV - c0);
+      store_row(&v_new_[t * KV + c0], row, count);
+      for (uint32_t c = 0; c < count; ++c) column[(c0 + c) * kAttnSegment] = row[c];
+    }
+  }
+}
+
 // Scaled dot-product attention of each new token and head over the cached positions up to
 // its own (causal), one task per (token, head), summed in llama.cpp's orders (ggml_compat.h).
 void LlamaSession::Attention(uint32_t il, int n) {
   const uint32_t hd = p_.head_dim, KV = p_.kv_dim();
   const uint32_t group = p_.n_head / p_.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const uint16_t* kbase = &k_cache_[static_cast<size_t>(il) * n_ctx_ * KV];  // [head][position][dim]
-  const uint16_t* vbase = &v_cache_[static_cast<size_t>(il) * VLayerSize()];
+  // Rows of K or V from element `offset` of this layer's part of the cache.
+  const size_t k_layer = static_cast<size_t>(il) * n_ctx_ * KV, v_layer = static_cast<size_t>(il) * VLayerSize();
+  auto dots = [&](bool keys, DotOrder order, size_t offset, size_t row_stride, size_t segment_stride, size_t count,
+                  const float* y, size_t n, bool padded, float* out) {
+    offset += keys ? k_layer : v_layer;
+    if (k_.attn_dots_f32) {
+      const float* rows = (keys ? k_cache_f32_ : v_cache_f32_).data() + offset;
+      k_.attn_dots_f32(exp_, order, rows, row_stride, segment_stride, count, y, n, padded, out);
+    } else {
+      const uint16_t* rows = (keys ? k_cache_ : v_cache_).data() + offset;
+      k_.attn_dots_f16(exp_, order, rows, row_stride, segment_stride, count, y, n, padded, out);
+    }
+  };
   // llama.cpp multiplies a prompt's matrices with its GEMM where the shapes allow, and a
   // single token's with dot products; each has its own order.
   const size_t lanes = static_cast<size_t>(exp_);
@@ -176,8 +216,7 @@ void LlamaSession::Attention(uint32_t il, int n) {
     float* q = &q_half_[thread * q_stride];  // zero past hd since allocation
     float* s = &scores_[static_cast<size_t>(thread) * (n_ctx_ + kAttnPad)];
     k_.round_fp16(&q_[(static_cast<size_t>(t) * p_.n_head + h) * hd], q, hd);
-    k_.attn_dots_f16(exp_, kq_order, kbase + static_cast<size_t>(kvh) * n_ctx_ * hd, hd, kAttnSegment, n_kv, q, hd,
-                     false, s);
+    dots(true, kq_order, static_cast<size_t>(kvh) * n_ctx_ * hd, hd, kAttnSegment, n_kv, q, hd, false, s);
     float max = -INFINITY;
     for (uint32_t j = 0; j < n_kv; ++j) {
       s[j] *= scale;
@@ -189,8 +228,9 @@ void LlamaSession::Attention(uint32_t il, int n) {
     k_.round_fp16(s, s, n_kv);  // the probabilities meet V as halves
     std::fill(s + n_kv, s + PadForAttention(n_kv), 0.0f);
     float* out = &attn_[(static_cast<size_t>(t) * p_.n_head + h) * hd];
-    const uint16_t* vt = vbase + static_cast<size_t>(kvh) * hd * kAttnSegment;  // this head's dims
-    k_.attn_dots_f16(exp_, kqv_order, vt, kAttnSegment, KV * kAttnSegment, hd, s, n_kv, true, out);
+    // This head's dims of V.
+    dots(false, kqv_order, static_cast<size_t>(kvh) * hd * kAttnSegment, kAttnSegment, KV * kAttnSegment, hd, s, n_kv,
+         true, out);
   });
 }
 

@@ -1,5 +1,6 @@
 // LlamaSession: one conversation's state on a LlamaModel: the KV cache (halves, as llama.cpp
-// keeps it) and the scratch of the forward pass. Eval runs tokens through the model and
+// keeps it, or their values as floats for tables with attn_dots_f32) and the scratch of the
+// forward pass. Eval runs tokens through the model and
 // returns the logits of the last one.
 //
 // The pass follows llama.cpp's llama graph step for step and at the same precisions (see
@@ -38,10 +39,11 @@ class LlamaSession {
   uint32_t n_ctx() const { return n_ctx_; }
   // Forgets positions from `n` on (0 clears the conversation).
   void Truncate(uint32_t n) { n_past_ = std::min(n_past_, n); }
-  uint64_t kv_cache_bytes() const { return (k_cache_.size() + v_cache_.size()) * sizeof(uint16_t); }
-  // What a session of `n_ctx` tokens allocates for its KV cache (kv_cache_bytes before it exists).
-  static uint64_t KvCacheBytes(const LlamaParams& p, uint32_t n_ctx) {
-    return (KElements(p, n_ctx) + p.n_layer * VLayerElements(p, n_ctx)) * sizeof(uint16_t);
+  uint64_t kv_cache_bytes() const { return KvCacheBytes(p_, n_ctx_, k_); }
+  // What a session of `n_ctx` tokens with these kernels allocates for its KV cache
+  // (kv_cache_bytes before it exists).
+  static uint64_t KvCacheBytes(const LlamaParams& p, uint32_t n_ctx, const Kernels& k) {
+    return (KElements(p, n_ctx) + p.n_layer * VLayerElements(p, n_ctx)) * KvValueBytes(k);
   }
   const LlamaModel& model() const { return model_; }
 
@@ -49,6 +51,8 @@ class LlamaSession {
   LlamaSession(const LlamaModel& model, ComputePool& pool, const Kernels& kernels, uint32_t n_ctx);
   void EvalChunk(const int32_t* tokens, int n, bool want_logits);
   void Layer(uint32_t il, int n);
+  template <class T>
+  void StoreKv(std::vector<T>& k_cache, std::vector<T>& v_cache, uint32_t il, int n);
   void Attention(uint32_t il, int n);
   void RmsNorm(const float* x, const std::vector<float>& w, float* out, int n) const;
   void Rope(float* x, int n, uint32_t heads) const;
@@ -60,8 +64,12 @@ class LlamaSession {
   const uint32_t n_ctx_;
   const ExpFlavor exp_;
   uint32_t n_past_ = 0;
-  std::vector<uint16_t> k_cache_;  // [layer][kv head][position][head_dim]
-  std::vector<uint16_t> v_cache_;  // [layer][segment][kv_dim][kAttnSegment positions] (transposed)
+  // The KV cache, in halves or (kernels with attn_dots_f32) in floats; the other pair stays
+  // empty. K: [layer][kv head][position][head_dim]. V: [layer][segment][kv_dim][kAttnSegment
+  // positions] (transposed).
+  std::vector<uint16_t> k_cache_, v_cache_;
+  std::vector<float> k_cache_f32_, v_cache_f32_;
+  static size_t KvValueBytes(const Kernels& k) { return k.attn_dots_f32 ? sizeof(float) : sizeof(uint16_t); }
   // K: kAttnPad spare values, since attention may read a row's last partial step whole
   // (kernels.h). V: whole segments per layer.
   static size_t KElements(const LlamaParams& p, uint32_t n_ctx) {

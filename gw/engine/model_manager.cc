@@ -28,7 +28,7 @@ Result<ModelManager::Loaded*> ModelManager::Acquire(const std::string& name, dou
   for (std::string_view range : l.model->unread_file_ranges()) {
     if (l.bytes->Release(range)) released += range.size();
   }
-  l.resident = l.bytes->bytes().size() - released + l.model->owned_bytes() + LlamaSession::KvCacheBytes(l.model->params(), ctx);
+  l.resident = l.bytes->bytes().size() - released + l.model->owned_bytes() + LlamaSession::KvCacheBytes(l.model->params(), ctx, BestKernels());
   if (l.resident > options_.memory_budget_bytes) {
     lru_.remove(name);
     return ResourceExhausted("model '" + name + "' needs " + std::to_string(l.resident >> 20) +

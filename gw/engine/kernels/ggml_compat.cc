@@ -24,11 +24,12 @@ float PairSum8(const float* v) {
   return (t[0] + t[1]) + (t[2] + t[3]);
 }
 
-}  // namespace
+inline float Value(uint16_t h) { return Fp16ToFp32(h); }
+inline float Value(float v) { return v; }
 
-float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, size_t segment_stride, const float* y, size_t n,
-                   bool padded) {
-  auto xv = [&](size_t j) { return Fp16ToFp32(*SegmentAt(x, segment_stride, j)); };
+template <class T>
+float DotCompat(ExpFlavor f, DotOrder order, const T* x, size_t segment_stride, const float* y, size_t n, bool padded) {
+  auto xv = [&](size_t j) { return Value(*SegmentAt(x, segment_stride, j)); };
   const size_t w = static_cast<size_t>(f);
   float acc[4][16] = {};
   if (order == DotOrder::kTiled) {
@@ -46,6 +47,18 @@ float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, size_t segmen
   double sum = f == ExpFlavor::kWide ? TreeSum(acc[0], 16) : PairSum8(acc[0]);
   for (size_t j = np; j < n; ++j) sum += static_cast<double>(xv(j) * y[j]);
   return static_cast<float>(sum);
+}
+
+}  // namespace
+
+float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, size_t segment_stride, const float* y, size_t n,
+                   bool padded) {
+  return DotCompat(f, order, x, segment_stride, y, n, padded);
+}
+
+float DotF16Compat(ExpFlavor f, DotOrder order, const float* x, size_t segment_stride, const float* y, size_t n,
+                   bool padded) {
+  return DotCompat(f, order, x, segment_stride, y, n, padded);
 }
 
 namespace internal {

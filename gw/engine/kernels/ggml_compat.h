@@ -105,7 +105,8 @@ void WithLanesAndOrder(ExpFlavor f, DotOrder order, F&& fn) {
 // transposed V cache keeps each run of 256 positions of all its rows together, so a short
 // context touches few pages. A stride of kAttnSegment is a contiguous row.
 inline constexpr size_t kAttnSegment = 256;
-inline const uint16_t* SegmentAt(const uint16_t* row, size_t segment_stride, size_t i) {
+template <class T>
+inline const T* SegmentAt(const T* row, size_t segment_stride, size_t i) {
   return row + i / kAttnSegment * segment_stride + i % kAttnSegment;
 }
 
@@ -113,5 +114,8 @@ inline const uint16_t* SegmentAt(const uint16_t* row, size_t segment_stride, siz
 // are given as floats. `padded`: the row continues with zeros to a multiple of 256
 // (llama.cpp's KV cache padding), so no element is a leftover.
 float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, size_t segment_stride, const float* y, size_t n,
+                   bool padded);
+// The same for a row of halves' values kept as floats (a KV cache in floats): the same bits.
+float DotF16Compat(ExpFlavor f, DotOrder order, const float* x, size_t segment_stride, const float* y, size_t n,
                    bool padded);
 }  // namespace gw::engine

@@ -72,9 +72,17 @@ struct Kernels {
   // anything: a row's segment runs on, or the buffer has kAttnPad spare values at its end).
   void (*attn_dots_f16)(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
                         size_t count, const float* y, size_t n, bool padded, float* out);
+  // attn_dots_f16 over rows that hold the halves' values as floats, with the same bits. A
+  // table that has it makes its sessions keep the KV cache in floats: twice the memory, and no
+  // conversion on every read, which costs most where there is no half instruction (simd128).
+  // Null where the table keeps halves.
+  void (*attn_dots_f32)(ExpFlavor f, DotOrder order, const float* rows, size_t row_stride, size_t segment_stride,
+                        size_t count, const float* y, size_t n, bool padded, float* out);
 };
 
 const Kernels& GenericKernels();
+// The generic table with attn_dots_f32 (a KV cache in floats): for tests of that path.
+const Kernels& GenericFloatKvKernels();
 // True where llama.cpp repacks Q4_0 matrices whose row count is a multiple of 8 and sums
 // their dots block by block (x86 with AVX2); LlamaModel then repacks them too (BlockQ4_0x8)
 // and MatMul runs tile_q4_0x8 on them.
@@ -121,6 +129,8 @@ const Kernels& WasmSimd128Table();
 // The simd128 table's ggml-compatible loops (wasm/simd128_compat.cc).
 void AttnDotsSimd128(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
                      size_t count, const float* y, size_t n, bool padded, float* out);
+void AttnDotsF32Simd128(ExpFlavor f, DotOrder order, const float* rows, size_t row_stride, size_t segment_stride,
+                        size_t count, const float* y, size_t n, bool padded, float* out);
 void SwigluSimd128(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
 double SoftmaxExpSimd128(ExpFlavor f, float* x, size_t n, float max);
 }  // namespace internal

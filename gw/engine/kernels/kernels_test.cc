@@ -212,6 +212,32 @@ TEST_P(KernelTables, SegmentedAttentionRowsSumAsContiguousOnes) {
   }
 }
 
+// attn_dots_f32 reads the halves' values as floats and gives attn_dots_f16's bits.
+TEST(GenericFloatKv, AttentionRowsInFloatsSumAsInHalves) {
+  const Kernels& k = GenericFloatKvKernels();
+  const size_t n = 300, count = 5, stride = n + 3;
+  std::vector<float> a = Random(stride * count, 81, 2.0f), b = Random(n, 82, 2.0f);
+  std::vector<uint16_t> halves(a.size() + kAttnPad, 0);
+  k.fp32_to_fp16(a.data(), halves.data(), a.size());
+  std::vector<float> values(halves.size());
+  k.round_fp16(a.data(), values.data(), a.size());
+  std::vector<float> y(320, 0.0f);
+  k.round_fp16(b.data(), y.data(), n);
+  for (ExpFlavor f : {ExpFlavor::kWide, ExpFlavor::kNarrow}) {
+    for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
+      for (bool padded : {false, true}) {
+        float want[count], got[count];
+        k.attn_dots_f16(f, o, halves.data(), stride, kAttnSegment, count, y.data(), n, padded, want);
+        k.attn_dots_f32(f, o, values.data(), stride, kAttnSegment, count, y.data(), n, padded, got);
+        for (size_t r = 0; r < count; ++r) EXPECT_EQ(want[r], got[r]) << "row " << r;
+      }
+    }
+  }
+  for (const Kernels* t : AvailableKernels()) {
+    if (t->attn_dots_f32) ADD_FAILURE() << t->name << ": native tables keep halves";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(All, KernelTables, ::testing::ValuesIn(AvailableKernels().begin(), AvailableKernels().end()),
                          [](const auto& info) { return std::string(info.param->name); });
 

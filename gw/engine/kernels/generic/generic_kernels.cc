@@ -26,8 +26,9 @@ void RoundFp16(const float* x, float* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] = Fp16ToFp32(Fp32ToFp16(x[i]));
 }
 
-void AttnDotsF16(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
-                 size_t count, const float* y, size_t n, bool padded, float* out) {
+template <class T>
+void AttnDots(ExpFlavor f, DotOrder order, const T* rows, size_t row_stride, size_t segment_stride, size_t count,
+              const float* y, size_t n, bool padded, float* out) {
   for (size_t i = 0; i < count; ++i) out[i] = DotF16Compat(f, order, rows + i * row_stride, segment_stride, y, n, padded);
 }
 
@@ -97,12 +98,20 @@ constexpr Kernels kGeneric = {
     "generic", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
     internal::TileFromDots<DotQ8_0, BlockQ8_0>, internal::TileFromDots<DotQ4_0, BlockQ4_0>,
     internal::TileQ4_0x8Generic, DotF16, DotF32, AxpyF16,
-    internal::SwigluCompat, internal::SoftmaxExpCompat, AttnDotsF16,
+    internal::SwigluCompat, internal::SoftmaxExpCompat, AttnDots<uint16_t>, nullptr,
+};
+
+constexpr Kernels kGenericFloatKv = {
+    "generic-float-kv", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
+    internal::TileFromDots<DotQ8_0, BlockQ8_0>, internal::TileFromDots<DotQ4_0, BlockQ4_0>,
+    internal::TileQ4_0x8Generic, DotF16, DotF32, AxpyF16,
+    internal::SwigluCompat, internal::SoftmaxExpCompat, AttnDots<uint16_t>, AttnDots<float>,
 };
 
 }  // namespace
 
 const Kernels& GenericKernels() { return kGeneric; }
+const Kernels& GenericFloatKvKernels() { return kGenericFloatKv; }
 
 // Signed values straight from the nibbles (x_sums unused): the reference the SIMD forms,
 // which subtract 8 * x_sums instead, are checked against.

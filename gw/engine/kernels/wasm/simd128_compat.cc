@@ -5,6 +5,8 @@
 // Compiled with -msimd128 (wasm32 builds only). Thread-safety: pure functions.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 
 #include "gw/engine/kernels/kernels.h"
 #include "gw/engine/kernels/wasm/simd128_common.h"
@@ -87,39 +89,46 @@ inline v128_t Exp4(ExpFlavor f, v128_t x) {
   return Fma4(j, k, k);
 }
 
-// One row of attn_dots_f16 (DotF16Compat with y already floats); the lane width and order
-// are template arguments so that the accumulators stay in locals. The halves are converted
-// by FiniteHalves8, and a row holding an infinity or NaN is summed again with HalfToFloat4.
-template <size_t w, DotOrder order, bool kFinite = true>
-float AttnDotRow(const uint16_t* x, size_t seg, const float* y, size_t n, bool padded) {
+// One row of attn_dots_f16 or attn_dots_f32 (DotF16Compat with y already floats) but for an
+// unpadded row's leftovers (AttnDotRows adds them); the lane width and order are template
+// arguments so that the accumulators stay in locals. Halves are converted by FiniteHalves8,
+// and a row holding an infinity or NaN is summed again with HalfToFloat4.
+template <size_t w, DotOrder order, class T, bool kFinite = std::is_same_v<T, uint16_t>>
+double AttnDotRow(const T* x, size_t seg, const float* y, size_t n, bool padded) {
   constexpr size_t step = order == DotOrder::kTiled ? w : 4 * w;
   constexpr size_t vectors = step / 4;  // lane l of the step in acc[l / 4]
   const size_t whole = n / step * step;
   v128_t acc[vectors];
   for (v128_t& a : acc) a = Splat(0.0f);
   v128_t top = wasm_i16x8_splat(0);
-  auto run = [&](const uint16_t* xs, const float* ys) {
+  auto run = [&](const T* xs, const float* ys) {
 #pragma clang loop unroll(full)
     for (size_t v = 0; v < vectors; v += 2) {
-      const F32x8 a = kFinite ? FiniteHalves8(wasm_v128_load(xs + 4 * v), top) : Load8(xs + 4 * v), b = Load8(ys + 4 * v);
+      F32x8 a;
+      if constexpr (kFinite) {
+        a = FiniteHalves8(wasm_v128_load(xs + 4 * v), top);
+      } else {
+        a = Load8(xs + 4 * v);
+      }
+      const F32x8 b = Load8(ys + 4 * v);
       acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(a.lo, b.lo));
       acc[v + 1] = wasm_f32x4_add(acc[v + 1], wasm_f32x4_mul(a.hi, b.hi));
     }
   };
   for (size_t s0 = 0; s0 < whole; s0 += kAttnSegment) {  // steps divide segments
-    const uint16_t* xs = SegmentAt(x, seg, s0);
+    const T* xs = SegmentAt(x, seg, s0);
     const size_t end = std::min(whole - s0, kAttnSegment);
     for (size_t i = 0; i < end; i += step) run(xs + i, y + s0 + i);
   }
   // A padded row's last partial step is completed with zeros, like llama.cpp's cache (y is
   // zero there already).
   if (whole < n && (padded || order == DotOrder::kTiled)) {
-    uint16_t xt[64] = {};
-    std::memcpy(xt, SegmentAt(x, seg, whole), (n - whole) * sizeof(uint16_t));
+    T xt[64] = {};
+    std::memcpy(xt, SegmentAt(x, seg, whole), (n - whole) * sizeof(T));
     run(xt, y + whole);
   }
   if constexpr (kFinite) {
-    if (AnyNonFinite(top)) return AttnDotRow<w, order, false>(x, seg, y, n, padded);
+    if (AnyNonFinite(top)) return AttnDotRow<w, order, T, false>(x, seg, y, n, padded);
   }
   if constexpr (order == DotOrder::kTiled) {
     if constexpr (w == 16) return Tree16(acc);
@@ -132,16 +141,80 @@ float AttnDotRow(const uint16_t* x, size_t seg, const float* y, size_t n, bool p
     acc[per + h] = wasm_f32x4_add(acc[(per + h) % vectors], acc[(3 * per + h) % vectors]);
     acc[h] = wasm_f32x4_add(acc[h], acc[(per + h) % vectors]);
   }
-  double sum;
-  if constexpr (w == 16) {
-    sum = Tree16(acc);
+  if constexpr (w == 16) return Tree16(acc);
+  return Pair8(acc[0], acc[1]);
+}
+
+template <class T>
+inline v128_t Load4(const T* p) {
+  if constexpr (std::is_same_v<T, float>) {
+    return wasm_v128_load(p);
   } else {
-    sum = Pair8(acc[0], acc[1]);
+    return HalfToFloat4(wasm_u32x4_extend_low_u16x8(wasm_v128_load64_zero(p)));
   }
-  if (!padded) {
-    for (size_t j = whole; j < n; ++j) sum += static_cast<double>(HalfToFloat(*SegmentAt(x, seg, j)) * y[j]);
+}
+
+// Leftovers: ggml adds each product (a float) to the row's double sum in turn. That chain of
+// dependent adds is the slow part of a short row, so four rows' chains run together, two to
+// a vector, with the same adds in the same order.
+template <class T>
+void AddLeftovers4(const T* const* x, const float* y, size_t count, double* sums) {
+  v128_t acc01 = wasm_f64x2_make(sums[0], sums[1]), acc23 = wasm_f64x2_make(sums[2], sums[3]);
+  auto add = [&](v128_t p0, v128_t p1, v128_t p2, v128_t p3) {  // lane 0 of each: one product
+    acc01 = wasm_f64x2_add(acc01, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(p0, p1, 0, 4, 0, 4)));
+    acc23 = wasm_f64x2_add(acc23, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(p2, p3, 0, 4, 0, 4)));
+  };
+  size_t j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const v128_t yv = wasm_v128_load(y + j);
+    v128_t p[4];
+    for (int r = 0; r < 4; ++r) p[r] = wasm_f32x4_mul(Load4(x[r] + j), yv);
+    add(p[0], p[1], p[2], p[3]);
+    for (v128_t& v : p) v = wasm_i32x4_shuffle(v, v, 1, 2, 3, 0);
+    add(p[0], p[1], p[2], p[3]);
+    for (v128_t& v : p) v = wasm_i32x4_shuffle(v, v, 1, 2, 3, 0);
+    add(p[0], p[1], p[2], p[3]);
+    for (v128_t& v : p) v = wasm_i32x4_shuffle(v, v, 1, 2, 3, 0);
+    add(p[0], p[1], p[2], p[3]);
   }
-  return static_cast<float>(sum);
+  for (; j < count; ++j) {
+    v128_t p[4];
+    for (int r = 0; r < 4; ++r) p[r] = Splat(Scalar(x[r][j]) * y[j]);
+    add(p[0], p[1], p[2], p[3]);
+  }
+  sums[0] = wasm_f64x2_extract_lane(acc01, 0);
+  sums[1] = wasm_f64x2_extract_lane(acc01, 1);
+  sums[2] = wasm_f64x2_extract_lane(acc23, 0);
+  sums[3] = wasm_f64x2_extract_lane(acc23, 1);
+}
+
+template <size_t w, DotOrder order, class T>
+void AttnDotRows(const T* rows, size_t row_stride, size_t seg, size_t count, const float* y, size_t n, bool padded,
+                 float* out) {
+  constexpr size_t step = order == DotOrder::kTiled ? w : 4 * w;
+  const size_t whole = n / step * step;
+  size_t i = 0;
+  if (order == DotOrder::kVecDot && !padded && whole < n) {  // leftovers (within one segment)
+    for (; i + 4 <= count; i += 4) {
+      double sums[4];
+      const T* left[4];
+      for (size_t r = 0; r < 4; ++r) {
+        const T* x = rows + (i + r) * row_stride;
+        sums[r] = AttnDotRow<w, order>(x, seg, y, n, padded);
+        left[r] = SegmentAt(x, seg, whole);
+      }
+      AddLeftovers4(left, y + whole, n - whole, sums);
+      for (size_t r = 0; r < 4; ++r) out[i + r] = static_cast<float>(sums[r]);
+    }
+    for (; i < count; ++i) {
+      const T* x = rows + i * row_stride;
+      double sum = AttnDotRow<w, order>(x, seg, y, n, padded);
+      for (size_t j = whole; j < n; ++j) sum += static_cast<double>(Scalar(*SegmentAt(x, seg, j)) * y[j]);
+      out[i] = static_cast<float>(sum);
+    }
+    return;
+  }
+  for (; i < count; ++i) out[i] = static_cast<float>(AttnDotRow<w, order>(rows + i * row_stride, seg, y, n, padded));
 }
 
 }  // namespace
@@ -149,7 +222,14 @@ float AttnDotRow(const uint16_t* x, size_t seg, const float* y, size_t n, bool p
 void AttnDotsSimd128(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
                      size_t count, const float* y, size_t n, bool padded, float* out) {
   WithLanesAndOrder(f, order, [&](auto w, auto o) {
-    for (size_t i = 0; i < count; ++i) out[i] = AttnDotRow<w(), o()>(rows + i * row_stride, segment_stride, y, n, padded);
+    AttnDotRows<w(), o()>(rows, row_stride, segment_stride, count, y, n, padded, out);
+  });
+}
+
+void AttnDotsF32Simd128(ExpFlavor f, DotOrder order, const float* rows, size_t row_stride, size_t segment_stride,
+                        size_t count, const float* y, size_t n, bool padded, float* out) {
+  WithLanesAndOrder(f, order, [&](auto w, auto o) {
+    AttnDotRows<w(), o()>(rows, row_stride, segment_stride, count, y, n, padded, out);
   });
 }
 

@@ -265,7 +265,7 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
 constexpr Kernels kSimd128 = {
     "simd128", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
     TileQ8_0, TileQ4_0, TileQ4_0x8Generic,
-    DotF16, DotF32, AxpyF16, SwigluSimd128, SoftmaxExpSimd128, AttnDotsSimd128,
+    DotF16, DotF32, AxpyF16, SwigluSimd128, SoftmaxExpSimd128, AttnDotsSimd128, AttnDotsF32Simd128,
 };
 
 }  // namespace
