@@ -33,6 +33,14 @@ void Sampler::Accept(int32_t token) {
 }
 
 int32_t Sampler::Sample(std::span<const float> logits) {
+  if (params_.temperature == 0 && params_.repeat_penalty == 1.0f && !logits.empty()) {
+    // Greedy without penalties: the first of the largest, read in place.
+    size_t best = 0;
+    for (size_t i = 1; i < logits.size(); ++i) {
+      if (logits[i] > logits[best]) best = i;
+    }
+    return static_cast<int32_t>(best);
+  }
   candidates_.resize(logits.size());
   for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {static_cast<int32_t>(i), logits[i]};
   if (params_.repeat_penalty != 1.0f) {

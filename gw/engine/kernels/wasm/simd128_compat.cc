@@ -76,7 +76,8 @@ inline v128_t Exp4(ExpFlavor f, v128_t x) {
     return wasm_v128_load(v);
   }
   const v128_t neg_n = wasm_f32x4_neg(n);
-  const v128_t b = Fma4(neg_n, Splat(kLn2Lo), Fma4(neg_n, Splat(kLn2Hi), x));
+  // n * kLn2Hi is exact (7 bits by 15), so that fma is one rounded add.
+  const v128_t b = Fma4(neg_n, Splat(kLn2Lo), wasm_f32x4_add(wasm_f32x4_mul(neg_n, Splat(kLn2Hi)), x));
   const v128_t u = wasm_f32x4_mul(b, b);
   const v128_t high = Fma4(Fma4(Splat(kC4), b, Splat(kC3)), u, Fma4(Splat(kC2), b, Splat(kC1)));
   if (f == ExpFlavor::kWide) {  // (1 + p(b)) in the last fma, then exactly scaled by 2^n
@@ -86,7 +87,11 @@ inline v128_t Exp4(ExpFlavor f, v128_t x) {
   }
   const v128_t j = Fma4(high, u, wasm_f32x4_mul(Splat(kC0), b));
   const v128_t k = wasm_i32x4_add(wasm_i32x4_shl(z, 23), wasm_i32x4_splat(0x3f800000));
-  return Fma4(j, k, k);
+  // k = 2^n, so j * k is exact unless it falls below the normal range: then fma(j, k, k) is
+  // one rounded add.
+  const v128_t jk = wasm_f32x4_mul(j, k);
+  const v128_t exact = wasm_v128_or(wasm_f32x4_ge(wasm_f32x4_abs(jk), Splat(0x1p-126f)), wasm_f32x4_eq(j, Splat(0.0f)));
+  return wasm_i32x4_all_true(exact) ? wasm_f32x4_add(jk, k) : Fma4(j, k, k);
 }
 
 // One row of attn_dots_f16 or attn_dots_f32 (DotF16Compat with y already floats) but for an
