@@ -32,14 +32,36 @@ void Sampler::Accept(int32_t token) {
   while (recent_.size() > static_cast<size_t>(params_.repeat_last_n)) recent_.pop_front();
 }
 
+// The first index whose value no later one exceeds (`>`, so NaNs are passed over, as in the
+// loop over candidates below). Four lanes of the scan run side by side, each keeping its own
+// first largest, so that the compares do not wait on one another; ties then go to the lowest
+// index, which gives the single scan's answer.
+size_t Sampler::FirstOfTheLargest(std::span<const float> v) {
+  if (std::isnan(v[0])) return 0;  // nothing is larger than a NaN in the first place
+  float best[4] = {v[0], -INFINITY, -INFINITY, -INFINITY};
+  size_t at[4] = {0, 0, 0, 0};
+  size_t i = 1;
+  for (; i < 4 && i < v.size(); ++i) {
+    if (v[i] > best[i]) best[i] = v[i], at[i] = i;
+  }
+  for (; i + 4 <= v.size(); i += 4) {
+    for (size_t l = 0; l < 4; ++l) {
+      if (v[i + l] > best[l]) best[l] = v[i + l], at[l] = i + l;
+    }
+  }
+  for (; i < v.size(); ++i) {
+    if (v[i] > best[i % 4]) best[i % 4] = v[i], at[i % 4] = i;
+  }
+  size_t lane = 0;
+  for (size_t l = 1; l < 4; ++l) {
+    if (best[l] > best[lane] || (best[l] == best[lane] && at[l] < at[lane] && best[l] > -INFINITY)) lane = l;
+  }
+  return at[lane];
+}
+
 int32_t Sampler::Sample(std::span<const float> logits) {
   if (params_.temperature == 0 && params_.repeat_penalty == 1.0f && !logits.empty()) {
-    // Greedy without penalties: the first of the largest, read in place.
-    size_t best = 0;
-    for (size_t i = 1; i < logits.size(); ++i) {
-      if (logits[i] > logits[best]) best = i;
-    }
-    return static_cast<int32_t>(best);
+    return static_cast<int32_t>(FirstOfTheLargest(logits));
   }
   candidates_.resize(logits.size());
   for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {static_cast<int32_t>(i), logits[i]};

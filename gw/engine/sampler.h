@@ -39,6 +39,8 @@ class Sampler {
   int32_t Sample(std::span<const float> logits);
   // Records a token of the context (prompt or generated) for the repetition penalty.
   void Accept(int32_t token);
+  // Greedy's choice: the first index of the largest value (NaNs passed over). `v` not empty.
+  static size_t FirstOfTheLargest(std::span<const float> v);
 
  private:
   double NextUniform();  // [0, 1)
