@@ -28,7 +28,7 @@ Result<uint32_t> RequiredUint(const GgufFile& f, const std::string& key, uint32_
 
 std::string_view LlamaModel::weight_type_name() const { return TensorTypeName(main_type_); }
 
-Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(std::string_view bytes) {
+Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(std::string_view bytes, const LoadOptions& options) {
   auto model = std::unique_ptr<LlamaModel>(new LlamaModel());
   GW_ASSIGN_OR_RETURN(model->file_, ParseGguf(bytes));
   GW_RETURN_IF_ERROR(model->LoadParams());
@@ -38,7 +38,8 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(std::string_view bytes) {
                            " tokens but token_embd.weight has " + std::to_string(model->params_.n_vocab) + " rows");
   }
   GW_RETURN_IF_ERROR(model->LoadTensors());
-  if (Q4_0SumsByBlock()) model->RepackQ4_0();
+  if (options.repack_q4_0) model->RepackQ4_0();
+  if (options.q4_0_float_scales) model->KeepQ4_0FloatScales();
   return model;
 }
 
@@ -157,12 +158,16 @@ Status LlamaModel::LoadTensors() {
 
 // The matrices llama.cpp repacks (Q4_0, rows a multiple of 8), in one owned buffer. The
 // embedding table is read by rows, so it stays as it is (a tied output gets a repacked copy).
-void LlamaModel::RepackQ4_0() {
-  std::vector<Weight*> matrices;
-  if (output_.type == TensorType::kQ4_0) matrices.push_back(&output_);
+std::vector<Weight*> LlamaModel::Matrices() {
+  std::vector<Weight*> matrices = {&output_};
   for (LlamaLayer& l : layers_) {
     for (Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) matrices.push_back(w);
   }
+  return matrices;
+}
+
+void LlamaModel::RepackQ4_0() {
+  std::vector<Weight*> matrices = Matrices();
   std::erase_if(matrices, [](const Weight* w) { return w->type != TensorType::kQ4_0 || w->rows % 8 != 0; });
   size_t groups = 0;
   for (const Weight* w : matrices) groups += static_cast<size_t>(w->rows) * (w->cols / kBlock) / 8;
@@ -175,6 +180,32 @@ void LlamaModel::RepackQ4_0() {
     w->q4_0x8 = next;
     next += w->rows / 8 * blocks;
     if (w != &output_ || !tied_output_) unread_.emplace_back(w->data, w->row_bytes * w->rows);
+  }
+}
+
+// Each Q4_0 matrix's scales as floats, four rows' to a block (Weight::scales4), for kernels
+// whose tile takes them so (tile_q4_0_scaled); the file's blocks stay as they are.
+void LlamaModel::KeepQ4_0FloatScales() {
+  std::vector<Weight*> matrices = Matrices();
+  std::erase_if(matrices, [](const Weight* w) {
+    return w->type != TensorType::kQ4_0 || w->rows % 4 != 0 || w->q4_0x8 != nullptr;
+  });
+  size_t total = 0;
+  for (const Weight* w : matrices) total += static_cast<size_t>(w->rows) * (w->cols / kBlock);
+  float_scales_.resize(total);
+  float* next = float_scales_.data();
+  for (Weight* w : matrices) {
+    const size_t blocks = w->cols / kBlock;
+    for (uint32_t r = 0; r < w->rows; r += 4) {
+      for (size_t b = 0; b < blocks; ++b) {
+        for (uint32_t i = 0; i < 4; ++i) {
+          const auto* row = reinterpret_cast<const BlockQ4_0*>(w->Row(r + i));
+          next[(r / 4 * blocks + b) * 4 + i] = Fp16ToFp32(row[b].d);
+        }
+      }
+    }
+    w->scales4 = next;
+    next += static_cast<size_t>(w->rows) * blocks;
   }
 }
 

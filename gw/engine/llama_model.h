@@ -18,6 +18,7 @@
 
 #include "gw/base/result.h"
 #include "gw/engine/gguf.h"
+#include "gw/engine/kernels/kernels.h"
 #include "gw/engine/quant.h"
 #include "gw/engine/tokenizer.h"
 
@@ -48,6 +49,10 @@ struct Weight {
   // Q4_0 rows repacked eight to a group where the CPU's kernels sum them so (Q4_0SumsByBlock):
   // group g's blocks start at q4_0x8 + g * cols / kBlock. Null otherwise. Owned by the model.
   const BlockQ4_0x8* q4_0x8 = nullptr;
+  // Q4_0 scales as floats, for kernels with tile_q4_0_scaled: rows 4g..4g+3's scales of block b
+  // at scales4 + 4 * (g * cols / kBlock + b), so row r's group starts at scales4 + r * cols /
+  // kBlock. Null otherwise. Owned by the model.
+  const float* scales4 = nullptr;
   const char* Row(uint32_t r) const { return data + r * row_bytes; }
 };
 
@@ -58,8 +63,14 @@ struct LlamaLayer {
 
 class LlamaModel {
  public:
+  // What the model keeps beside the file's weights; the defaults suit this CPU's best kernels.
+  struct LoadOptions {
+    bool repack_q4_0 = Q4_0SumsByBlock();  // BlockQ4_0x8 groups (Weight::q4_0x8)
+    bool q4_0_float_scales = BestKernels().tile_q4_0_scaled != nullptr;  // Weight::scales4
+  };
   // Parses and checks `bytes` (the whole file), which must outlive the model.
-  static Result<std::unique_ptr<LlamaModel>> Load(std::string_view bytes);
+  static Result<std::unique_ptr<LlamaModel>> Load(std::string_view bytes, const LoadOptions& options);
+  static Result<std::unique_ptr<LlamaModel>> Load(std::string_view bytes) { return Load(bytes, LoadOptions{}); }
 
   const LlamaParams& params() const { return params_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
@@ -74,8 +85,10 @@ class LlamaModel {
   uint64_t parameter_count() const { return parameter_count_; }
   // e.g. "Q8_0" (the type of most weight bytes).
   std::string_view weight_type_name() const;
-  // Memory the model owns beyond the file: the repacked Q4_0 matrices.
-  uint64_t owned_bytes() const { return repacked_.size() * sizeof(BlockQ4_0x8); }
+  // Memory the model owns beyond the file: repacked Q4_0 matrices, Q4_0 scales as floats.
+  uint64_t owned_bytes() const {
+    return repacked_.size() * sizeof(BlockQ4_0x8) + float_scales_.size() * sizeof(float);
+  }
   // The file's bytes that inference no longer reads (matrices it repacked): the owner of the
   // mapping may drop them from memory.
   const std::vector<std::string_view>& unread_file_ranges() const { return unread_; }
@@ -85,6 +98,9 @@ class LlamaModel {
   Status LoadParams();
   Status LoadTensors();
   void RepackQ4_0();
+  void KeepQ4_0FloatScales();
+  // The matrices MatMul multiplies (the output and every layer's), not the embedding table.
+  std::vector<Weight*> Matrices();
 
   GgufFile file_;
   LlamaParams params_;
@@ -97,6 +113,7 @@ class LlamaModel {
   uint64_t parameter_count_ = 0;
   TensorType main_type_ = TensorType::kF32;
   std::vector<BlockQ4_0x8> repacked_;
+  std::vector<float> float_scales_;
   std::vector<std::string_view> unread_;
 };
 

@@ -133,20 +133,29 @@ struct Loaded {
   }
 };
 
-// A KV cache kept in floats (tables with attn_dots_f32) holds the halves' values, so every
-// logit is the same as with halves: over a prompt batch, single tokens, and past the first
-// 256-position segment of V.
-TEST(LlamaSession, FloatKvCacheGivesTheLogitsOfTheHalfOne) {
+// The paths tables like simd128 take: a KV cache kept in floats (attn_dots_f32) holds the
+// halves' values, and Q4_0 scales kept as floats (tile_q4_0_scaled) are the halves' values,
+// so every logit is the generic table's: over a prompt batch, single tokens, and past the
+// first 256-position segment of V.
+TEST(LlamaSession, FloatKvCacheAndScalesGiveTheGenericLogits) {
   SynthOptions o = Small(TensorType::kQ4_0);
   o.dim = 96;
   o.heads = 8;  // head_dim 12: keys with leftovers past the last whole step
   o.ctx = 320;
   const std::string bytes = Synth(o);
-  auto model = LlamaModel::Load(bytes);
-  ASSERT_TRUE(model.has_value());
+  auto model = LlamaModel::Load(bytes, {.repack_q4_0 = false, .q4_0_float_scales = false});
+  auto wasm_like = LlamaModel::Load(bytes, {.repack_q4_0 = false, .q4_0_float_scales = true});
+  ASSERT_TRUE(model.has_value() && wasm_like.has_value());
+  EXPECT_EQ((*model)->owned_bytes(), 0u);
+  // One float per Q4_0 block of every matrix (the output is tied: token_embd's blocks).
+  const LlamaParams& p = (*model)->params();
+  const uint64_t blocks = (static_cast<uint64_t>(p.n_vocab) * p.n_embd +
+                           p.n_layer * (2ull * p.n_embd * p.n_embd + 2ull * p.n_embd * p.kv_dim() + 3ull * p.n_embd * p.n_ff)) /
+                          kBlock;
+  EXPECT_EQ((*wasm_like)->owned_bytes(), blocks * sizeof(float));
   ComputePool pool(2);
   auto halves = LlamaSession::Create(**model, pool, GenericKernels(), 0);
-  auto floats = LlamaSession::Create(**model, pool, GenericFloatKvKernels(), 0);
+  auto floats = LlamaSession::Create(**wasm_like, pool, GenericWasmLikeKernels(), 0);
   ASSERT_TRUE(halves.has_value() && floats.has_value());
   EXPECT_EQ((*floats)->kv_cache_bytes(), 2 * (*halves)->kv_cache_bytes());
   std::vector<int32_t> prompt(100);

@@ -46,7 +46,12 @@ bool Tile(const Kernels& k, const Weight& w, uint32_t r, const Activations& x, i
       k.tile_q8_0(reinterpret_cast<const BlockQ8_0*>(w.Row(r)), w_stride, xq, x.stride(), cols, w.cols, out);
       return true;
     case TensorType::kQ4_0:
-      k.tile_q4_0(reinterpret_cast<const BlockQ4_0*>(w.Row(r)), w_stride, xq, x.stride(), cols, w.cols, out);
+      if (w.scales4 != nullptr && k.tile_q4_0_scaled) {
+        k.tile_q4_0_scaled(reinterpret_cast<const BlockQ4_0*>(w.Row(r)), w_stride, w.scales4 + r * w_stride,
+                           xq, x.block_scales() + t0 * x.stride(), x.stride(), cols, w.cols, out);
+      } else {
+        k.tile_q4_0(reinterpret_cast<const BlockQ4_0*>(w.Row(r)), w_stride, xq, x.stride(), cols, w.cols, out);
+      }
       return true;
     default:
       return false;
@@ -95,6 +100,10 @@ void Activations::Convert(const Kernels& k, TensorType type, const float* x, int
       for (int t = 0; t < rows; ++t) k.quantize_q8_0(x + t * n, out + t * blocks, n);
       sums_.resize(rows * blocks);
       BlockSumsQ8_0(out, sums_.data(), rows * blocks);
+      if (k.tile_q4_0_scaled) {
+        scales_.resize(rows * blocks);
+        for (size_t i = 0; i < rows * blocks; ++i) scales_[i] = Fp16ToFp32(out[i].d);
+      }
       data_ = out;
       stride_ = blocks;
       return;

@@ -26,6 +26,8 @@ class Activations {
   size_t stride() const { return stride_; }  // in units of the format (blocks, halves, floats)
   // Q8_0 format: each block's sum of values (BlockSumsQ8_0), at the same stride.
   const int16_t* block_sums() const { return sums_.data(); }
+  // Q8_0 format, for kernels with tile_q4_0_scaled: each block's scale as a float.
+  const float* block_scales() const { return scales_.data(); }
 
  private:
   TensorType type_ = TensorType::kF32;
@@ -34,6 +36,7 @@ class Activations {
   size_t stride_ = 0;
   std::vector<char> buffer_;
   std::vector<int16_t> sums_;
+  std::vector<float> scales_;
 };
 
 // Converted activations for every weight type a model mixes, converted on demand.

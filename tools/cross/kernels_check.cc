@@ -143,6 +143,23 @@ void CheckTile(const Kernels& k, const char* what, Tile tile, Dot dot, const std
   }
 }
 
+// tile_q4_0_scaled, where the table has it, gives tile_q4_0's bits.
+void CheckScaledTile(const Kernels& k, const std::vector<BlockQ4_0>& w, const std::vector<BlockQ8_0>& x, size_t n) {
+  if (!k.tile_q4_0_scaled) return;
+  const size_t blocks = n / kBlock;
+  std::vector<float> ws(blocks * 4), xs(x.size());
+  for (size_t b = 0; b < blocks; ++b) {
+    for (size_t i = 0; i < 4; ++i) ws[4 * b + i] = Fp16ToFp32(w[i * blocks + b].d);
+  }
+  for (size_t i = 0; i < x.size(); ++i) xs[i] = Fp16ToFp32(x[i].d);
+  for (int cols = 1; cols <= kMaxDotRows; ++cols) {
+    float want[16], got[16];
+    k.tile_q4_0(w.data(), blocks, x.data(), blocks, cols, n, want);
+    k.tile_q4_0_scaled(w.data(), blocks, ws.data(), x.data(), xs.data(), blocks, cols, n, got);
+    for (int i = 0; i < 4 * cols; ++i) Expect(SameOrNaN(want[i], got[i]), Tag(k, "tile_q4_0_scaled", n, cols));
+  }
+}
+
 void CheckTiles(const Kernels& k) {
   for (size_t n : {32u, 256u, 2048u}) {
     const size_t blocks = n / kBlock;
@@ -154,12 +171,14 @@ void CheckTiles(const Kernels& k) {
     k.quantize_q8_0(xf.data(), x8.data(), n * kMaxDotRows);
     CheckTile(k, "tile_q8_0", k.tile_q8_0, k.dot_q8_0, w8, x8, n);
     CheckTile(k, "tile_q4_0", k.tile_q4_0, k.dot_q4_0, w4, x8, n);
+    CheckScaledTile(k, w4, x8, n);
     // Infinite and NaN scales (a broken file): tiles still sum as the dots do.
     w8[blocks - 1].d = w4[blocks - 1].d = 0x7c00;
     w8[2 * blocks].d = w4[2 * blocks].d = 0x7e00;
     x8[blocks + blocks / 2].d = 0xfc00;
     CheckTile(k, "tile_q8_0 non-finite", k.tile_q8_0, k.dot_q8_0, w8, x8, n);
     CheckTile(k, "tile_q4_0 non-finite", k.tile_q4_0, k.dot_q4_0, w4, x8, n);
+    CheckScaledTile(k, w4, x8, n);
   }
 }
 

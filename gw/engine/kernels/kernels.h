@@ -78,11 +78,19 @@ struct Kernels {
   // Null where the table keeps halves.
   void (*attn_dots_f32)(ExpFlavor f, DotOrder order, const float* rows, size_t row_stride, size_t segment_stride,
                         size_t count, const float* y, size_t n, bool padded, float* out);
+  // tile_q4_0 with the scales already floats, the same bits: w_scales[4 * b + i] is weight row
+  // i's scale in block b, and x_scales[j * x_stride + b] activation row j's. A table that has it
+  // makes LlamaModel keep such a table beside each Q4_0 matrix (Weight::scales4) and MatMul
+  // keep the activations' (Activations::block_scales), which spares a half conversion per
+  // block where there is no half instruction (simd128). Null elsewhere.
+  void (*tile_q4_0_scaled)(const BlockQ4_0* w, size_t w_stride, const float* w_scales, const BlockQ8_0* x,
+                           const float* x_scales, size_t x_stride, int cols, size_t n, float* out);
 };
 
 const Kernels& GenericKernels();
-// The generic table with attn_dots_f32 (a KV cache in floats): for tests of that path.
-const Kernels& GenericFloatKvKernels();
+// The generic table with the optional entries simd128 has (attn_dots_f32: a KV cache in
+// floats; tile_q4_0_scaled: float scale tables), to test those paths natively.
+const Kernels& GenericWasmLikeKernels();
 // True where llama.cpp repacks Q4_0 matrices whose row count is a multiple of 8 and sums
 // their dots block by block (x86 with AVX2); LlamaModel then repacks them too (BlockQ4_0x8)
 // and MatMul runs tile_q4_0x8 on them.

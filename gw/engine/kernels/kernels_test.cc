@@ -213,8 +213,8 @@ TEST_P(KernelTables, SegmentedAttentionRowsSumAsContiguousOnes) {
 }
 
 // attn_dots_f32 reads the halves' values as floats and gives attn_dots_f16's bits.
-TEST(GenericFloatKv, AttentionRowsInFloatsSumAsInHalves) {
-  const Kernels& k = GenericFloatKvKernels();
+TEST(GenericWasmLike, AttentionRowsInFloatsSumAsInHalves) {
+  const Kernels& k = GenericWasmLikeKernels();
   const size_t n = 300, count = 5, stride = n + 3;
   std::vector<float> a = Random(stride * count, 81, 2.0f), b = Random(n, 82, 2.0f);
   std::vector<uint16_t> halves(a.size() + kAttnPad, 0);
@@ -234,7 +234,29 @@ TEST(GenericFloatKv, AttentionRowsInFloatsSumAsInHalves) {
     }
   }
   for (const Kernels* t : AvailableKernels()) {
-    if (t->attn_dots_f32) ADD_FAILURE() << t->name << ": native tables keep halves";
+    if (t->attn_dots_f32 || t->tile_q4_0_scaled) ADD_FAILURE() << t->name << ": native tables keep halves";
+  }
+}
+
+// tile_q4_0_scaled with the scales as floats gives tile_q4_0's bits.
+TEST(GenericWasmLike, TilesWithFloatScalesSumAsWithHalves) {
+  const Kernels& k = GenericWasmLikeKernels();
+  const size_t n = 256, blocks = n / kBlock;
+  std::vector<float> wf = Random(n * 4, 91), xf = Random(n * kMaxDotRows, 92, 2.0f);
+  std::vector<BlockQ4_0> w(blocks * 4);
+  std::vector<BlockQ8_0> x(blocks * kMaxDotRows);
+  QuantizeRowQ4_0(wf.data(), w.data(), n * 4);
+  k.quantize_q8_0(xf.data(), x.data(), n * kMaxDotRows);
+  std::vector<float> ws(blocks * 4), xs(blocks * kMaxDotRows);
+  for (size_t b = 0; b < blocks; ++b) {
+    for (size_t i = 0; i < 4; ++i) ws[4 * b + i] = Fp16ToFp32(w[i * blocks + b].d);
+  }
+  for (size_t i = 0; i < xs.size(); ++i) xs[i] = Fp16ToFp32(x[i].d);
+  for (int cols = 1; cols <= kMaxDotRows; ++cols) {
+    float want[16], got[16];
+    k.tile_q4_0(w.data(), blocks, x.data(), blocks, cols, n, want);
+    k.tile_q4_0_scaled(w.data(), blocks, ws.data(), x.data(), xs.data(), blocks, cols, n, got);
+    for (int i = 0; i < 4 * cols; ++i) EXPECT_EQ(want[i], got[i]) << "cols " << cols << " out " << i;
   }
 }
 

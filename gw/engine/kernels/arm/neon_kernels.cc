@@ -306,7 +306,7 @@ void AttnDotsNeon(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_
 constexpr Kernels kNeon = {
     "neon", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
     TileFromDots<DotQ8_0, BlockQ8_0>, TileFromDots<DotQ4_0, BlockQ4_0>, TileQ4_0x8Generic,
-    DotF16, DotF32, AxpyF16, SwigluNeon, SoftmaxExpNeon, AttnDotsNeon, nullptr,
+    DotF16, DotF32, AxpyF16, SwigluNeon, SoftmaxExpNeon, AttnDotsNeon, nullptr, nullptr,
 };
 
 }  // namespace

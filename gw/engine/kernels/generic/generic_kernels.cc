@@ -98,20 +98,40 @@ constexpr Kernels kGeneric = {
     "generic", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
     internal::TileFromDots<DotQ8_0, BlockQ8_0>, internal::TileFromDots<DotQ4_0, BlockQ4_0>,
     internal::TileQ4_0x8Generic, DotF16, DotF32, AxpyF16,
-    internal::SwigluCompat, internal::SoftmaxExpCompat, AttnDots<uint16_t>, nullptr,
+    internal::SwigluCompat, internal::SoftmaxExpCompat, AttnDots<uint16_t>, nullptr, nullptr,
 };
 
-constexpr Kernels kGenericFloatKv = {
-    "generic-float-kv", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
+// DotQ4_0 with float scales: the same sums.
+void TileQ4_0Scaled(const BlockQ4_0* w, size_t w_stride, const float* w_scales, const BlockQ8_0* x,
+                    const float* x_scales, size_t x_stride, int cols, size_t n, float* out) {
+  for (int j = 0; j < cols; ++j) {
+    for (int i = 0; i < 4; ++i) {
+      float sum = 0;
+      for (size_t b = 0; b < n / kBlock; ++b) {
+        const BlockQ4_0& wb = w[i * w_stride + b];
+        const BlockQ8_0& xb = x[j * x_stride + b];
+        int32_t isum = 0;
+        for (size_t k = 0; k < kBlock / 2; ++k) {
+          isum += ((wb.qs[k] & 0x0f) - 8) * xb.q[k] + ((wb.qs[k] >> 4) - 8) * xb.q[k + kBlock / 2];
+        }
+        sum += static_cast<float>(isum) * (w_scales[4 * b + i] * x_scales[j * x_stride + b]);
+      }
+      out[j * 4 + i] = sum;
+    }
+  }
+}
+
+constexpr Kernels kGenericWasmLike = {
+    "generic-wasm-like", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
     internal::TileFromDots<DotQ8_0, BlockQ8_0>, internal::TileFromDots<DotQ4_0, BlockQ4_0>,
     internal::TileQ4_0x8Generic, DotF16, DotF32, AxpyF16,
-    internal::SwigluCompat, internal::SoftmaxExpCompat, AttnDots<uint16_t>, AttnDots<float>,
+    internal::SwigluCompat, internal::SoftmaxExpCompat, AttnDots<uint16_t>, AttnDots<float>, TileQ4_0Scaled,
 };
 
 }  // namespace
 
 const Kernels& GenericKernels() { return kGeneric; }
-const Kernels& GenericFloatKvKernels() { return kGenericFloatKv; }
+const Kernels& GenericWasmLikeKernels() { return kGenericWasmLike; }
 
 // Signed values straight from the nibbles (x_sums unused): the reference the SIMD forms,
 // which subtract 8 * x_sums instead, are checked against.

@@ -202,6 +202,38 @@ __attribute__((noinline)) void TileBlockRows(const W* w, size_t w_stride, const 
   for (int j = 0; j < kCols; ++j) wasm_v128_store(out + 4 * j, acc[j]);
 }
 
+// TileBlockRows with the scales already floats (tile_q4_0_scaled): one load for the four
+// rows' scales and one for each activation row's, nothing to convert or to check.
+template <int kCols, class W>
+__attribute__((noinline)) void TileScaledBlockRows(const W* w, size_t w_stride, const float* w_scales,
+                                                   const BlockQ8_0* x, const float* x_scales, size_t x_stride,
+                                                   size_t blocks, float* out) {
+  v128_t acc[kCols];
+#pragma clang loop unroll(full)
+  for (int j = 0; j < kCols; ++j) acc[j] = wasm_f32x4_splat(0.0f);
+  for (size_t b = 0; b < blocks; ++b) {
+    const v128_t dw = wasm_v128_load(w_scales + 4 * b);
+    Wide wb[kCols == 1 ? 1 : 4];
+    if constexpr (kCols > 1) {
+#pragma clang loop unroll(full)
+      for (int i = 0; i < 4; ++i) wb[i] = Widen(w[i * w_stride + b]);
+    }
+#pragma clang loop unroll(full)
+    for (int j = 0; j < kCols; ++j) {
+      const Wide xw = Widen(x[j * x_stride + b]);
+      const v128_t offset = Offset<W>(xw);
+      const v128_t offsets = Pair(offset, offset);
+      auto dot = [&](int i) { return Dot(kCols == 1 ? Widen(w[i * w_stride + b]) : wb[i], xw); };
+      const v128_t rows01 = wasm_i32x4_sub(Pair(dot(0), dot(1)), offsets);
+      const v128_t rows23 = wasm_i32x4_sub(Pair(dot(2), dot(3)), offsets);
+      const v128_t scale = wasm_f32x4_mul(dw, wasm_v128_load32_splat(x_scales + j * x_stride + b));
+      acc[j] = Accumulate(acc[j], Gather(rows01, rows23), scale);
+    }
+  }
+#pragma clang loop unroll(full)
+  for (int j = 0; j < kCols; ++j) wasm_v128_store(out + 4 * j, acc[j]);
+}
+
 // Float dots: two accumulators per activation row; the tail is scalar.
 template <int kRows, class T>
 void DotFloatRows(const T* w, const T* x, size_t x_stride, size_t n, float* out) {
@@ -269,10 +301,17 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
   for (; i < n; ++i) y[i] += a * HalfToFloat(x[i]);
 }
 
+void TileQ4_0Scaled(const BlockQ4_0* w, size_t w_stride, const float* w_scales, const BlockQ8_0* x,
+                    const float* x_scales, size_t x_stride, int cols, size_t n, float* out) {
+  ForRows(cols, [&](auto k) {
+    TileScaledBlockRows<decltype(k)::value>(w, w_stride, w_scales, x, x_scales, x_stride, n / kBlock, out);
+  });
+}
+
 constexpr Kernels kSimd128 = {
     "simd128", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
     TileQ8_0, TileQ4_0, TileQ4_0x8Generic,
-    DotF16, DotF32, AxpyF16, SwigluSimd128, SoftmaxExpSimd128, AttnDotsSimd128, AttnDotsF32Simd128,
+    DotF16, DotF32, AxpyF16, SwigluSimd128, SoftmaxExpSimd128, AttnDotsSimd128, AttnDotsF32Simd128, TileQ4_0Scaled,
 };
 
 }  // namespace

@@ -109,7 +109,7 @@ constexpr Kernels kAvx2 = {
     "avx2", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16Avx2, x86::Int8<Avx2Isa>::DotQ8_0, x86::Int8<Avx2Isa>::DotQ4_0,
     x86::Int8<Avx2Isa>::TileQ8_0, x86::Int8<Avx2Isa>::TileQ4_0,
     x86::Int8<Avx2Isa>::TileQ4_0x8, DotF16, DotF32, AxpyF16,
-    SwigluAvx2, SoftmaxExpAvx2, AttnDotsAvx2, nullptr,
+    SwigluAvx2, SoftmaxExpAvx2, AttnDotsAvx2, nullptr, nullptr,
 };
 
 }  // namespace
