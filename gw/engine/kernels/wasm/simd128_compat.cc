@@ -23,9 +23,10 @@ inline v128_t Splat(float v) { return wasm_f32x4_splat(v); }
 // to double, and rounding that to float gives the correctly rounded fma unless the first
 // rounding was inexact and left the double exactly halfway between two floats (low 29 bits
 // 0x10000000) or in the float subnormal range. Halfway and tiny lanes are common enough
-// (exp's last step, k * j + k with k a power of two, is exact and often halfway) that they are
-// checked again: when the add was exact (TwoSum's error is zero) one rounding happened and the
-// result stands; otherwise (rare) the vector takes the C library's fmaf.
+// (operands with few significant bits add exactly, and the result may well sit halfway; a
+// zero counts as tiny) that they are checked again: when the add was exact (TwoSum's error is
+// zero) one rounding happened and the result stands; otherwise (rare) the vector takes the C
+// library's fmaf.
 inline v128_t Fma4(v128_t a, v128_t b, v128_t c) {
   struct Half {
     v128_t product, addend, sum;

@@ -154,17 +154,41 @@ inline v128_t SplatLane(v128_t v, int j) {
   }
 }
 
-// Four weight rows (w_stride blocks apart) against kCols activation rows (lane i: weight row
-// i). A block's scales, the four rows' and the kCols activation rows', are gathered into one
-// vector and converted together, by PoisonedHalves8 first: a tile whose sums end infinite or
-// NaN (an infinite or NaN scale, or an overflow) is summed again with HalfToFloat4. One activation row (decode) widens each weight row
-// as it goes, which keeps fewer vectors live; more widen the four once for every column.
-// Not inlined: V8 allocates registers per function, and a loop in a function of its own keeps
-// its constants in registers (about 3% faster than the four widths inlined into one).
+// Block b of four weight rows (w_stride blocks apart) against kCols activation rows, added to
+// acc[j] (lane i: weight row i) times scale(j), the four rows' scales times activation row j's.
+// One activation row (decode) widens each weight row as it goes, which keeps fewer vectors
+// live; more widen the four once for every column.
+template <int kCols, class W, class Scale>
+inline void AddBlock(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t b, v128_t* acc,
+                     Scale scale) {
+  Wide wb[kCols == 1 ? 1 : 4];
+  if constexpr (kCols > 1) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 4; ++i) wb[i] = Widen(w[i * w_stride + b]);
+  }
+#pragma clang loop unroll(full)
+  for (int j = 0; j < kCols; ++j) {
+    const Wide xw = Widen(x[j * x_stride + b]);
+    const v128_t offset = Offset<W>(xw);
+    const v128_t offsets = Pair(offset, offset);
+    auto dot = [&](int i) { return Dot(kCols == 1 ? Widen(w[i * w_stride + b]) : wb[i], xw); };
+    const v128_t rows01 = wasm_i32x4_sub(Pair(dot(0), dot(1)), offsets);
+    const v128_t rows23 = wasm_i32x4_sub(Pair(dot(2), dot(3)), offsets);
+    acc[j] = Accumulate(acc[j], Gather(rows01, rows23), scale(j));
+  }
+}
+
+// Four weight rows against kCols activation rows (tile_q8_0, tile_q4_0). A block's scales,
+// the four rows' and the activation rows', are gathered into one vector and converted
+// together, by PoisonedHalves8 first: a tile whose sums end infinite or NaN (an infinite or
+// NaN scale, or an overflow) is summed again with HalfToFloat4. Not inlined: V8 allocates
+// registers per function, and a loop in a function of its own keeps its constants in
+// registers (about 3% faster than the four widths inlined into one).
 template <int kCols, class W, bool kFinite = true>
-__attribute__((noinline)) void TileBlockRows(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
-  // Unrolled in full so that the accumulators and blocks stay in locals (clang keeps arrays of
-  // v128 in memory otherwise).
+__attribute__((noinline)) void TileBlockRows(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride,
+                                             size_t blocks, float* out) {
+  // Accumulators in an array that unrolled loops index with constants, so they stay in locals
+  // (clang keeps arrays of v128 in memory otherwise).
   v128_t acc[kCols];
 #pragma clang loop unroll(full)
   for (int j = 0; j < kCols; ++j) acc[j] = wasm_f32x4_splat(0.0f);
@@ -176,21 +200,8 @@ __attribute__((noinline)) void TileBlockRows(const W* w, size_t w_stride, const 
     const F32x8 scales = kFinite ? PoisonedHalves8(halves)
                                  : F32x8{HalfToFloat4(wasm_u32x4_extend_low_u16x8(halves)),
                                          HalfToFloat4(wasm_u32x4_extend_high_u16x8(halves))};
-    Wide wb[kCols == 1 ? 1 : 4];
-    if constexpr (kCols > 1) {
-#pragma clang loop unroll(full)
-      for (int i = 0; i < 4; ++i) wb[i] = Widen(w[i * w_stride + b]);
-    }
-#pragma clang loop unroll(full)
-    for (int j = 0; j < kCols; ++j) {
-      const Wide xw = Widen(x[j * x_stride + b]);
-      const v128_t offset = Offset<W>(xw);
-      const v128_t offsets = Pair(offset, offset);
-      auto dot = [&](int i) { return Dot(kCols == 1 ? Widen(w[i * w_stride + b]) : wb[i], xw); };
-      const v128_t rows01 = wasm_i32x4_sub(Pair(dot(0), dot(1)), offsets);
-      const v128_t rows23 = wasm_i32x4_sub(Pair(dot(2), dot(3)), offsets);
-      acc[j] = Accumulate(acc[j], Gather(rows01, rows23), wasm_f32x4_mul(scales.lo, SplatLane(scales.hi, j)));
-    }
+    AddBlock<kCols>(w, w_stride, x, x_stride, b, acc,
+                    [&](int j) { return wasm_f32x4_mul(scales.lo, SplatLane(scales.hi, j)); });
   }
   if constexpr (kFinite) {
     bool finite = true;
@@ -213,22 +224,9 @@ __attribute__((noinline)) void TileScaledBlockRows(const W* w, size_t w_stride, 
   for (int j = 0; j < kCols; ++j) acc[j] = wasm_f32x4_splat(0.0f);
   for (size_t b = 0; b < blocks; ++b) {
     const v128_t dw = wasm_v128_load(w_scales + 4 * b);
-    Wide wb[kCols == 1 ? 1 : 4];
-    if constexpr (kCols > 1) {
-#pragma clang loop unroll(full)
-      for (int i = 0; i < 4; ++i) wb[i] = Widen(w[i * w_stride + b]);
-    }
-#pragma clang loop unroll(full)
-    for (int j = 0; j < kCols; ++j) {
-      const Wide xw = Widen(x[j * x_stride + b]);
-      const v128_t offset = Offset<W>(xw);
-      const v128_t offsets = Pair(offset, offset);
-      auto dot = [&](int i) { return Dot(kCols == 1 ? Widen(w[i * w_stride + b]) : wb[i], xw); };
-      const v128_t rows01 = wasm_i32x4_sub(Pair(dot(0), dot(1)), offsets);
-      const v128_t rows23 = wasm_i32x4_sub(Pair(dot(2), dot(3)), offsets);
-      const v128_t scale = wasm_f32x4_mul(dw, wasm_v128_load32_splat(x_scales + j * x_stride + b));
-      acc[j] = Accumulate(acc[j], Gather(rows01, rows23), scale);
-    }
+    AddBlock<kCols>(w, w_stride, x, x_stride, b, acc, [&](int j) {
+      return wasm_f32x4_mul(dw, wasm_v128_load32_splat(x_scales + j * x_stride + b));
+    });
   }
 #pragma clang loop unroll(full)
   for (int j = 0; j < kCols; ++j) wasm_v128_store(out + 4 * j, acc[j]);
