@@ -48,7 +48,7 @@ bool Tile(const Kernels& k, const Weight& w, uint32_t r, const Activations& x, i
     case TensorType::kQ4_0:
       if (w.scales4 != nullptr && k.tile_q4_0_scaled) {
         k.tile_q4_0_scaled(reinterpret_cast<const BlockQ4_0*>(w.Row(r)), w_stride, w.scales4 + r * w_stride,
-                           xq, x.block_scales() + t0 * x.stride(), x.stride(), cols, w.cols, out);
+                           xq, x.block_scales() + t0 * x.stride(), x.stride(), cols, w.cols, 1, out, 4);
       } else {
         k.tile_q4_0(reinterpret_cast<const BlockQ4_0*>(w.Row(r)), w_stride, xq, x.stride(), cols, w.cols, out);
       }
@@ -146,6 +146,16 @@ void MatMul(ComputePool& pool, const Kernels& k, std::initializer_list<MatMulJob
     const MatMulJob& j = *task.job;
     if (j.w->q4_0x8 != nullptr) return RepackedRows(k, j, task.r0, task.r1);
     const int n_x = j.x->rows();
+    if (j.w->scales4 != nullptr && k.tile_q4_0_scaled && n_x <= kMaxDotRows) {
+      // A few activation rows (decode): one call for the band, straight into y. More rows
+      // keep the loop below, which reads each group of weight rows once for all of them.
+      const size_t w_stride = j.w->row_bytes / sizeof(BlockQ4_0);
+      k.tile_q4_0_scaled(reinterpret_cast<const BlockQ4_0*>(j.w->Row(task.r0)), w_stride,
+                         j.w->scales4 + task.r0 * w_stride, static_cast<const BlockQ8_0*>(j.x->data()),
+                         j.x->block_scales(), j.x->stride(), n_x, j.w->cols, static_cast<int>(task.r1 - task.r0) / 4,
+                         j.y + task.r0, j.y_stride);
+      return;
+    }
     float out[4 * kMaxDotRows];
     uint32_t r = task.r0;
     // Four weight rows at a time (each table's tile decides how to share the loads).

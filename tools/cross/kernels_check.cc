@@ -143,20 +143,33 @@ void CheckTile(const Kernels& k, const char* what, Tile tile, Dot dot, const std
   }
 }
 
-// tile_q4_0_scaled, where the table has it, gives tile_q4_0's bits.
-void CheckScaledTile(const Kernels& k, const std::vector<BlockQ4_0>& w, const std::vector<BlockQ8_0>& x, size_t n) {
+// tile_q4_0_scaled, where the table has it, gives tile_q4_0's bits: three groups of the four
+// rows in other orders, each where y_stride puts it.
+void CheckScaledTile(const Kernels& k, const std::vector<BlockQ4_0>& w4, const std::vector<BlockQ8_0>& x, size_t n) {
   if (!k.tile_q4_0_scaled) return;
-  const size_t blocks = n / kBlock;
-  std::vector<float> ws(blocks * 4), xs(x.size());
-  for (size_t b = 0; b < blocks; ++b) {
-    for (size_t i = 0; i < 4; ++i) ws[4 * b + i] = Fp16ToFp32(w[i * blocks + b].d);
+  const size_t blocks = n / kBlock, groups = 3, y_stride = 4 * groups + 1;
+  std::vector<BlockQ4_0> w(blocks * 4 * groups);
+  std::vector<float> ws(w.size()), xs(x.size());
+  for (size_t r = 0; r < 4 * groups; ++r) {
+    const size_t from = (r + r / 4) % 4;
+    for (size_t b = 0; b < blocks; ++b) {
+      w[r * blocks + b] = w4[from * blocks + b];
+      ws[4 * (r / 4 * blocks + b) + r % 4] = Fp16ToFp32(w[r * blocks + b].d);
+    }
   }
   for (size_t i = 0; i < x.size(); ++i) xs[i] = Fp16ToFp32(x[i].d);
   for (int cols = 1; cols <= kMaxDotRows; ++cols) {
-    float want[16], got[16];
-    k.tile_q4_0(w.data(), blocks, x.data(), blocks, cols, n, want);
-    k.tile_q4_0_scaled(w.data(), blocks, ws.data(), x.data(), xs.data(), blocks, cols, n, got);
-    for (int i = 0; i < 4 * cols; ++i) Expect(SameOrNaN(want[i], got[i]), Tag(k, "tile_q4_0_scaled", n, cols));
+    std::vector<float> y(kMaxDotRows * y_stride);
+    k.tile_q4_0_scaled(w.data(), blocks, ws.data(), x.data(), xs.data(), blocks, cols, n, groups, y.data(), y_stride);
+    for (size_t g = 0; g < groups; ++g) {
+      float want[16];
+      k.tile_q4_0(w.data() + 4 * g * blocks, blocks, x.data(), blocks, cols, n, want);
+      for (int j = 0; j < cols; ++j) {
+        for (int i = 0; i < 4; ++i) {
+          Expect(SameOrNaN(want[j * 4 + i], y[j * y_stride + 4 * g + i]), Tag(k, "tile_q4_0_scaled", n, cols));
+        }
+      }
+    }
   }
 }
 

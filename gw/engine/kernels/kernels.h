@@ -78,13 +78,16 @@ struct Kernels {
   // Null where the table keeps halves.
   void (*attn_dots_f32)(ExpFlavor f, DotOrder order, const float* rows, size_t row_stride, size_t segment_stride,
                         size_t count, const float* y, size_t n, bool padded, float* out);
-  // tile_q4_0 with the scales already floats, the same bits: w_scales[4 * b + i] is weight row
-  // i's scale in block b, and x_scales[j * x_stride + b] activation row j's. A table that has it
-  // makes LlamaModel keep such a table beside each Q4_0 matrix (Weight::scales4) and MatMul
-  // keep the activations' (Activations::block_scales), which spares a half conversion per
-  // block where there is no half instruction (simd128). Null elsewhere.
+  // tile_q4_0 with the scales already floats, for `groups` groups of four rows one after
+  // another, the same bits: w_scales[4 * (g * blocks + b) + i] is row 4g + i's scale in block
+  // b, x_scales[j * x_stride + b] activation row j's, and the result of row 4g + i against
+  // activation row j goes to y[j * y_stride + 4g + i]. A table that has it makes LlamaModel keep
+  // such scales beside each Q4_0 matrix (Weight::scales4) and MatMul keep the activations'
+  // (Activations::block_scales); that spares a half conversion per block where there is no
+  // half instruction, and one call per four rows (simd128). Null elsewhere.
   void (*tile_q4_0_scaled)(const BlockQ4_0* w, size_t w_stride, const float* w_scales, const BlockQ8_0* x,
-                           const float* x_scales, size_t x_stride, int cols, size_t n, float* out);
+                           const float* x_scales, size_t x_stride, int cols, size_t n, int groups, float* y,
+                           size_t y_stride);
 };
 
 const Kernels& GenericKernels();

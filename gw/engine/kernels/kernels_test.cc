@@ -238,25 +238,31 @@ TEST(GenericWasmLike, AttentionRowsInFloatsSumAsInHalves) {
   }
 }
 
-// tile_q4_0_scaled with the scales as floats gives tile_q4_0's bits.
+// tile_q4_0_scaled over three groups of four rows gives tile_q4_0's bits, each where y says.
 TEST(GenericWasmLike, TilesWithFloatScalesSumAsWithHalves) {
   const Kernels& k = GenericWasmLikeKernels();
-  const size_t n = 256, blocks = n / kBlock;
-  std::vector<float> wf = Random(n * 4, 91), xf = Random(n * kMaxDotRows, 92, 2.0f);
-  std::vector<BlockQ4_0> w(blocks * 4);
+  const size_t n = 256, blocks = n / kBlock, rows = 12, y_stride = 13;
+  std::vector<float> wf = Random(n * rows, 91), xf = Random(n * kMaxDotRows, 92, 2.0f);
+  std::vector<BlockQ4_0> w(blocks * rows);
   std::vector<BlockQ8_0> x(blocks * kMaxDotRows);
-  QuantizeRowQ4_0(wf.data(), w.data(), n * 4);
+  QuantizeRowQ4_0(wf.data(), w.data(), n * rows);
   k.quantize_q8_0(xf.data(), x.data(), n * kMaxDotRows);
-  std::vector<float> ws(blocks * 4), xs(blocks * kMaxDotRows);
-  for (size_t b = 0; b < blocks; ++b) {
-    for (size_t i = 0; i < 4; ++i) ws[4 * b + i] = Fp16ToFp32(w[i * blocks + b].d);
+  std::vector<float> ws(blocks * rows), xs(blocks * kMaxDotRows);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t b = 0; b < blocks; ++b) ws[4 * (r / 4 * blocks + b) + r % 4] = Fp16ToFp32(w[r * blocks + b].d);
   }
   for (size_t i = 0; i < xs.size(); ++i) xs[i] = Fp16ToFp32(x[i].d);
   for (int cols = 1; cols <= kMaxDotRows; ++cols) {
-    float want[16], got[16];
-    k.tile_q4_0(w.data(), blocks, x.data(), blocks, cols, n, want);
-    k.tile_q4_0_scaled(w.data(), blocks, ws.data(), x.data(), xs.data(), blocks, cols, n, got);
-    for (int i = 0; i < 4 * cols; ++i) EXPECT_EQ(want[i], got[i]) << "cols " << cols << " out " << i;
+    std::vector<float> y(kMaxDotRows * y_stride, -1.0f);
+    k.tile_q4_0_scaled(w.data(), blocks, ws.data(), x.data(), xs.data(), blocks, cols, n, 3, y.data(), y_stride);
+    for (size_t g = 0; g < 3; ++g) {
+      float want[16];
+      k.tile_q4_0(w.data() + 4 * g * blocks, blocks, x.data(), blocks, cols, n, want);
+      for (int j = 0; j < cols; ++j) {
+        for (int i = 0; i < 4; ++i) EXPECT_EQ(want[j * 4 + i], y[j * y_stride + 4 * g + i]) << cols << " " << g;
+      }
+    }
+    EXPECT_EQ(y[12], -1.0f);  // nothing past the groups
   }
 }
 

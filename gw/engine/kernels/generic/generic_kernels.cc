@@ -103,20 +103,23 @@ constexpr Kernels kGeneric = {
 
 // DotQ4_0 with float scales: the same sums.
 void TileQ4_0Scaled(const BlockQ4_0* w, size_t w_stride, const float* w_scales, const BlockQ8_0* x,
-                    const float* x_scales, size_t x_stride, int cols, size_t n, float* out) {
-  for (int j = 0; j < cols; ++j) {
-    for (int i = 0; i < 4; ++i) {
+                    const float* x_scales, size_t x_stride, int cols, size_t n, int groups, float* y,
+                    size_t y_stride) {
+  const size_t blocks = n / kBlock;
+  for (int r = 0; r < 4 * groups; ++r) {
+    const float* scales = w_scales + 4 * (r / 4) * blocks + r % 4;  // row r's, 4 apart
+    for (int j = 0; j < cols; ++j) {
       float sum = 0;
-      for (size_t b = 0; b < n / kBlock; ++b) {
-        const BlockQ4_0& wb = w[i * w_stride + b];
+      for (size_t b = 0; b < blocks; ++b) {
+        const BlockQ4_0& wb = w[r * w_stride + b];
         const BlockQ8_0& xb = x[j * x_stride + b];
         int32_t isum = 0;
         for (size_t k = 0; k < kBlock / 2; ++k) {
           isum += ((wb.qs[k] & 0x0f) - 8) * xb.q[k] + ((wb.qs[k] >> 4) - 8) * xb.q[k + kBlock / 2];
         }
-        sum += static_cast<float>(isum) * (w_scales[4 * b + i] * x_scales[j * x_stride + b]);
+        sum += static_cast<float>(isum) * (scales[4 * b] * x_scales[j * x_stride + b]);
       }
-      out[j * 4 + i] = sum;
+      y[j * y_stride + r] = sum;
     }
   }
 }

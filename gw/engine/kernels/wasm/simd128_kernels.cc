@@ -213,23 +213,26 @@ __attribute__((noinline)) void TileBlockRows(const W* w, size_t w_stride, const 
   for (int j = 0; j < kCols; ++j) wasm_v128_store(out + 4 * j, acc[j]);
 }
 
-// TileBlockRows with the scales already floats (tile_q4_0_scaled): one load for the four
-// rows' scales and one for each activation row's, nothing to convert or to check.
+// TileBlockRows with the scales already floats, over `groups` groups of four rows
+// (tile_q4_0_scaled): one load for the four rows' scales and one for each activation row's,
+// nothing to convert or to check, and one call for a whole band of rows.
 template <int kCols, class W>
 __attribute__((noinline)) void TileScaledBlockRows(const W* w, size_t w_stride, const float* w_scales,
                                                    const BlockQ8_0* x, const float* x_scales, size_t x_stride,
-                                                   size_t blocks, float* out) {
-  v128_t acc[kCols];
+                                                   size_t blocks, int groups, float* y, size_t y_stride) {
+  for (int g = 0; g < groups; ++g, w += 4 * w_stride, w_scales += 4 * blocks, y += 4) {
+    v128_t acc[kCols];
 #pragma clang loop unroll(full)
-  for (int j = 0; j < kCols; ++j) acc[j] = wasm_f32x4_splat(0.0f);
-  for (size_t b = 0; b < blocks; ++b) {
-    const v128_t dw = wasm_v128_load(w_scales + 4 * b);
-    AddBlock<kCols>(w, w_stride, x, x_stride, b, acc, [&](int j) {
-      return wasm_f32x4_mul(dw, wasm_v128_load32_splat(x_scales + j * x_stride + b));
-    });
+    for (int j = 0; j < kCols; ++j) acc[j] = wasm_f32x4_splat(0.0f);
+    for (size_t b = 0; b < blocks; ++b) {
+      const v128_t dw = wasm_v128_load(w_scales + 4 * b);
+      AddBlock<kCols>(w, w_stride, x, x_stride, b, acc, [&](int j) {
+        return wasm_f32x4_mul(dw, wasm_v128_load32_splat(x_scales + j * x_stride + b));
+      });
+    }
+#pragma clang loop unroll(full)
+    for (int j = 0; j < kCols; ++j) wasm_v128_store(y + j * y_stride, acc[j]);
   }
-#pragma clang loop unroll(full)
-  for (int j = 0; j < kCols; ++j) wasm_v128_store(out + 4 * j, acc[j]);
 }
 
 // Float dots: two accumulators per activation row; the tail is scalar.
@@ -300,9 +303,11 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
 }
 
 void TileQ4_0Scaled(const BlockQ4_0* w, size_t w_stride, const float* w_scales, const BlockQ8_0* x,
-                    const float* x_scales, size_t x_stride, int cols, size_t n, float* out) {
+                    const float* x_scales, size_t x_stride, int cols, size_t n, int groups, float* y,
+                    size_t y_stride) {
   ForRows(cols, [&](auto k) {
-    TileScaledBlockRows<decltype(k)::value>(w, w_stride, w_scales, x, x_scales, x_stride, n / kBlock, out);
+    TileScaledBlockRows<decltype(k)::value>(w, w_stride, w_scales, x, x_scales, x_stride, n / kBlock, groups, y,
+                                            y_stride);
   });
 }
 
