@@ -121,7 +121,7 @@ TEST(SqliteQueue, GroupCommitAcknowledgesEveryConcurrentAppendDurably) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < kEach; ++i) {
           // Every third key repeats one of this thread's earlier ones.
-          std::string key = "k" + std::to_string(t) + "-" + std::to_string(i % 3 == 2 ? i - 1 : i);
+          std::string key = std::string("k") + std::to_string(t) + "-" + std::to_string(i % 3 == 2 ? i - 1 : i);
           auto r = q->Append(MakeRecord("t" + std::to_string(t) + "-" + std::to_string(i), "cloud",
                                         Priority::kNormal, key));
           ASSERT_TRUE(r) << r.error().message();
@@ -172,7 +172,6 @@ struct FaultyVfs {
   static inline std::atomic<int> fail_write{0};  // SQLite result code to return, 0: pass
   static inline std::atomic<int> fail_sync{0};
   static inline sqlite3_vfs vfs;
-  static inline const sqlite3_io_methods* base_methods = nullptr;
   static inline sqlite3_io_methods methods;
 
   struct File {
