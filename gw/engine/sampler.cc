@@ -54,7 +54,7 @@ size_t Sampler::FirstOfTheLargest(std::span<const float> v) {
   }
   size_t lane = 0;
   for (size_t l = 1; l < 4; ++l) {
-    if (best[l] > best[lane] || (best[l] == best[lane] && at[l] < at[lane] && best[l] > -INFINITY)) lane = l;
+    if (best[l] > best[lane] || (best[l] == best[lane] && at[l] < at[lane])) lane = l;
   }
   return at[lane];
 }

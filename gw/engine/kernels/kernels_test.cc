@@ -20,6 +20,16 @@ std::vector<float> Random(size_t n, uint32_t seed, float scale = 1.0f) {
   return v;
 }
 
+// Calls fn(flavor, order, padded) for every attention case.
+template <class F>
+void ForEachAttentionCase(F fn) {
+  for (ExpFlavor f : {ExpFlavor::kWide, ExpFlavor::kNarrow}) {
+    for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
+      for (bool padded : {false, true}) fn(f, o, padded);
+    }
+  }
+}
+
 class KernelTables : public ::testing::TestWithParam<const Kernels*> {};
 
 TEST_P(KernelTables, QuantizeQ8_0MatchesGenericExactly) {
@@ -200,16 +210,12 @@ TEST_P(KernelTables, SegmentedAttentionRowsSumAsContiguousOnes) {
   }
   std::vector<float> y(768, 0.0f);
   g.round_fp16(b.data(), y.data(), n);
-  for (ExpFlavor f : {ExpFlavor::kWide, ExpFlavor::kNarrow}) {
-    for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
-      for (bool padded : {false, true}) {
-        float want[count], got[count];
-        g.attn_dots_f16(f, o, contiguous.data(), n, kAttnSegment, count, y.data(), n, padded, want);
-        k.attn_dots_f16(f, o, segmented.data(), kAttnSegment, segment_stride, count, y.data(), n, padded, got);
-        for (size_t r = 0; r < count; ++r) EXPECT_EQ(want[r], got[r]) << k.name << " row " << r;
-      }
-    }
-  }
+  ForEachAttentionCase([&](ExpFlavor f, DotOrder o, bool padded) {
+    float want[count], got[count];
+    g.attn_dots_f16(f, o, contiguous.data(), n, kAttnSegment, count, y.data(), n, padded, want);
+    k.attn_dots_f16(f, o, segmented.data(), kAttnSegment, segment_stride, count, y.data(), n, padded, got);
+    for (size_t r = 0; r < count; ++r) EXPECT_EQ(want[r], got[r]) << k.name << " row " << r;
+  });
 }
 
 // attn_dots_f32 reads the halves' values as floats and gives attn_dots_f16's bits.
@@ -223,16 +229,12 @@ TEST(GenericWasmLike, AttentionRowsInFloatsSumAsInHalves) {
   k.round_fp16(a.data(), values.data(), a.size());
   std::vector<float> y(320, 0.0f);
   k.round_fp16(b.data(), y.data(), n);
-  for (ExpFlavor f : {ExpFlavor::kWide, ExpFlavor::kNarrow}) {
-    for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
-      for (bool padded : {false, true}) {
-        float want[count], got[count];
-        k.attn_dots_f16(f, o, halves.data(), stride, kAttnSegment, count, y.data(), n, padded, want);
-        k.attn_dots_f32(f, o, values.data(), stride, kAttnSegment, count, y.data(), n, padded, got);
-        for (size_t r = 0; r < count; ++r) EXPECT_EQ(want[r], got[r]) << "row " << r;
-      }
-    }
-  }
+  ForEachAttentionCase([&](ExpFlavor f, DotOrder o, bool padded) {
+    float want[count], got[count];
+    k.attn_dots_f16(f, o, halves.data(), stride, kAttnSegment, count, y.data(), n, padded, want);
+    k.attn_dots_f32(f, o, values.data(), stride, kAttnSegment, count, y.data(), n, padded, got);
+    for (size_t r = 0; r < count; ++r) EXPECT_EQ(want[r], got[r]) << "row " << r;
+  });
   for (const Kernels* t : AvailableKernels()) {
     if (t->attn_dots_f32 || t->tile_q4_0_scaled) ADD_FAILURE() << t->name << ": native tables keep halves";
   }
@@ -288,13 +290,9 @@ TEST(GgmlCompat, DotOrdersSumTheSameProducts) {
   GenericKernels().round_fp16(b.data(), b_half.data(), b.size());
   double exact = 0;
   for (size_t i = 0; i < a.size(); ++i) exact += static_cast<double>(Fp16ToFp32(a16[i])) * b_half[i];
-  for (ExpFlavor f : {ExpFlavor::kWide, ExpFlavor::kNarrow}) {
-    for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
-      for (bool padded : {false, true}) {
-        EXPECT_NEAR(DotF16Compat(f, o, a16.data(), kAttnSegment, b_half.data(), a.size(), padded), exact, 1e-4);
-      }
-    }
-  }
+  ForEachAttentionCase([&](ExpFlavor f, DotOrder o, bool padded) {
+    EXPECT_NEAR(DotF16Compat(f, o, a16.data(), kAttnSegment, b_half.data(), a.size(), padded), exact, 1e-4);
+  });
 }
 
 TEST(Dispatch, BestIsAvailableAndNamesResolve) {

@@ -46,18 +46,23 @@ void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, 
   }
 }
 
+// A Q4_0 block's integer dot with a Q8_0 block (nibble j: element j, high nibble j + 16).
+int32_t BlockTotal(const BlockQ4_0& w, const BlockQ8_0& x) {
+  int32_t isum = 0;
+  for (size_t j = 0; j < kBlock / 2; ++j) {
+    isum += ((w.qs[j] & 0x0f) - 8) * x.q[j];
+    isum += ((w.qs[j] >> 4) - 8) * x.q[j + kBlock / 2];
+  }
+  return isum;
+}
+
 void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
              float* out) {
   for (int r = 0; r < rows; ++r) {
     const BlockQ8_0* xr = x + r * x_stride;
     float sum = 0;
     for (size_t b = 0; b < n / kBlock; ++b) {
-      int32_t isum = 0;
-      for (size_t j = 0; j < kBlock / 2; ++j) {
-        isum += ((w[b].qs[j] & 0x0f) - 8) * xr[b].q[j];
-        isum += ((w[b].qs[j] >> 4) - 8) * xr[b].q[j + kBlock / 2];
-      }
-      sum += static_cast<float>(isum) * (Fp16ToFp32(w[b].d) * Fp16ToFp32(xr[b].d));
+      sum += static_cast<float>(BlockTotal(w[b], xr[b])) * (Fp16ToFp32(w[b].d) * Fp16ToFp32(xr[b].d));
     }
     out[r] = sum;
   }
@@ -111,12 +116,7 @@ void TileQ4_0Scaled(const BlockQ4_0* w, size_t w_stride, const float* w_scales, 
     for (int j = 0; j < cols; ++j) {
       float sum = 0;
       for (size_t b = 0; b < blocks; ++b) {
-        const BlockQ4_0& wb = w[r * w_stride + b];
-        const BlockQ8_0& xb = x[j * x_stride + b];
-        int32_t isum = 0;
-        for (size_t k = 0; k < kBlock / 2; ++k) {
-          isum += ((wb.qs[k] & 0x0f) - 8) * xb.q[k] + ((wb.qs[k] >> 4) - 8) * xb.q[k + kBlock / 2];
-        }
+        const int32_t isum = BlockTotal(w[r * w_stride + b], x[j * x_stride + b]);
         sum += static_cast<float>(isum) * (scales[4 * b] * x_scales[j * x_stride + b]);
       }
       y[j * y_stride + r] = sum;
