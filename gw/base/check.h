@@ -3,7 +3,7 @@
 //   GW_CHECK(cond)  always evaluated; on failure logs and aborts. For broken invariants only.
 //   GW_DCHECK(cond) debug builds only.
 //   GW_BUG(msg)     a should-not-happen path that is survivable: aborts in debug builds,
-//                   logs and counts (gw_bugs_total) in release builds.
+//                   logs and counts (edgegw_bugs_total) in release builds.
 // Never use these on untrusted input (network bytes, files, config): validate and return
 // an Error instead.
 #pragma once
@@ -13,7 +13,7 @@
 namespace gw::internal {
 [[noreturn]] void CheckFailed(const char* file, int line, const char* what);
 void BugReached(const char* file, int line, const char* what);
-// Number of GW_BUG sites reached in this process (exported as gw_bugs_total).
+// Number of GW_BUG sites reached in this process (exported as edgegw_bugs_total on /metrics).
 uint64_t BugCount();
 }  // namespace gw::internal
 

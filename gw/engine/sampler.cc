@@ -59,29 +59,56 @@ size_t Sampler::FirstOfTheLargest(std::span<const float> v) {
   return at[lane];
 }
 
+void Sampler::Penalize() {
+  if (params_.repeat_penalty == 1.0f) return;
+  std::vector<int32_t> seen(recent_.begin(), recent_.end());
+  std::sort(seen.begin(), seen.end());
+  seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+  for (int32_t id : seen) {
+    if (id < 0 || static_cast<size_t>(id) >= candidates_.size()) continue;
+    float& l = candidates_[id].logit;
+    l = l <= 0 ? l * params_.repeat_penalty : l / params_.repeat_penalty;
+  }
+}
+
+// Softmax of the candidates (highest first) into probs_.
+void Sampler::Softmax() {
+  probs_.resize(candidates_.size());
+  double sum = 0;
+  for (size_t i = 0; i < candidates_.size(); ++i) {
+    probs_[i] = std::exp(static_cast<double>(candidates_[i].logit - candidates_[0].logit));
+    sum += probs_[i];
+  }
+  for (double& p : probs_) p /= sum;
+}
+
 int32_t Sampler::Sample(std::span<const float> logits) {
   if (params_.temperature == 0 && params_.repeat_penalty == 1.0f && !logits.empty()) {
     return static_cast<int32_t>(FirstOfTheLargest(logits));
   }
-  candidates_.resize(logits.size());
-  for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {static_cast<int32_t>(i), logits[i]};
-  if (params_.repeat_penalty != 1.0f) {
-    std::vector<int32_t> seen(recent_.begin(), recent_.end());
-    std::sort(seen.begin(), seen.end());
-    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-    for (int32_t id : seen) {
-      if (id < 0 || static_cast<size_t>(id) >= candidates_.size()) continue;
-      float& l = candidates_[id].logit;
-      l = l <= 0 ? l * params_.repeat_penalty : l / params_.repeat_penalty;
-    }
-  }
-  if (params_.temperature == 0) {  // greedy: the first of the largest
+  if (params_.temperature == 0) {  // greedy after the penalty: the first of the largest
+    candidates_.resize(logits.size());
+    for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {static_cast<int32_t>(i), logits[i]};
+    Penalize();
     size_t best = 0;
     for (size_t i = 1; i < candidates_.size(); ++i) {
       if (candidates_[i].logit > candidates_[best].logit) best = i;
     }
     return candidates_[best].id;
   }
+  std::span<const TokenProb> dist = Distribution(logits);
+  double u = NextUniform();
+  for (const TokenProb& t : dist) {
+    if (u < t.p) return t.id;
+    u -= t.p;
+  }
+  return dist.back().id;
+}
+
+std::span<const Sampler::TokenProb> Sampler::Distribution(std::span<const float> logits) {
+  candidates_.resize(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {static_cast<int32_t>(i), logits[i]};
+  Penalize();
   auto by_logit = [](const Candidate& a, const Candidate& b) {
     return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
   };
@@ -89,17 +116,8 @@ int32_t Sampler::Sample(std::span<const float> logits) {
   if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < keep) keep = params_.top_k;
   std::partial_sort(candidates_.begin(), candidates_.begin() + keep, candidates_.end(), by_logit);
   candidates_.resize(keep);
-  // Softmax of what is left (highest first), then top-p and min-p on those probabilities.
-  auto softmax = [&] {
-    probs_.resize(candidates_.size());
-    double sum = 0;
-    for (size_t i = 0; i < candidates_.size(); ++i) {
-      probs_[i] = std::exp(static_cast<double>(candidates_[i].logit - candidates_[0].logit));
-      sum += probs_[i];
-    }
-    for (double& p : probs_) p /= sum;
-  };
-  softmax();
+  // top-p and min-p on the probabilities of what top-k left (highest first).
+  Softmax();
   if (params_.top_p < 1.0f) {
     double cum = 0;
     size_t n = 0;
@@ -114,14 +132,12 @@ int32_t Sampler::Sample(std::span<const float> logits) {
     while (n < candidates_.size() && probs_[n] >= params_.min_p * probs_[0]) ++n;
     candidates_.resize(n);
   }
-  for (Candidate& c : candidates_) c.logit /= params_.temperature;
-  softmax();
-  double u = NextUniform();
-  for (size_t i = 0; i < candidates_.size(); ++i) {
-    if (u < probs_[i]) return candidates_[i].id;
-    u -= probs_[i];
-  }
-  return candidates_.back().id;
+  const float temperature = params_.temperature > 0 ? params_.temperature : 1.0f;
+  for (Candidate& c : candidates_) c.logit /= temperature;
+  Softmax();
+  distribution_.resize(candidates_.size());
+  for (size_t i = 0; i < candidates_.size(); ++i) distribution_[i] = {candidates_[i].id, probs_[i]};
+  return distribution_;
 }
 
 }  // namespace gw::engine

@@ -34,9 +34,22 @@ struct SamplingParams {
 
 class Sampler {
  public:
+  struct Candidate {
+    int32_t id;
+    float logit;
+  };
+  struct TokenProb {
+    int32_t id;
+    double p;
+  };
+
   explicit Sampler(const SamplingParams& params);
   // Chooses a token; `logits` has one entry per vocabulary token.
   int32_t Sample(std::span<const float> logits);
+  // What a draw (temperature > 0) chooses from: the tokens left after the penalty, top-k,
+  // top-p and min-p, likeliest first, with their probabilities at the temperature (summing
+  // to 1). Valid until the next call. `logits` not empty.
+  std::span<const TokenProb> Distribution(std::span<const float> logits);
   // Records a token of the context (prompt or generated) for the repetition penalty.
   void Accept(int32_t token);
   // Greedy's choice: the first index of the largest value (NaNs passed over). `v` not empty.
@@ -47,13 +60,13 @@ class Sampler {
 
   SamplingParams params_;
   uint64_t state_;
+  void Penalize();
+  void Softmax();
+
   std::deque<int32_t> recent_;
-  struct Candidate {
-    int32_t id;
-    float logit;
-  };
   std::vector<Candidate> candidates_;
   std::vector<double> probs_;
+  std::vector<TokenProb> distribution_;
 };
 
 }  // namespace gw::engine

@@ -18,9 +18,10 @@ Call::~Call() {
   // A request that was accepted is always answered: a service that drops a call without
   // completing it produces an internal error rather than a client waiting forever.
   if (!session_->IsDone(*this)) {
-    session_->Complete(*this, MakeErrorResponse(id(), rpc::kInternalError,
-                                                "Internal error: the request was dropped "
-                                                "without an answer"));
+    session_->Complete(*this,
+                       MakeErrorResponse(id(), rpc::kInternalError,
+                                         "Internal error: the request was dropped without an answer"),
+                       CallOutcome::kError);
   }
   session_->Forget(*this);
 }
@@ -38,7 +39,21 @@ void Call::AddResultMeta(std::string_view key, std::string_view json) {
   result_meta_.append(member, 1, member.size() - 2);
 }
 
+namespace {
+
+// A tool result that reports a failure has "isError": true at its top level. Most results do
+// not mention it at all, so only those that do are parsed.
+CallOutcome OutcomeOf(std::string_view result) {
+  if (result.find("\"isError\"") == std::string_view::npos) return CallOutcome::kResult;
+  auto doc = ParseJson(result);
+  if (!doc || !doc->IsObject()) return CallOutcome::kResult;
+  return BoolMember(*doc, "isError").value_or(false) ? CallOutcome::kToolError : CallOutcome::kResult;
+}
+
+}  // namespace
+
 void Call::Reply(std::string_view result) {
+  const CallOutcome outcome = OutcomeOf(result);
   std::string meta;
   {
     MutexLock lock(session_->mutex());
@@ -46,7 +61,7 @@ void Call::Reply(std::string_view result) {
     result_meta_.clear();
   }
   if (meta.empty()) {
-    session_->Complete(*this, MakeResult(id(), result));
+    session_->Complete(*this, MakeResult(id(), result), outcome);
     return;
   }
   // Merge into the result's _meta: spliced in as text when the result has none (the common
@@ -57,12 +72,12 @@ void Call::Reply(std::string_view result) {
     std::string merged = "{\"_meta\":{" + meta + "}";
     if (!empty) merged += ',';
     merged.append(result.substr(1));
-    session_->Complete(*this, MakeResult(id(), merged));
+    session_->Complete(*this, MakeResult(id(), merged), outcome);
     return;
   }
   auto doc = ParseJson(result);
   if (!doc || !doc->IsObject()) {
-    session_->Complete(*this, MakeResult(id(), result));
+    session_->Complete(*this, MakeResult(id(), result), outcome);
     return;
   }
   JsonValue& existing = ObjectMemberOrAdd(*doc, "_meta");
@@ -73,11 +88,11 @@ void Call::Reply(std::string_view result) {
       existing.AddMember(JsonValue(m.name, alloc), JsonValue(m.value, alloc), alloc);
     }
   }
-  session_->Complete(*this, MakeResult(id(), Serialize(*doc)));
+  session_->Complete(*this, MakeResult(id(), Serialize(*doc)), outcome);
 }
 
 void Call::Fail(int rpc_code, std::string_view message, std::string_view data) {
-  session_->Complete(*this, MakeErrorResponse(id(), rpc_code, message, data));
+  session_->Complete(*this, MakeErrorResponse(id(), rpc_code, message, data), CallOutcome::kError);
 }
 
 void Call::Fail(const Error& error) { Fail(RpcCodeFor(error.code()), error.message()); }
@@ -116,6 +131,10 @@ bool Call::done() const { return session_->IsDone(*this); }
 
 void Call::OnCancel(std::function<void()> handler) {
   session_->SetCancelHandler(*this, std::move(handler));
+}
+
+void Call::OnComplete(std::function<void(CallOutcome)> handler) {
+  session_->SetCompleteHandler(*this, std::move(handler));
 }
 
 }  // namespace gw::protocol

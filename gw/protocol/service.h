@@ -3,8 +3,9 @@
 //
 // A Call is one client request in flight. It is shared: the session keeps it to route a
 // cancellation, the service keeps it while it works (possibly on another thread). Every
-// method of Call is thread-safe. A Call is completed exactly once, by Reply or Fail; later
-// completions are ignored (and counted as bugs in debug builds).
+// method of Call is thread-safe. A Call is completed exactly once, by Reply or Fail; a later
+// completion is ignored, and is a bug (GW_BUG, counted in edgegw_bugs_total) unless the client
+// cancelled the call first.
 #pragma once
 
 #include <functional>
@@ -44,6 +45,10 @@ class SessionChannel {
   virtual void Notify(std::string_view method, std::string_view params) = 0;
   virtual bool closed() const = 0;
 };
+
+// How a Call ended: with a result, with a result that reports a tool error (`"isError":
+// true`), with a JSON-RPC error, or cancelled by the client (no answer sent).
+enum class CallOutcome { kResult, kToolError, kError, kCancelled };
 
 class Call {
  public:
@@ -85,6 +90,10 @@ class Call {
   bool cancelled() const;
   // Runs `handler` when the call is cancelled (at once if it already is). At most one.
   void OnCancel(std::function<void()> handler);
+  // Runs `handler` once, with the outcome, when the call is completed or cancelled: on the
+  // thread that completes it, just before the answer goes to the transport. At most one; set
+  // it before the call can complete (a call already done never runs it).
+  void OnComplete(std::function<void(CallOutcome)> handler);
   bool done() const;
 
  private:
@@ -99,6 +108,7 @@ class Call {
   bool cancelled_ = false;
   std::string result_meta_;  // "\"key\":json,..." to merge into the result's _meta
   std::function<void()> cancel_handler_;
+  std::function<void(CallOutcome)> complete_handler_;
 };
 using CallPtr = std::shared_ptr<Call>;
 

@@ -13,6 +13,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "gw/base/check.h"
 #include "gw/catalog/catalog.h"
 #include "gw/catalog/conformance_pack.h"
 #include "gw/catalog/core_pack.h"
@@ -53,6 +54,9 @@ class GatewayImpl final : public Gateway {
       auto s = platform::ReadProcessStats();
       return s ? static_cast<double>(s->open_fds) : 0.0;
     });
+    registry_.AddCounterFunction("edgegw_bugs_total",
+                                 "Should-not-happen paths reached (GW_BUG); above 0 is a bug to report.",
+                                 [] { return static_cast<double>(gw::internal::BugCount()); });
     registry_.AddGaugeFunction("edgegw_catalog_tools", "Tools in the local catalog.",
                                [this] { return static_cast<double>(catalog_.tool_count()); });
   }

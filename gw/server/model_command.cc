@@ -1,6 +1,7 @@
 #include "gw/server/model_command.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <cstdio>
 #include <fstream>
@@ -27,14 +28,16 @@ struct ModelCommands::Flags {
   CLI::App* info = nullptr;
   CLI::App* tokenize = nullptr;
   CLI::App* generate = nullptr;
+  CLI::App* eval = nullptr;
   // synth
   std::string out, type = "q8_0";
   engine::SynthOptions synth_options;
   // info, tokenize, generate
   std::string file, text;
   bool json = false, bos = false;
-  // generate
+  // generate, eval
   std::string prompt, prompt_tokens, kernels;
+  uint32_t from = 0;
   int32_t n = 128;
   int threads = 0;
   uint32_t ctx = 0;
@@ -137,13 +140,63 @@ int RunTokenize(ModelCommands::Flags& f) {
   return 0;
 }
 
+Result<const engine::Kernels*> ChosenKernels(const std::string& name) {
+  if (name.empty()) return &engine::BestKernels();
+  const engine::Kernels* kernels = engine::KernelsNamed(name);
+  if (kernels == nullptr) return InvalidArgument("--kernels: '" + name + "' is not available on this CPU or build");
+  return kernels;
+}
+
+int ThreadCount(int flag) {
+  return flag > 0 ? flag : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Teacher forcing: the model reads `tokens` and reports, for every position from `from` on,
+// its log-probabilities of the next token given all the tokens before it. The first `from`
+// tokens go in as one prompt (prefill), the rest one at a time, as generation feeds them.
+int RunEval(ModelCommands::Flags& f) {
+  Result<const engine::Kernels*> kernels = ChosenKernels(f.kernels);
+  if (!kernels) return Fail(kernels.error().message());
+  Result<std::vector<int32_t>> tokens = ParseTokenList(f.prompt_tokens);
+  if (!tokens) return Fail(tokens.error().message());
+  if (f.from < 1 || f.from > tokens->size()) {
+    return Fail("--from: must be between 1 and the number of tokens (" + std::to_string(tokens->size()) + ")");
+  }
+  Result<LoadedModel> m = Load(f.file);
+  if (!m) return Fail(m.error().message());
+  const int threads = ThreadCount(f.threads);
+  engine::ComputePool pool(threads);
+  const uint32_t ctx = f.ctx ? f.ctx : static_cast<uint32_t>(tokens->size());
+  auto session = engine::LlamaSession::Create(*m->model, pool, **kernels, ctx);
+  if (!session) return Fail(session.error().message());
+  JsonWriter w;
+  w.StartObject().Key("from").Uint(f.from).Field("kernels", (*kernels)->name).Field("threads", threads);
+  w.Key("steps").StartArray();
+  std::span<const int32_t> all(*tokens);
+  for (size_t at = f.from; at <= all.size(); ++at) {
+    std::span<const int32_t> in = at == f.from ? all.first(at) : all.subspan(at - 1, 1);
+    Result<std::span<const float>> logits = (*session)->Eval(in);
+    if (!logits) return Fail(logits.error().message());
+    // log-softmax in double: the logits' own rounding is what gets compared.
+    double max = -INFINITY;
+    for (float v : *logits) max = std::max(max, static_cast<double>(v));
+    double sum = 0;
+    for (float v : *logits) sum += std::exp(static_cast<double>(v) - max);
+    const double log_z = max + std::log(sum);
+    w.StartObject().Key("top").Uint(engine::Sampler::FirstOfTheLargest(*logits)).Key("logprobs").StartArray();
+    for (float v : *logits) w.Double(static_cast<double>(v) - log_z);
+    w.EndArray().EndObject();
+  }
+  w.EndArray().EndObject();
+  std::printf("%s\n", w.str().c_str());
+  return 0;
+}
+
 int RunGenerate(ModelCommands::Flags& f) {
   if (f.prompt.empty() == f.prompt_tokens.empty()) return Fail("give exactly one of --prompt and --prompt-tokens");
-  const engine::Kernels* kernels = &engine::BestKernels();
-  if (!f.kernels.empty()) {
-    kernels = engine::KernelsNamed(f.kernels);
-    if (kernels == nullptr) return Fail("--kernels: '" + f.kernels + "' is not available on this CPU or build");
-  }
+  Result<const engine::Kernels*> chosen = ChosenKernels(f.kernels);
+  if (!chosen) return Fail(chosen.error().message());
+  const engine::Kernels* kernels = *chosen;
   Result<LoadedModel> m = Load(f.file);
   if (!m) return Fail(m.error().message());
   std::vector<int32_t> prompt;
@@ -154,7 +207,7 @@ int RunGenerate(ModelCommands::Flags& f) {
   } else {
     prompt = m->model->tokenizer().Encode(f.prompt, /*add_bos=*/true);
   }
-  int threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = ThreadCount(f.threads);
   engine::ComputePool pool(threads);
   uint32_t ctx = f.ctx ? f.ctx : std::min<uint32_t>(m->model->params().n_ctx_train, 4096);
   auto session = engine::LlamaSession::Create(*m->model, pool, *kernels, ctx);
@@ -198,7 +251,7 @@ int RunGenerate(ModelCommands::Flags& f) {
 
 ModelCommands::ModelCommands(CLI::App& app) : flags_(std::make_unique<Flags>()) {
   Flags& f = *flags_;
-  f.model = app.add_subcommand("model", "Local models: synthesize a test model, inspect one, tokenize text");
+  f.model = app.add_subcommand("model", "Local models: synthesize a test model, inspect one, tokenize text, evaluate token sequences");
   f.model->require_subcommand(1);
   f.synth = f.model->add_subcommand("synth", "Write a llama GGUF file with random weights (for tests and benchmarks)");
   engine::SynthOptions& o = f.synth_options;
@@ -220,6 +273,15 @@ ModelCommands::ModelCommands(CLI::App& app) : flags_(std::make_unique<Flags>()) 
   f.tokenize->add_option("file", f.file, "GGUF file")->required();
   f.tokenize->add_option("text", f.text, "Text to tokenize")->required();
   f.tokenize->add_flag("--bos", f.bos, "Prepend the beginning-of-sequence token (as a prompt gets)");
+  f.eval = f.model->add_subcommand("eval", "Teacher forcing: the next-token log-probabilities at each position, as JSON");
+  f.eval->add_option("file", f.file, "GGUF file")->required();
+  f.eval->add_option("--tokens", f.prompt_tokens, "The token ids to read, e.g. 1,450,22")->required();
+  f.eval->add_option("--from", f.from, "Tokens read as one prompt before the first reported step (at least 1)")->required();
+  f.eval->add_option("-t,--threads", f.threads, "Compute threads (default: one per core)");
+  f.eval->add_option("--ctx", f.ctx, "Context size (default: the number of tokens)");
+  f.eval->add_option("--kernels", f.kernels, "Kernel set: generic, avx2, avx512vnni, neon or simd128 (default: the fastest here)");
+  f.eval->footer("Prints {\"steps\": [{\"top\": id, \"logprobs\": [...]}, ...]}: one step after the first --from tokens, then one after each further token.\n"
+                 "Example: edgegw model eval var/models/tiny.gguf --tokens 1,450,22,97 --from 2");
 
   f.generate = app.add_subcommand("generate", "Generate text with a local GGUF model (llama architecture)");
   f.generate->add_option("-m,--model", f.file, "GGUF file")->required();
@@ -252,6 +314,7 @@ int ModelCommands::Run() {
   if (f.synth->parsed()) return RunSynth(f);
   if (f.info->parsed()) return RunInfo(f);
   if (f.tokenize->parsed()) return RunTokenize(f);
+  if (f.eval->parsed()) return RunEval(f);
   return 2;
 }
 

@@ -3,6 +3,7 @@
 //                      --kv-heads K --ff F --vocab V --ctx C --seed S [--tied]
 //   edgegw model info FILE [--json]
 //   edgegw model tokenize FILE TEXT [--bos]          token ids as JSON
+//   edgegw model eval FILE --tokens IDS --from N      next-token log-probabilities per position
 //   edgegw generate --model FILE (--prompt TEXT | --prompt-tokens IDS) [-n N] [--temp T]
 //                   [--seed S] [--threads K] [--json] ...
 // Generation runs on a compute pool of --threads threads; with --json one object holds the

@@ -58,7 +58,12 @@ Family<Histogram>& Registry::AddHistogram(std::string name, std::string help,
 
 void Registry::AddGaugeFunction(std::string name, std::string help, std::function<double()> read) {
   MutexLock lock(mu_);
-  functions_.push_back({std::move(name), std::move(help), std::move(read)});
+  functions_.push_back({std::move(name), std::move(help), MetricType::kGauge, std::move(read)});
+}
+
+void Registry::AddCounterFunction(std::string name, std::string help, std::function<double()> read) {
+  MutexLock lock(mu_);
+  functions_.push_back({std::move(name), std::move(help), MetricType::kCounter, std::move(read)});
 }
 
 std::vector<double> LatencyBuckets() {

@@ -101,10 +101,12 @@ class Family {
   std::map<std::vector<std::string>, std::unique_ptr<T>> children_;
 };
 
-// A gauge whose value is read when the registry is encoded (process memory, queue depth).
-struct GaugeFunction {
+// A gauge or counter whose value is read when the registry is encoded (process memory,
+// queue depth, a process-wide count kept elsewhere).
+struct MetricFunction {
   std::string name;
   std::string help;
+  MetricType type;
   std::function<double()> read;
 };
 
@@ -117,6 +119,8 @@ class Registry {
   Family<Histogram>& AddHistogram(std::string name, std::string help,
                                   std::vector<std::string> labels, std::vector<double> bounds);
   void AddGaugeFunction(std::string name, std::string help, std::function<double()> read);
+  // `read` must never decrease.
+  void AddCounterFunction(std::string name, std::string help, std::function<double()> read);
 
   // Prometheus text exposition format 0.0.4 of every metric, in registration order.
   std::string EncodePrometheus() const;
@@ -126,7 +130,7 @@ class Registry {
   std::vector<std::unique_ptr<Family<Counter>>> counters_;
   std::vector<std::unique_ptr<Family<Gauge>>> gauges_;
   std::vector<std::unique_ptr<Family<Histogram>>> histograms_;
-  std::vector<GaugeFunction> functions_;
+  std::vector<MetricFunction> functions_;
 };
 
 // Latency buckets in seconds from 50 us to 10 s, for request durations.

@@ -42,5 +42,15 @@ TEST(Registry, GaugesAndGaugeFunctions) {
   EXPECT_NE(text.find("gw_rss_bytes 1024\n"), std::string::npos);
 }
 
+TEST(Registry, CounterFunctionsAreTypedAsCounters) {
+  Registry r;
+  double bugs = 0;
+  r.AddCounterFunction("gw_bugs_total", "Bugs.", [&] { return bugs; });
+  bugs = 2;
+  std::string text = r.EncodePrometheus();
+  EXPECT_NE(text.find("# TYPE gw_bugs_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("gw_bugs_total 2\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gw::telemetry

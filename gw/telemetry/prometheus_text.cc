@@ -76,7 +76,7 @@ std::string Registry::EncodePrometheus() const {
     });
   }
   for (const auto& f : functions_) {
-    AppendHeader(out, f.name, f.help, "gauge");
+    AppendHeader(out, f.name, f.help, f.type == MetricType::kCounter ? "counter" : "gauge");
     out += f.name + ' ';
     AppendNumber(out, f.read());
     out += '\n';

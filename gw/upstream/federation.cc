@@ -359,9 +359,10 @@ void Federation::ForwardTo(const CallPtr& call, size_t source, std::string param
                                    protocol::StringMember(e, "message").value_or("upstream error"),
                                    data ? protocol::Serialize(*data) : std::string());
                }
-               RecordRoute("cloud", target, "ok");
-               call->AddResultMeta(kRouteMetaKey, route_json);
                const JsonValue& result = r->result();
+               const bool tool_error = result.IsObject() && protocol::BoolMember(result, "isError").value_or(false);
+               RecordRoute("cloud", target, tool_error ? "error" : "ok");
+               call->AddResultMeta(kRouteMetaKey, route_json);
                if (uri_prefix.empty() || !result.IsObject()) return call->Reply(protocol::Serialize(result));
                // resources/read: the contents' URIs are the upstream's; give them our prefix.
                JsonDocument doc;

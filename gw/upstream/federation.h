@@ -100,6 +100,9 @@ class Federation final : public protocol::Service, public UpstreamListener {
   std::string DecisionJson(const router::RoutingDecision& decision) const;
   void Subscribe(const protocol::CallPtr& call, bool subscribe);
   void RecordRoute(std::string_view route, std::string_view target, std::string_view outcome);
+  // The metric's outcome label: ok, error (a JSON-RPC error or a tool result with isError),
+  // cancelled.
+  static std::string_view OutcomeName(protocol::CallOutcome outcome);
 
   catalog::Catalog& local_;
   const FederationOptions options_;

@@ -9,6 +9,16 @@ namespace gw::upstream {
 using protocol::CallPtr;
 using protocol::JsonWriter;
 
+std::string_view Federation::OutcomeName(protocol::CallOutcome outcome) {
+  switch (outcome) {
+    case protocol::CallOutcome::kResult: return "ok";
+    case protocol::CallOutcome::kToolError:
+    case protocol::CallOutcome::kError: return "error";
+    case protocol::CallOutcome::kCancelled: return "cancelled";
+  }
+  return "error";
+}
+
 std::optional<size_t> Federation::SourceOf(std::string_view upstream_name) const {
   for (size_t i = 0; i < mounts_.size(); ++i) {
     if (mounts_[i].upstream->name() == upstream_name) return i + 1;
@@ -91,7 +101,8 @@ void Federation::RunChain(const CallPtr& call, std::shared_ptr<const FederatedVi
     }
     // Routed or federated calls say where they ran; a plain local call needs no note.
     if (route || !mounts_.empty()) call->AddResultMeta("io.edgegw/route", DecisionJson(decision));
-    RecordRoute("local", "local", local_.HasTool(name) ? "ok" : "error");
+    // Counted when the call ends, with how it ended (a local tool may answer much later).
+    call->OnComplete([this](protocol::CallOutcome outcome) { RecordRoute("local", "local", OutcomeName(outcome)); });
     local_.Handle(call);
     return;
   }

@@ -90,6 +90,18 @@ test('with the cloud gone, the chain falls back to local and says why', async ()
   assert.ok((await decisions('ok'))['local:local'] >= 1);
 });
 
+test('a local call is counted with how it ended, not with whether the tool exists', async () => {
+  const count = async (outcome) => (await decisions(outcome))['local:local'] ?? 0;
+  const [ok, error] = [await count('ok'), await count('error')];
+  // The cloud is gone: echo runs on the device, once with arguments its schema refuses.
+  const bad = await client.callTool({ name: 'echo', arguments: { text: 42 } }).catch((e) => ({ rejected: e }));
+  assert.ok(bad.rejected || bad.isError, JSON.stringify(bad));
+  assert.equal(await count('error'), error + 1);
+  assert.equal(await count('ok'), ok);
+  await client.callTool({ name: 'echo', arguments: { text: 'fine' } });
+  assert.equal(await count('ok'), ok + 1);
+});
+
 test('when every target fails the client gets one error naming each reason', async () => {
   await assert.rejects(client.callTool({ name: 'system_info', arguments: {} }),
     /no target could run 'system_info': local: no such tool; upstream 'cloud'/);

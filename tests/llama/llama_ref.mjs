@@ -25,11 +25,11 @@ export async function loadModel(modelPath, { threads = 2, vocabOnly = false } = 
   return llama.loadModel({ modelPath, gpuLayers: 0, vocabOnly });
 }
 
-async function context(model, { size, promptLength, threads }) {
+async function context(model, { size, promptLength, threads, batchSize }) {
   const contextSize = Math.max(256, size);
   return model.createContext({
     contextSize,
-    batchSize: Math.min(contextSize, Math.max(promptLength, 512)),
+    batchSize: batchSize ?? Math.min(contextSize, Math.max(promptLength, 512)),
     sequences: 1,
     threads: { ideal: threads, min: threads },
     flashAttention: false,
@@ -56,6 +56,32 @@ export async function greedy(model, prompt, n, { threads = 2 } = {}) {
     }
     const t2 = performance.now();
     return { tokens, prefillMs: t1 - t0, decodeMs: t2 - t1 };
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+// Teacher forcing: llama.cpp reads `tokens` (in batches of `batchSize`, the whole sequence by
+// default) and reports, for each position from `from` on, the probabilities of the next token
+// given the tokens before it: one Float64Array over the vocabulary per step, as many steps as
+// `tokens.length - from + 1`. These are llama.cpp's own logits through a float softmax over the
+// whole vocabulary (greedy sampling leaves every candidate in place).
+export async function teacherForced(model, tokens, from, { threads = 2, batchSize } = {}) {
+  const ctx = await context(model, { size: tokens.length + 1, promptLength: tokens.length, threads, batchSize });
+  try {
+    const seq = ctx.getSequence();
+    const want = { generateNext: { probabilities: true, options: { temperature: 0 } } };
+    const input = tokens.map((t, i) => (i >= from - 1 ? [t, want] : t));
+    const out = await seq.controlledEvaluate(input);
+    const steps = [];
+    for (let i = from - 1; i < tokens.length; i++) {
+      const probs = out[i]?.next?.probabilities;
+      if (!probs) throw new Error(`llama.cpp gave no probabilities at position ${i}`);
+      const p = new Float64Array(probs.size);  // the whole vocabulary
+      for (const [token, prob] of probs) p[token] = prob;
+      steps.push(p);
+    }
+    return steps;
   } finally {
     await ctx.dispose();
   }

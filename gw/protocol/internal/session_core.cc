@@ -3,6 +3,7 @@
 #include <array>
 #include <vector>
 
+#include "gw/base/check.h"
 #include "gw/base/log.h"
 #include "gw/protocol/version.h"
 
@@ -162,6 +163,7 @@ void SessionCore::HandleNotification(const Message& message) {
     const JsonValue* id = Member(message.params(), "requestId");
     if (!id || !(id->IsString() || id->IsInt64())) return;
     std::function<void()> handler;
+    std::function<void(CallOutcome)> on_complete;
     {
       MutexLock lock(mu_);
       auto it = calls_.find(Serialize(*id));
@@ -171,11 +173,13 @@ void SessionCore::HandleNotification(const Message& message) {
       call.cancelled_ = true;
       call.done_ = true;
       handler = std::move(call.cancel_handler_);
+      on_complete = std::move(call.complete_handler_);
       // No response for a cancelled request; just end its stream.
       outbox_->Send(std::string(), it->first, true);
       calls_.erase(it);
     }
     if (handler) handler();
+    if (on_complete) on_complete(CallOutcome::kCancelled);
     return;
   }
   // Other client notifications (roots/list_changed, progress) need no answer.
@@ -215,17 +219,34 @@ void SessionCore::Dispatch(Message message) {
   }
 }
 
-bool SessionCore::Complete(Call& call, std::string message) {
+bool SessionCore::Complete(Call& call, std::string message, CallOutcome outcome) {
   std::function<void()> released;  // destroyed after the lock: it may hold the Call itself
+  std::function<void(CallOutcome)> on_complete;
+  {
+    MutexLock lock(mu_);
+    if (call.done_) {
+      // A reply racing the client's cancellation is expected; any other second answer is a
+      // service that completes a call twice.
+      if (!call.cancelled_) GW_BUG("a Call was completed twice");
+      return false;
+    }
+    call.done_ = true;
+    released.swap(call.cancel_handler_);
+    on_complete.swap(call.complete_handler_);
+    auto it = calls_.find(call.id());
+    if (it != calls_.end() && it->second == &call) calls_.erase(it);
+  }
+  // Before the answer leaves, so that whoever reads the answer also sees what the handler
+  // recorded (metrics). Nothing else is sent for a done call in between.
+  if (on_complete) on_complete(outcome);
   MutexLock lock(mu_);
-  if (call.done_) return false;
-  call.done_ = true;
-  released.swap(call.cancel_handler_);
-  auto it = calls_.find(call.id());
-  if (it != calls_.end() && it->second == &call) calls_.erase(it);
-  if (state_ == SessionState::kClosed) return true;
-  outbox_->Send(std::move(message), call.id(), true);
+  if (state_ != SessionState::kClosed) outbox_->Send(std::move(message), call.id(), true);
   return true;
+}
+
+void SessionCore::SetCompleteHandler(Call& call, std::function<void(CallOutcome)> handler) {
+  MutexLock lock(mu_);
+  if (!call.done_) call.complete_handler_ = std::move(handler);
 }
 
 void SessionCore::SendRelated(const Call& call, std::string message) {

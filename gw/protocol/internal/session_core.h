@@ -34,7 +34,8 @@ class SessionCore : public SessionChannel, public std::enable_shared_from_this<S
 
   // Used by Call.
   Mutex& mutex() const { return mu_; }  // guards the Call fields marked so
-  bool Complete(Call& call, std::string message);
+  bool Complete(Call& call, std::string message, CallOutcome outcome);
+  void SetCompleteHandler(Call& call, std::function<void(CallOutcome)> handler);
   void SendRelated(const Call& call, std::string message);
   void Interrupt(const Call& call);
   void SendRequest(const Call* call, std::string_view method, std::string_view params,
