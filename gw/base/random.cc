@@ -17,7 +17,7 @@ class SeededRandom final : public Random {
 
  private:
   Mutex mu_;
-  std::mt19937_64 engine_;  // guarded by mu_
+  std::mt19937_64 engine_ GW_GUARDED_BY(mu_);
 };
 
 }  // namespace

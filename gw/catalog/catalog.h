@@ -131,13 +131,13 @@ class Catalog : public protocol::Service {
 
   const CatalogOptions options_;
   mutable Mutex mu_;
-  std::vector<std::shared_ptr<const Tool>> tools_;                   // guarded by mu_
-  std::vector<std::shared_ptr<const ResourceSpec>> resources_;       // guarded by mu_
-  std::vector<std::shared_ptr<const ResourceTemplateSpec>> templates_;  // guarded by mu_
-  std::vector<std::shared_ptr<const PromptSpec>> prompts_;           // guarded by mu_
+  std::vector<std::shared_ptr<const Tool>> tools_ GW_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<const ResourceSpec>> resources_ GW_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<const ResourceTemplateSpec>> templates_ GW_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<const PromptSpec>> prompts_ GW_GUARDED_BY(mu_);
   // Sessions seen, for list_changed, and subscriptions by URI.
-  std::map<std::string, std::weak_ptr<protocol::SessionChannel>> sessions_;  // guarded by mu_
-  std::map<std::string, std::vector<std::string>, std::less<>> subscribers_;  // uri -> session ids
+  std::map<std::string, std::weak_ptr<protocol::SessionChannel>> sessions_ GW_GUARDED_BY(mu_);
+  std::map<std::string, std::vector<std::string>, std::less<>> subscribers_ GW_GUARDED_BY(mu_);  // uri -> session ids
 };
 
 // Answers a */list `call` with the page of `items` (serialized objects) that its cursor

@@ -49,9 +49,9 @@ ComputePool::~ComputePool() {
 void ComputePool::Publish(uint32_t generation) {
   state_.store(static_cast<uint64_t>(generation) << 32);  // open, nobody inside yet
   if (sleepers_.load() > 0) {  // seq_cst: a worker that counted itself after this sees the job
-    std::lock_guard lock(sleep_mu_);
+    MutexLock lock(sleep_mu_);
   }
-  sleep_cv_.notify_all();
+  sleep_cv_.SignalAll();
 }
 
 void ComputePool::Drain(int thread) {
@@ -96,9 +96,9 @@ void ComputePool::WorkerLoop(int thread) {
       state = state_.load();
     }
     if (GenerationOf(state) == seen) {
-      std::unique_lock lock(sleep_mu_);
+      MutexLock lock(sleep_mu_);
       sleepers_.fetch_add(1);
-      sleep_cv_.wait(lock, [&] { return GenerationOf(state_.load()) != seen; });
+      while (GenerationOf(state_.load()) == seen) sleep_cv_.Wait(sleep_mu_);
       sleepers_.fetch_sub(1);
       continue;
     }

@@ -18,10 +18,8 @@
 #include <memory>
 #include <vector>
 
-#include "gw/base/mutex.h"  // GW_HAS_THREADS
+#include "gw/base/mutex.h"  // Mutex, CondVar, GW_HAS_THREADS
 #if GW_HAS_THREADS
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 #endif
 
@@ -66,10 +64,8 @@ class ComputePool {
   std::atomic<bool> stop_{false};
   // Sleeping workers (after their spin) wait here. libstdc++ 12's atomic wait can lose a
   // wake-up, so this is a plain condition variable with a count of sleepers.
-#if GW_HAS_THREADS
-  std::mutex sleep_mu_;
-  std::condition_variable sleep_cv_;
-#endif
+  Mutex sleep_mu_;  // guards no field: held around sleep_cv_ so that a wake-up is not lost
+  CondVar sleep_cv_;
   std::atomic<int> sleepers_{0};
 };
 

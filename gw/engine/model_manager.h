@@ -101,20 +101,20 @@ class ModelManager {
     std::unique_ptr<LlamaSession> session;
     uint64_t resident = 0;
   };
-  Result<Loaded*> Acquire(const std::string& name, double* load_ms);  // requires gen_mu_
+  Result<Loaded*> Acquire(const std::string& name, double* load_ms) GW_REQUIRES(gen_mu_);
   std::string CacheKey(const ModelRequest& r, const std::vector<int32_t>& prompt) const;
 
   const ModelManagerOptions options_;
   const ModelOpener opener_;
   ComputePool pool_;
-  Mutex gen_mu_;  // one generation at a time; guards loaded_, lru_, cache_
-  std::map<std::string, Loaded> loaded_;
-  std::list<std::string> lru_;  // most recent first
-  uint64_t resident_ = 0;
-  std::list<std::pair<std::string, GenerateResult>> cache_;  // most recent first
+  Mutex gen_mu_;  // one generation at a time
+  std::map<std::string, Loaded> loaded_ GW_GUARDED_BY(gen_mu_);
+  std::list<std::string> lru_ GW_GUARDED_BY(gen_mu_);  // most recent first
+  uint64_t resident_ GW_GUARDED_BY(gen_mu_) = 0;
+  std::list<std::pair<std::string, GenerateResult>> cache_ GW_GUARDED_BY(gen_mu_);  // most recent first
   mutable Mutex stat_mu_;
-  std::map<std::string, uint64_t> resident_by_name_;  // guarded by stat_mu_
-  uint64_t cache_hits_ = 0;                           // guarded by stat_mu_
+  std::map<std::string, uint64_t> resident_by_name_ GW_GUARDED_BY(stat_mu_);
+  uint64_t cache_hits_ GW_GUARDED_BY(stat_mu_) = 0;
 };
 
 }  // namespace gw::engine

@@ -7,7 +7,7 @@
 namespace gw::protocol {
 
 Call::Call(std::shared_ptr<SessionCore> session, Message request)
-    : session_(std::move(session)), request_(std::move(request)) {
+    : session_(std::move(session)), mu_(session_->mutex()), request_(std::move(request)) {
   if (const JsonValue* meta = ObjectMember(request_.params(), "_meta")) {
     const JsonValue* token = Member(*meta, "progressToken");
     if (token && (token->IsString() || token->IsInt64())) progress_token_ = Serialize(*token);
@@ -34,7 +34,7 @@ void Call::AddResultMeta(std::string_view key, std::string_view json) {
   JsonWriter w;
   w.StartObject().Key(key).Raw(json).EndObject();
   std::string member = w.str();  // {"key":json}
-  MutexLock lock(session_->mutex());
+  MutexLock lock(mu_);
   if (!result_meta_.empty()) result_meta_ += ',';
   result_meta_.append(member, 1, member.size() - 2);
 }
@@ -56,7 +56,7 @@ void Call::Reply(std::string_view result) {
   const CallOutcome outcome = OutcomeOf(result);
   std::string meta;
   {
-    MutexLock lock(session_->mutex());
+    MutexLock lock(mu_);
     meta = std::move(result_meta_);
     result_meta_.clear();
   }

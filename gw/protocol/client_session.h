@@ -117,11 +117,11 @@ class ClientSession {
   const Clock& clock_;
   const std::shared_ptr<MessageSink> sink_;
   mutable Mutex mu_;
-  ClientState state_ = ClientState::kNew;        // guarded by mu_
-  uint64_t next_id_ = 1;                          // guarded by mu_
-  internal::PendingRequests pending_;             // guarded by mu_
-  RequestHandler request_handler_;                // guarded by mu_
-  NotificationHandler notification_handler_;      // guarded by mu_
+  ClientState state_ GW_GUARDED_BY(mu_) = ClientState::kNew;
+  uint64_t next_id_ GW_GUARDED_BY(mu_) = 1;
+  internal::PendingRequests pending_ GW_GUARDED_BY(mu_);
+  RequestHandler request_handler_ GW_GUARDED_BY(mu_);
+  NotificationHandler notification_handler_ GW_GUARDED_BY(mu_);
 };
 
 }  // namespace gw::protocol

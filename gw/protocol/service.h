@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "gw/base/mutex.h"
 #include "gw/base/result.h"
 #include "gw/protocol/jsonrpc.h"
 
@@ -101,14 +102,14 @@ class Call {
   void Cancel();
 
   std::shared_ptr<SessionCore> session_;
+  Mutex& mu_;  // the session's: one lock orders a session's calls and its messages
   Message request_;
   std::string progress_token_;  // serialized, empty when the client sent none
-  // Guarded by the session core's mutex.
-  bool done_ = false;
-  bool cancelled_ = false;
-  std::string result_meta_;  // "\"key\":json,..." to merge into the result's _meta
-  std::function<void()> cancel_handler_;
-  std::function<void(CallOutcome)> complete_handler_;
+  bool done_ GW_GUARDED_BY(mu_) = false;
+  bool cancelled_ GW_GUARDED_BY(mu_) = false;
+  std::string result_meta_ GW_GUARDED_BY(mu_);  // "\"key\":json,..." to merge into _meta
+  std::function<void()> cancel_handler_ GW_GUARDED_BY(mu_);
+  std::function<void(CallOutcome)> complete_handler_ GW_GUARDED_BY(mu_);
 };
 using CallPtr = std::shared_ptr<Call>;
 

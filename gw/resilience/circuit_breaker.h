@@ -48,20 +48,20 @@ class CircuitBreaker {
   uint64_t open_count() const;
 
  private:
-  void OpenLocked(Clock::TimePoint now);
-  void PushLocked(bool failure);
-  void RefreshLocked(Clock::TimePoint now) const;
+  void OpenLocked(Clock::TimePoint now) GW_REQUIRES(mu_);
+  void PushLocked(bool failure) GW_REQUIRES(mu_);
+  void RefreshLocked(Clock::TimePoint now) const GW_REQUIRES(mu_);
 
   const CircuitBreakerOptions options_;
   const Clock& clock_;
   mutable Mutex mu_;
-  mutable BreakerState state_ = BreakerState::kClosed;  // guarded by mu_
-  std::vector<bool> outcomes_;    // ring of failures (true) / successes; guarded by mu_
-  size_t next_ = 0;               // next slot in the ring; guarded by mu_
-  size_t failures_ = 0;           // failures in the ring; guarded by mu_
-  Clock::TimePoint opened_at_{};  // guarded by mu_
-  mutable size_t probes_left_ = 0;  // guarded by mu_
-  uint64_t open_count_ = 0;       // guarded by mu_
+  mutable BreakerState state_ GW_GUARDED_BY(mu_) = BreakerState::kClosed;
+  std::vector<bool> outcomes_ GW_GUARDED_BY(mu_);  // ring of failures (true) / successes
+  size_t next_ GW_GUARDED_BY(mu_) = 0;  // next slot in the ring
+  size_t failures_ GW_GUARDED_BY(mu_) = 0;  // failures in the ring
+  Clock::TimePoint opened_at_ GW_GUARDED_BY(mu_){};
+  mutable size_t probes_left_ GW_GUARDED_BY(mu_) = 0;
+  uint64_t open_count_ GW_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace gw::resilience

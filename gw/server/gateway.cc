@@ -1,11 +1,9 @@
 #include "gw/server/gateway.h"
 
 #include <atomic>
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -131,9 +129,13 @@ class GatewayImpl final : public Gateway {
     // end the loop whatever is left.
     work_.reset();
     stopper_ = std::thread([this] {
-      std::unique_lock lock(stop_mu_);
-      if (!stop_cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return loop_done_; })) {
-        io_.stop();
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+      MutexLock lock(stop_mu_);
+      while (!loop_done_) {
+        if (!stop_cv_.WaitUntil(stop_mu_, deadline)) {
+          if (!loop_done_) io_.stop();
+          return;
+        }
       }
     });
   }
@@ -143,10 +145,10 @@ class GatewayImpl final : public Gateway {
     }
     io_threads_.clear();
     {
-      std::lock_guard lock(stop_mu_);
+      MutexLock lock(stop_mu_);
       loop_done_ = true;
     }
-    stop_cv_.notify_all();
+    stop_cv_.SignalAll();
     if (stopper_.joinable()) stopper_.join();
     if (http_) http_->Wait();
   }
@@ -232,7 +234,7 @@ class GatewayImpl final : public Gateway {
   }
 
   void SaveListing(const std::string& name, const upstream::UpstreamListing& listing) {
-    std::lock_guard lock(save_mu_);
+    MutexLock lock(save_mu_);
     std::string path = ListingPath(name);
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
@@ -350,12 +352,12 @@ class GatewayImpl final : public Gateway {
   std::atomic<bool> stopping_{false};
   // Stop() gives the loop 500 ms to finish goodbyes (DELETE, child shutdown), then stops it.
   std::thread stopper_;
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool loop_done_ = false;  // guarded by stop_mu_
+  Mutex stop_mu_;
+  CondVar stop_cv_;
+  bool loop_done_ GW_GUARDED_BY(stop_mu_) = false;
   std::unique_ptr<upstream::UpstreamMetrics> upstream_metrics_;
   std::vector<std::shared_ptr<upstream::Upstream>> upstreams_;
-  std::mutex save_mu_;  // one listing write at a time
+  Mutex save_mu_;  // one listing write at a time (guards the files, no field)
   queue::OfflineQueuePtr queue_;
   std::unique_ptr<upstream::QueueMetrics> queue_metrics_;
   std::unique_ptr<upstream::TaskBook> tasks_;

@@ -136,10 +136,10 @@ LocalModels::LocalModels(std::unique_ptr<engine::ModelManager> manager, std::str
 
 LocalModels::~LocalModels() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   engine_thread_.join();
 }
 
@@ -150,18 +150,18 @@ void LocalModels::Record(std::string_view outcome, size_t tokens) {
 
 void LocalModels::Post(std::function<void()> job) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     jobs_.push_back(std::move(job));
   }
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 void LocalModels::EngineLoop() {
   for (;;) {
     std::function<void()> job;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+      MutexLock lock(mu_);
+      while (!stop_ && jobs_.empty()) cv_.Wait(mu_);
       if (jobs_.empty()) return;  // stopping, and nothing accepted is left
       job = std::move(jobs_.front());
       jobs_.pop_front();

@@ -11,14 +11,13 @@
 // point back here, so it must not outlive this. Thread-safety: all methods are thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "gw/base/mutex.h"
 #include "gw/base/result.h"
 #include "gw/catalog/catalog.h"
 #include "gw/engine/model_manager.h"
@@ -60,10 +59,10 @@ class LocalModels {
   std::string default_model_;
   telemetry::Family<telemetry::Counter>& requests_;
   telemetry::Counter& tokens_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;  // guarded by mu_
-  bool stop_ = false;                       // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<std::function<void()>> jobs_ GW_GUARDED_BY(mu_);
+  bool stop_ GW_GUARDED_BY(mu_) = false;
   std::thread engine_thread_;
 };
 

@@ -98,7 +98,7 @@ class Family {
   const std::vector<std::string> labels_;
   const std::vector<double> bounds_;
   mutable Mutex mu_;
-  std::map<std::vector<std::string>, std::unique_ptr<T>> children_;
+  std::map<std::vector<std::string>, std::unique_ptr<T>> children_ GW_GUARDED_BY(mu_);
 };
 
 // A gauge or counter whose value is read when the registry is encoded (process memory,
@@ -127,10 +127,10 @@ class Registry {
 
  private:
   mutable Mutex mu_;
-  std::vector<std::unique_ptr<Family<Counter>>> counters_;
-  std::vector<std::unique_ptr<Family<Gauge>>> gauges_;
-  std::vector<std::unique_ptr<Family<Histogram>>> histograms_;
-  std::vector<MetricFunction> functions_;
+  std::vector<std::unique_ptr<Family<Counter>>> counters_ GW_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Family<Gauge>>> gauges_ GW_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Family<Histogram>>> histograms_ GW_GUARDED_BY(mu_);
+  std::vector<MetricFunction> functions_ GW_GUARDED_BY(mu_);
 };
 
 // Latency buckets in seconds from 50 us to 10 s, for request durations.

@@ -43,7 +43,7 @@ class TransportMetrics {
   };
   MethodStats& StatsFor(std::string_view method);
   Mutex mu_;
-  std::map<std::string, MethodStats, std::less<>> methods_;  // guarded by mu_
+  std::map<std::string, MethodStats, std::less<>> methods_ GW_GUARDED_BY(mu_);
 };
 
 }  // namespace gw::transport

@@ -66,8 +66,12 @@ size_t Federation::ready_count() const {
 }
 
 bool Federation::WaitForUpstreams(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(ready_mu_);
-  return ready_cv_.wait_for(lock, timeout, [this] { return ready_count() == mounts_.size(); });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(ready_mu_);
+  while (ready_count() != mounts_.size()) {
+    if (!ready_cv_.WaitUntil(ready_mu_, deadline)) return ready_count() == mounts_.size();
+  }
+  return true;
 }
 
 std::string Federation::StatusJson() const {
@@ -171,8 +175,8 @@ void Federation::ListingChanged(Upstream& upstream) {
     if (auto listing = upstream.listing()) options_.save_listing(upstream.name(), *listing);
   }
   if (drain_) drain_->Kick(upstream.name());  // connected again: deliver what waited
-  std::lock_guard lock(ready_mu_);
-  ready_cv_.notify_all();
+  MutexLock lock(ready_mu_);
+  ready_cv_.SignalAll();
 }
 
 void Federation::ResourceUpdated(Upstream& upstream, std::string_view uri) {

@@ -13,10 +13,8 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -112,16 +110,18 @@ class Federation final : public protocol::Service, public UpstreamListener {
   telemetry::Family<telemetry::Counter>* routes_ = nullptr;
 
   mutable Mutex mu_;
-  std::shared_ptr<const FederatedView> view_;  // guarded by mu_
-  std::map<std::string, std::weak_ptr<protocol::SessionChannel>> sessions_;  // guarded by mu_
+  std::shared_ptr<const FederatedView> view_ GW_GUARDED_BY(mu_);
+  std::map<std::string, std::weak_ptr<protocol::SessionChannel>> sessions_ GW_GUARDED_BY(mu_);
   // Namespaced URI -> subscribed session ids (upstream-owned URIs only).
-  std::map<std::string, std::set<std::string>> subscribers_;  // guarded by mu_
+  std::map<std::string, std::set<std::string>> subscribers_ GW_GUARDED_BY(mu_);
 
   Mutex routes_mu_;
-  std::map<std::string, telemetry::Counter*, std::less<>> route_counters_;  // guarded by routes_mu_
+  std::map<std::string, telemetry::Counter*, std::less<>> route_counters_ GW_GUARDED_BY(routes_mu_);
 
-  std::mutex ready_mu_;  // with ready_cv_: wakes WaitForUpstreams on listing changes
-  std::condition_variable ready_cv_;
+  // Guards no field: held around ready_cv_, which wakes WaitForUpstreams on listing changes
+  // (the upstreams' states it reads have locks of their own).
+  Mutex ready_mu_;
+  CondVar ready_cv_;
 };
 
 }  // namespace gw::upstream

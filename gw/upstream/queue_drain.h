@@ -85,11 +85,11 @@ class QueueDrain : public std::enable_shared_from_this<QueueDrain> {
   QueueMetrics* const metrics_;
 
   Mutex mu_;
-  std::map<std::string, std::shared_ptr<Upstream>> upstreams_;  // guarded by mu_
-  std::map<std::string, size_t> in_flight_;                     // guarded by mu_
-  std::set<std::string> keys_in_flight_;                        // guarded by mu_
-  Listener listener_;                                           // guarded by mu_
-  bool stopped_ = false;                                        // guarded by mu_
+  std::map<std::string, std::shared_ptr<Upstream>> upstreams_ GW_GUARDED_BY(mu_);
+  std::map<std::string, size_t> in_flight_ GW_GUARDED_BY(mu_);
+  std::set<std::string> keys_in_flight_ GW_GUARDED_BY(mu_);
+  Listener listener_ GW_GUARDED_BY(mu_);
+  bool stopped_ GW_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace gw::upstream

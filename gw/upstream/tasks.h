@@ -79,9 +79,9 @@ class TaskBook {
   Random& random_;
   class QueueMetrics* const metrics_;
   Mutex mu_;
-  std::map<std::string, std::vector<protocol::CallPtr>> waiters_;  // guarded by mu_
-  std::map<std::string, std::weak_ptr<protocol::SessionChannel>> owners_;  // guarded by mu_
-  std::function<void(const std::string&)> on_queued_;                       // guarded by mu_
+  std::map<std::string, std::vector<protocol::CallPtr>> waiters_ GW_GUARDED_BY(mu_);
+  std::map<std::string, std::weak_ptr<protocol::SessionChannel>> owners_ GW_GUARDED_BY(mu_);
+  std::function<void(const std::string&)> on_queued_ GW_GUARDED_BY(mu_);
 };
 
 }  // namespace gw::upstream

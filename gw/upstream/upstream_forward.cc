@@ -61,8 +61,7 @@ std::string RewriteMeta(const std::string& params, const std::string& token, Ran
 
 void UpstreamImpl::Forward(const protocol::CallPtr& call, std::string method, std::string params,
                            std::string tool, ForwardDone done) {
-  auto ex = std::make_shared<Exchange>();
-  ex->call = call;
+  auto ex = std::make_shared<Exchange>(mu_, call);
   ex->method = std::move(method);
   ex->idempotent = resilience::IsIdempotentMethod(ex->method) ||
                    (!tool.empty() && std::find(options_.idempotent_tools.begin(),
@@ -93,14 +92,17 @@ void UpstreamImpl::Request(std::string method, std::string params, ForwardDone d
 void UpstreamImpl::Attempt(const ExchangePtr& ex) {
   Session session;
   std::string last_error;
+  protocol::CallPtr call;
   {
     MutexLock lock(mu_);
+    Holds(*ex);
     if (ex->finished) return;
     ++ex->attempt;
+    call = ex->call;
     if (state_ == UpstreamState::kReady) session = session_;
     last_error = last_error_;
   }
-  if (ex->call && ex->call->cancelled()) {
+  if (call && call->cancelled()) {
     return Finish(ex, "cancelled", MakeError(Code::kCancelled, "cancelled by the client"));
   }
   if (!breaker_.Allow()) {
@@ -122,6 +124,7 @@ void UpstreamImpl::Attempt(const ExchangePtr& ex) {
       },
       [this, &ex](const std::string& id) {
         MutexLock lock(mu_);
+        Holds(*ex);
         ex->upstream_id = id;
         exchanges_[id] = ex;
       });
@@ -134,6 +137,7 @@ void UpstreamImpl::OnAttemptDone(const ExchangePtr& ex, Result<Message> response
   std::shared_ptr<UpstreamTransport> transport;
   {
     MutexLock lock(mu_);
+    Holds(*ex);
     id = std::move(ex->upstream_id);
     ex->upstream_id.clear();
     exchanges_.erase(id);
@@ -174,13 +178,16 @@ void UpstreamImpl::FailAttempt(const ExchangePtr& ex, Failure failure, std::stri
     metrics_->RecordFailure(options_.name, failure.kind);
     metrics_->SetBreakerState(options_.name, breaker_.state());
   }
-  if (ex->call && ex->call->cancelled()) {
-    return Finish(ex, "cancelled", MakeError(Code::kCancelled, "cancelled by the client"));
-  }
   int attempt;
+  protocol::CallPtr call;
   {
     MutexLock lock(mu_);
+    Holds(*ex);
     attempt = ex->attempt;
+    call = ex->call;
+  }
+  if (call && call->cancelled()) {
+    return Finish(ex, "cancelled", MakeError(Code::kCancelled, "cancelled by the client"));
   }
   if (options_.retry.ShouldRetry(failure, attempt, ex->idempotent)) {
     if (metrics_) metrics_->RecordRetry(options_.name);
@@ -203,10 +210,13 @@ void UpstreamImpl::FailAttempt(const ExchangePtr& ex, Failure failure, std::stri
 
 void UpstreamImpl::Finish(const ExchangePtr& ex, std::string_view outcome,
                           Result<Message> result) {
+  protocol::CallPtr call;  // dropped at the end, outside the lock
   {
     MutexLock lock(mu_);
+    Holds(*ex);
     if (ex->finished) return;
     ex->finished = true;
+    call = std::move(ex->call);
     if (!ex->progress_token.empty()) by_token_.erase(ex->progress_token);
   }
   if (metrics_) {
@@ -214,7 +224,6 @@ void UpstreamImpl::Finish(const ExchangePtr& ex, std::string_view outcome,
     metrics_->RecordRequest(options_.name, outcome, seconds);
   }
   ForwardDone done = std::move(ex->done);
-  ex->call.reset();  // breaks the call -> cancel handler -> exchange -> call cycle
   if (done) done(std::move(result));
 }
 
@@ -224,6 +233,7 @@ void UpstreamImpl::CancelExchange(const ExchangePtr& ex) {
   std::shared_ptr<UpstreamTransport> transport;
   {
     MutexLock lock(mu_);
+    Holds(*ex);
     if (ex->finished) return;
     id = ex->upstream_id;
     session = session_;
@@ -253,6 +263,7 @@ void UpstreamImpl::OnRequestFailed(uint64_t generation, const std::string& id, F
     MutexLock lock(mu_);
     auto it = exchanges_.find(id);
     if (it != exchanges_.end()) {
+      Holds(*it->second);
       it->second->failure = failure;
       it->second->detail = detail;
     }
@@ -260,19 +271,23 @@ void UpstreamImpl::OnRequestFailed(uint64_t generation, const std::string& id, F
   session->Fail(id, Unavailable(std::move(detail)));
 }
 
-ExchangePtr UpstreamImpl::RelatedExchange() const {
+protocol::CallPtr UpstreamImpl::RelatedCall() const {
   MutexLock lock(mu_);
   if (!tl_related.empty()) {
     auto it = exchanges_.find(std::string(tl_related));
-    if (it != exchanges_.end() && it->second->call) return it->second;
+    if (it != exchanges_.end()) {
+      Holds(*it->second);
+      if (it->second->call) return it->second->call;
+    }
   }
   // Without transport-level relation (stdio), a single client call in flight is the only
   // one the request can belong to.
-  ExchangePtr only;
+  protocol::CallPtr only;
   for (const auto& [id, ex] : exchanges_) {
+    Holds(*ex);
     if (!ex->call) continue;
     if (only) return nullptr;
-    only = ex;
+    only = ex->call;
   }
   return only;
 }
@@ -290,8 +305,7 @@ void UpstreamImpl::OnServerRequest(const Message& request, ClientSession::Reply 
     });
     return;
   }
-  ExchangePtr ex = RelatedExchange();
-  protocol::CallPtr call = ex ? ex->call : nullptr;
+  protocol::CallPtr call = RelatedCall();
   if (!call) {
     return reply.error(protocol::rpc::kInternalError,
                        "edgegw cannot tell which client '" + request.method() +
@@ -320,7 +334,10 @@ void UpstreamImpl::OnNotification(uint64_t generation, const Message& n) {
     {
       MutexLock lock(mu_);
       auto it = by_token_.find(std::string(*token));
-      if (it != by_token_.end()) call = it->second->call;
+      if (it != by_token_.end()) {
+        Holds(*it->second);
+        call = it->second->call;
+      }
     }
     if (call) {
       call->Progress(*progress, protocol::NumberMember(params, "total"),
@@ -329,12 +346,12 @@ void UpstreamImpl::OnNotification(uint64_t generation, const Message& n) {
     return;
   }
   if (method == "notifications/message") {
-    ExchangePtr ex = RelatedExchange();
+    protocol::CallPtr call = RelatedCall();
     const protocol::JsonValue* data = protocol::Member(params, "data");
     std::string level(protocol::StringMember(params, "level").value_or("info"));
     std::string logger(protocol::StringMember(params, "logger").value_or(options_.name));
-    if (ex && ex->call) {
-      ex->call->Log(level, logger, data ? protocol::Serialize(*data) : "null");
+    if (call) {
+      call->Log(level, logger, data ? protocol::Serialize(*data) : "null");
     } else {
       GW_LOG_DEBUG("upstream '%s' [%s] %s", options_.name.c_str(), level.c_str(),
                    data ? protocol::Serialize(*data).c_str() : "");

@@ -52,7 +52,7 @@ class UpstreamMetrics {
   telemetry::Family<telemetry::Gauge>& connected_;
   telemetry::Family<telemetry::Counter>& reconnects_;
   Mutex mu_;
-  std::map<std::string, std::unique_ptr<Handles>, std::less<>> handles_;  // guarded by mu_
+  std::map<std::string, std::unique_ptr<Handles>, std::less<>> handles_ GW_GUARDED_BY(mu_);
 };
 
 }  // namespace gw::upstream

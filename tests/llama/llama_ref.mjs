@@ -5,6 +5,7 @@
 // turns it on by default), F16 K and V caches (llama.cpp's default, and edgegw's), the whole
 // prompt in one batch, greedy sampling only, and end-of-generation tokens treated as ordinary
 // tokens (yielded and fed back), so exactly N tokens come out.
+import fs from 'node:fs';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 
 const llamas = new Map();
@@ -91,4 +92,16 @@ export async function teacherForced(model, tokens, from, { threads = 2, batchSiz
 // tokenize` without --bos).
 export function tokenize(model, text) {
   return Array.from(model.tokenize(text, false));
+}
+
+// Which of llama.cpp's CPU builds this process loaded (x86-64 ships one per CPU family:
+// 'zen4', 'sapphirerapids', 'haswell', ...): its summation order, and so its exact bits, depend
+// on it. null before a model is loaded or where /proc is missing.
+export function cpuVariant() {
+  try {
+    const m = fs.readFileSync('/proc/self/maps', 'utf8').match(/libggml-cpu-([\w-]+)\.so/);
+    return m ? m[1] : null;
+  } catch {
+    return null;
+  }
 }

@@ -101,6 +101,7 @@ void SessionCore::HandleInitialize(Message& message) {
                      "Invalid params: initialize needs \"capabilities\" and \"clientInfo\" objects");
   }
   std::string result;
+  std::string negotiated;
   {
     MutexLock lock(mu_);
     if (state_ != SessionState::kAwaitingInitialize) {
@@ -118,10 +119,11 @@ void SessionCore::HandleInitialize(Message& message) {
     client_.supports_elicitation = Member(caps, "elicitation") != nullptr;
     client_.supports_roots = Member(caps, "roots") != nullptr;
     state_ = SessionState::kInitializing;
+    negotiated = client_.protocol_version;
   }
   ServerInfo server = service_.Info();
   JsonWriter w;
-  w.StartObject().Field("protocolVersion", client_.protocol_version);
+  w.StartObject().Field("protocolVersion", negotiated);
   w.Key("capabilities").Raw(service_.Capabilities());
   w.Key("serverInfo").StartObject().Field("name", server.name).Field("version", server.version);
   if (!server.title.empty()) w.Field("title", server.title);
@@ -170,6 +172,7 @@ void SessionCore::HandleNotification(const Message& message) {
       // MCP §Cancellation: initialize cannot be cancelled; unknown ids are ignored.
       if (it == calls_.end()) return;
       Call& call = *it->second;
+      HoldsCallState(call);
       call.cancelled_ = true;
       call.done_ = true;
       handler = std::move(call.cancel_handler_);
@@ -206,6 +209,7 @@ void SessionCore::Dispatch(Message message) {
     MutexLock lock(mu_);
     auto [it, inserted] = calls_.emplace(call->id(), call.get());
     if (!inserted) {
+      HoldsCallState(*call);
       call->done_ = true;
       outbox_->Send(MakeErrorResponse(call->id(), rpc::kInvalidRequest,
                                       "Invalid Request: a request with this id is still in "
@@ -224,6 +228,7 @@ bool SessionCore::Complete(Call& call, std::string message, CallOutcome outcome)
   std::function<void(CallOutcome)> on_complete;
   {
     MutexLock lock(mu_);
+    HoldsCallState(call);
     if (call.done_) {
       // A reply racing the client's cancellation is expected; any other second answer is a
       // service that completes a call twice.
@@ -246,17 +251,20 @@ bool SessionCore::Complete(Call& call, std::string message, CallOutcome outcome)
 
 void SessionCore::SetCompleteHandler(Call& call, std::function<void(CallOutcome)> handler) {
   MutexLock lock(mu_);
+  HoldsCallState(call);
   if (!call.done_) call.complete_handler_ = std::move(handler);
 }
 
 void SessionCore::SendRelated(const Call& call, std::string message) {
   MutexLock lock(mu_);
+  HoldsCallState(call);
   if (call.done_ || state_ == SessionState::kClosed) return;
   outbox_->Send(std::move(message), call.id(), false);
 }
 
 void SessionCore::Interrupt(const Call& call) {
   MutexLock lock(mu_);
+  HoldsCallState(call);
   if (call.done_ || state_ == SessionState::kClosed) return;
   outbox_->Interrupt(call.id());
 }
@@ -270,7 +278,7 @@ void SessionCore::Notify(std::string_view method, std::string_view params) {
 void SessionCore::SendRequest(const Call* call, std::string_view method,
                               std::string_view params, ResponseCallback callback) {
   MutexLock lock(mu_);
-  if (state_ == SessionState::kClosed || (call && call->done_)) {
+  if (state_ == SessionState::kClosed || (call && CallDone(*call))) {
     lock.Unlock();
     callback(Unavailable("session closed before the request could be sent"));
     return;
@@ -284,6 +292,7 @@ void SessionCore::SendRequest(const Call* call, std::string_view method,
 void SessionCore::SetCancelHandler(Call& call, std::function<void()> handler) {
   {
     MutexLock lock(mu_);
+    HoldsCallState(call);
     if (!call.cancelled_) {
       call.cancel_handler_ = std::move(handler);
       return;
@@ -294,11 +303,13 @@ void SessionCore::SetCancelHandler(Call& call, std::function<void()> handler) {
 
 bool SessionCore::IsCancelled(const Call& call) const {
   MutexLock lock(mu_);
+  HoldsCallState(call);
   return call.cancelled_;
 }
 
 bool SessionCore::IsDone(const Call& call) const {
   MutexLock lock(mu_);
+  HoldsCallState(call);
   return call.done_;
 }
 
@@ -316,6 +327,7 @@ void SessionCore::Close() {
     if (state_ == SessionState::kClosed) return;
     state_ = SessionState::kClosed;
     for (auto& [id, call] : calls_) {
+      HoldsCallState(*call);
       call->cancelled_ = true;
       if (call->cancel_handler_) handlers.push_back(std::move(call->cancel_handler_));
     }

@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <map>
-#include "gw/base/mutex.h"
 #include <string>
+
+#include "gw/base/check.h"
+#include "gw/base/mutex.h"
 
 #include "gw/protocol/internal/pending_requests.h"
 #include "gw/protocol/server_session.h"
@@ -33,7 +35,7 @@ class SessionCore : public SessionChannel, public std::enable_shared_from_this<S
   bool closed() const override;
 
   // Used by Call.
-  Mutex& mutex() const { return mu_; }  // guards the Call fields marked so
+  Mutex& mutex() const GW_RETURN_CAPABILITY(mu_) { return mu_; }  // also guards Call's state
   bool Complete(Call& call, std::string message, CallOutcome outcome);
   void SetCompleteHandler(Call& call, std::function<void(CallOutcome)> handler);
   void SendRelated(const Call& call, std::string message);
@@ -46,12 +48,23 @@ class SessionCore : public SessionChannel, public std::enable_shared_from_this<S
   bool IsDone(const Call& call) const;
   void Forget(const Call& call);
 
-  const ClientInfo& client() const { return client_; }  // written once, before any Call
+  // Written once under mu_ by initialize, before the first Call exists; Calls read it after
+  // (the calls_ map, under mu_, orders the two).
+  const ClientInfo& client() const GW_NO_THREAD_SAFETY_ANALYSIS { return client_; }
   SessionState state() const;
   std::string protocol_version() const;
   size_t calls_in_flight() const;
 
  private:
+  // A Call's state is guarded by its session's mutex (Call::mu_ is mu_): with mu_ held, so
+  // is the call's.
+  void HoldsCallState(const Call& call) const GW_REQUIRES(mu_) GW_ASSERT_CAPABILITY(call.mu_) {
+    GW_DCHECK(&call.mu_ == &mu_);
+  }
+  bool CallDone(const Call& call) const GW_REQUIRES(mu_) {
+    HoldsCallState(call);
+    return call.done_;
+  }
   void HandleInitialize(Message& message);
   void HandleResponse(Message& message);
   void HandleNotification(const Message& message);
@@ -65,12 +78,12 @@ class SessionCore : public SessionChannel, public std::enable_shared_from_this<S
   const Clock::Duration request_timeout_;
 
   mutable Mutex mu_;
-  SessionState state_ = SessionState::kAwaitingInitialize;
-  ClientInfo client_;
-  int log_level_ = 1;  // index into the RFC 5424 levels; "info" by default
-  std::map<std::string, Call*> calls_;  // in-flight client requests by serialized id
-  internal::PendingRequests requests_;  // our requests to the client; guarded by mu_
-  uint64_t next_request_id_ = 1;
+  SessionState state_ GW_GUARDED_BY(mu_) = SessionState::kAwaitingInitialize;
+  ClientInfo client_ GW_GUARDED_BY(mu_);  // written once, by initialize, before any Call
+  int log_level_ GW_GUARDED_BY(mu_) = 1;  // index into the RFC 5424 levels; "info" by default
+  std::map<std::string, Call*> calls_ GW_GUARDED_BY(mu_);  // in-flight client requests by id
+  internal::PendingRequests requests_ GW_GUARDED_BY(mu_);  // our requests to the client
+  uint64_t next_request_id_ GW_GUARDED_BY(mu_) = 1;
 };
 
 }  // namespace gw::protocol

@@ -208,8 +208,8 @@ class MemoryQueue final : public OfflineQueue {
   }
 
  private:
-  // Guarded by mu_ (the helpers below run under it).
-  Result<Record*> Find(uint64_t seq) {
+  // The helpers below run under mu_.
+  Result<Record*> Find(uint64_t seq) GW_REQUIRES(mu_) {
     auto it = records_.find(seq);
     if (it == records_.end()) return NotFound("no queued request #" + std::to_string(seq));
     return &it->second;
@@ -218,7 +218,7 @@ class MemoryQueue final : public OfflineQueue {
     return FailedPrecondition("task '" + r.task_id + "' is " + std::string(RecordStateName(r.state)) +
                               ", not being delivered");
   }
-  void Index(const Record& r) {
+  void Index(const Record& r) GW_REQUIRES(mu_) {
     if (!r.idempotency_key.empty()) by_key_[r.idempotency_key] = r.seq;
     by_task_[r.task_id] = r.seq;
     queued_[r.upstream].emplace(r.priority, r.seq);
@@ -227,19 +227,19 @@ class MemoryQueue final : public OfflineQueue {
     ++live_;
   }
   // Gives back what a live record was charged against the budget.
-  void Release(const Record& r) {
+  void Release(const Record& r) GW_REQUIRES(mu_) {
     auto it = charged_.find(r.seq);
     if (it == charged_.end()) return;
     bytes_ -= it->second;
     --live_;
     charged_.erase(it);
   }
-  void Unqueue(const Record& r) {
+  void Unqueue(const Record& r) GW_REQUIRES(mu_) {
     auto q = queued_.find(r.upstream);
     if (q != queued_.end()) q->second.erase({r.priority, r.seq});
   }
   // Moves a live record to a terminal state and releases its budget.
-  void Settle(Record& r, RecordState state) {
+  void Settle(Record& r, RecordState state) GW_REQUIRES(mu_) {
     Release(r);
     r.state = state;
     r.updated_ms = clock_.WallMillis();
@@ -251,15 +251,15 @@ class MemoryQueue final : public OfflineQueue {
   const QueueLimits limits_;
   const Clock& clock_;
   Mutex mu_;
-  uint64_t last_seq_ = 0;
-  std::map<uint64_t, Record> records_;
-  std::map<std::string, uint64_t> by_task_;
-  std::map<std::string, uint64_t> by_key_;
-  std::map<std::string, std::set<std::tuple<Priority, uint64_t>>> queued_;  // delivery order
-  std::map<std::string, KeyState> keys_;
-  std::map<uint64_t, size_t> charged_;  // live record -> footprint charged at Append
-  uint64_t bytes_ = 0;  // footprint of live (queued, delivering, dead) records
-  size_t live_ = 0;
+  uint64_t last_seq_ GW_GUARDED_BY(mu_) = 0;
+  std::map<uint64_t, Record> records_ GW_GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> by_task_ GW_GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> by_key_ GW_GUARDED_BY(mu_);
+  std::map<std::string, std::set<std::tuple<Priority, uint64_t>>> queued_ GW_GUARDED_BY(mu_);  // delivery order
+  std::map<std::string, KeyState> keys_ GW_GUARDED_BY(mu_);
+  std::map<uint64_t, size_t> charged_ GW_GUARDED_BY(mu_);  // live record -> footprint charged at Append
+  uint64_t bytes_ GW_GUARDED_BY(mu_) = 0;  // footprint of live (queued, delivering, dead) records
+  size_t live_ GW_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace

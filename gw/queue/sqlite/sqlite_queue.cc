@@ -11,10 +11,10 @@ namespace gw::queue {
 
 SqliteQueue::~SqliteQueue() {
   {
-    std::lock_guard l(group_mu_);
+    MutexLock l(group_mu_);
     writer_stop_ = true;  // the writer commits what is pending, then ends
   }
-  group_cv_.notify_one();
+  group_cv_.Signal();
   if (writer_.joinable()) writer_.join();
   select_key_.reset();
   insert_.reset();
@@ -22,6 +22,7 @@ SqliteQueue::~SqliteQueue() {
 }
 
 Status SqliteQueue::Init() {
+  MutexLock lock(mu_);  // nothing else runs yet; held so that every access is under it
   GW_RETURN_IF_ERROR(table_.Exec("PRAGMA journal_mode=WAL"));
   GW_RETURN_IF_ERROR(table_.Exec(options_.sync == SyncMode::kFull ? "PRAGMA synchronous=FULL"
                                                                   : "PRAGMA synchronous=NORMAL"));
@@ -69,7 +70,10 @@ void SqliteQueue::AppendAsync(Record r, AppendDone done) {
   }
   auto result = std::make_shared<Result<AppendOutcome>>(Internal("not written"));
   Submit([this, record = std::move(r),
-          result]() mutable { *result = AppendLocked(std::move(record)); },
+          result]() mutable {
+            mu_.AssertHeld();  // CommitGroup runs every apply under mu_
+            *result = AppendLocked(std::move(record));
+          },
          [result, done = std::move(done)](const Status& commit) {
            done(commit ? std::move(*result) : Result<AppendOutcome>(commit.error()));
          });
@@ -78,6 +82,7 @@ void SqliteQueue::AppendAsync(Record r, AppendDone done) {
 void SqliteQueue::CompleteAsync(uint64_t seq, std::string result, StatusDone done) {
   if (!options_.group_commit) return done(Complete(seq, std::move(result)));
   SubmitChange(seq, std::move(done), [this, result = std::move(result)](Record& r) mutable {
+    mu_.AssertHeld();  // SubmitChange's apply runs under mu_
     return ApplyComplete(r, std::move(result));
   });
 }
@@ -87,6 +92,7 @@ void SqliteQueue::RescheduleAsync(uint64_t seq, int64_t next_attempt_ms, std::st
   if (!options_.group_commit) return done(Reschedule(seq, next_attempt_ms, std::move(error)));
   SubmitChange(seq, std::move(done),
                [this, next_attempt_ms, error = std::move(error)](Record& r) mutable {
+                 mu_.AssertHeld();  // SubmitChange's apply runs under mu_
                  return ApplyReschedule(r, next_attempt_ms, std::move(error));
                });
 }
@@ -94,16 +100,17 @@ void SqliteQueue::RescheduleAsync(uint64_t seq, int64_t next_attempt_ms, std::st
 void SqliteQueue::DeadLetterAsync(uint64_t seq, std::string error, StatusDone done) {
   if (!options_.group_commit) return done(DeadLetter(seq, std::move(error)));
   SubmitChange(seq, std::move(done), [this, error = std::move(error)](Record& r) mutable {
+    mu_.AssertHeld();  // SubmitChange's apply runs under mu_
     return ApplyDeadLetter(r, std::move(error));
   });
 }
 
 void SqliteQueue::Submit(std::function<void()> apply, std::function<void(const Status&)> done) {
   {
-    std::lock_guard l(group_mu_);
+    MutexLock l(group_mu_);
     if (!writer_stop_) {
       pending_.push_back({std::move(apply), std::move(done)});
-      group_cv_.notify_one();
+      group_cv_.Signal();
       return;
     }
   }
@@ -114,8 +121,8 @@ void SqliteQueue::WriterLoop() {
   while (true) {
     std::vector<PendingOp> batch;
     {
-      std::unique_lock l(group_mu_);
-      group_cv_.wait(l, [this] { return writer_stop_ || !pending_.empty(); });
+      MutexLock l(group_mu_);
+      while (!writer_stop_ && pending_.empty()) group_cv_.Wait(group_mu_);
       if (pending_.empty()) return;  // stopping, nothing left
       size_t n = std::min(pending_.size(), kMaxGroup);
       batch.assign(std::make_move_iterator(pending_.begin()),

@@ -47,20 +47,27 @@ Result<std::vector<Record>> SqliteQueue::TakeDue(const std::string& upstream, in
 }
 
 Status SqliteQueue::Complete(uint64_t seq, std::string result) {
-  return Change(seq, [&](Record& r) { return ApplyComplete(r, std::move(result)); });
+  return Change(seq, [&](Record& r) {
+    mu_.AssertHeld();  // Change runs it under mu_
+    return ApplyComplete(r, std::move(result)); });
 }
 
 Status SqliteQueue::Reschedule(uint64_t seq, int64_t next_attempt_ms, std::string error) {
   return Change(seq,
-                [&](Record& r) { return ApplyReschedule(r, next_attempt_ms, std::move(error)); });
+                [&](Record& r) {
+    mu_.AssertHeld();  // Change runs it under mu_
+    return ApplyReschedule(r, next_attempt_ms, std::move(error)); });
 }
 
 Status SqliteQueue::DeadLetter(uint64_t seq, std::string error) {
-  return Change(seq, [&](Record& r) { return ApplyDeadLetter(r, std::move(error)); });
+  return Change(seq, [&](Record& r) {
+    mu_.AssertHeld();  // Change runs it under mu_
+    return ApplyDeadLetter(r, std::move(error)); });
 }
 
 Status SqliteQueue::Cancel(uint64_t seq, std::string reason) {
   return Change(seq, [&](Record& r) -> Status {
+    mu_.AssertHeld();  // Change runs it under mu_
     if (r.terminal()) {
       return FailedPrecondition("task '" + r.task_id + "' is already " +
                                 std::string(RecordStateName(r.state)));
@@ -93,6 +100,7 @@ Status SqliteQueue::PutKey(const std::string& key, const KeyState& state) {
 
 Status SqliteQueue::Retry(uint64_t seq) {
   return Change(seq, [&](Record& r) -> Status {
+    mu_.AssertHeld();  // Change runs it under mu_
     if (r.state != RecordState::kDead) {
       return FailedPrecondition("only dead letters can be retried; task '" + r.task_id + "' is " +
                                 std::string(RecordStateName(r.state)));

@@ -12,10 +12,8 @@
 
 #include <sqlite3.h>
 
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -89,6 +87,7 @@ class SqliteQueue final : public OfflineQueue {
     auto status = std::make_shared<Status>(OkStatus());
     Submit(
         [this, seq, status, change = std::move(change)]() mutable {
+          mu_.AssertHeld();  // CommitGroup runs every apply under mu_
           auto r = table_.Find(seq);
           *status = r ? change(*r) : Status(r.error());
         },
@@ -101,13 +100,13 @@ class SqliteQueue final : public OfflineQueue {
   void WriterLoop();
   Status CommitGroup(std::vector<PendingOp>& batch);
   // Appends under mu_, inside the caller's transaction (or its own, autocommitted).
-  Result<AppendOutcome> AppendLocked(Record r);
+  Result<AppendOutcome> AppendLocked(Record r) GW_REQUIRES(mu_);
 
   // The outcomes of a delivery, applied under mu_ (by the sync methods, or inside a group
   // commit by the async ones).
-  Status ApplyComplete(Record& r, std::string result);
-  Status ApplyReschedule(Record& r, int64_t next_attempt_ms, std::string error);
-  Status ApplyDeadLetter(Record& r, std::string error);
+  Status ApplyComplete(Record& r, std::string result) GW_REQUIRES(mu_);
+  Status ApplyReschedule(Record& r, int64_t next_attempt_ms, std::string error) GW_REQUIRES(mu_);
+  Status ApplyDeadLetter(Record& r, std::string error) GW_REQUIRES(mu_);
   static Error NotDelivering(const Record& r);
   // A change of record `seq` in its own transaction.
   template <class F>
@@ -119,17 +118,17 @@ class SqliteQueue final : public OfflineQueue {
 
   sqlite3* const db_;
   const SqliteQueueOptions options_;
-  std::unique_ptr<Stmt> select_key_;  // guarded by mu_
-  std::unique_ptr<Stmt> insert_;      // guarded by mu_
-  std::mutex group_mu_;               // the group-commit queue
-  std::condition_variable group_cv_;  // wakes the writer
-  std::vector<PendingOp> pending_;    // guarded by group_mu_
-  bool writer_stop_ = false;          // guarded by group_mu_
+  std::unique_ptr<Stmt> select_key_ GW_GUARDED_BY(mu_);
+  std::unique_ptr<Stmt> insert_ GW_GUARDED_BY(mu_);
+  Mutex group_mu_;     // the group-commit queue
+  CondVar group_cv_;   // wakes the writer
+  std::vector<PendingOp> pending_ GW_GUARDED_BY(group_mu_);
+  bool writer_stop_ GW_GUARDED_BY(group_mu_) = false;
   std::thread writer_;
   const Clock& clock_;
   Mutex mu_;
-  RecordTable table_;      // guarded by mu_
-  uint64_t last_seq_ = 0;  // guarded by mu_
+  RecordTable table_ GW_GUARDED_BY(mu_);
+  uint64_t last_seq_ GW_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace gw::queue

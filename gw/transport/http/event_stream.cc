@@ -10,7 +10,7 @@ EventStream::EventStream(uint64_t number, size_t max_retained)
 void EventStream::Push(std::string data, bool final) {
   std::function<void()> waker;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (finished_) return;
     if (!data.empty()) {
       events_.push_back({next_seq_++, std::move(data)});
@@ -27,7 +27,7 @@ void EventStream::Push(std::string data, bool final) {
 }
 
 std::vector<StreamEvent> EventStream::Since(uint64_t after, bool* finished) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<StreamEvent> out;
   for (const StreamEvent& e : events_) {
     if (e.seq > after) out.push_back(e);
@@ -37,19 +37,19 @@ std::vector<StreamEvent> EventStream::Since(uint64_t after, bool* finished) cons
 }
 
 bool EventStream::finished() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return finished_;
 }
 
 size_t EventStream::size() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return events_.size();
 }
 
 void EventStream::Interrupt() {
   std::function<void()> waker;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     interrupted_ = true;
     waker = waker_;
   }
@@ -57,14 +57,14 @@ void EventStream::Interrupt() {
 }
 
 bool EventStream::ConsumeInterrupt() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bool was = interrupted_;
   interrupted_ = false;
   return was;
 }
 
 bool EventStream::interrupted() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return interrupted_;
 }
 
@@ -72,7 +72,7 @@ uint64_t EventStream::Attach(std::function<void()> waker) {
   std::function<void()> previous;
   uint64_t ticket;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ticket = next_ticket_++;
     owner_ = ticket;
     previous = std::move(waker_);
@@ -83,24 +83,24 @@ uint64_t EventStream::Attach(std::function<void()> waker) {
 }
 
 bool EventStream::Owns(uint64_t ticket) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return owner_ == ticket;
 }
 
 void EventStream::Detach(uint64_t ticket) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (owner_ != ticket) return;
   owner_ = 0;
   waker_ = nullptr;
 }
 
 void EventStream::MarkDelivered(uint64_t seq) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (seq > delivered_) delivered_ = seq;
 }
 
 uint64_t EventStream::delivered() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return delivered_;
 }
 

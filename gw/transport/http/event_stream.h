@@ -12,7 +12,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
+#include "gw/base/mutex.h"
 #include <string>
 #include <vector>
 
@@ -60,15 +60,15 @@ class EventStream {
  private:
   const uint64_t number_;
   const size_t max_retained_;
-  mutable std::mutex mu_;
-  std::vector<StreamEvent> events_;  // guarded by mu_; a vector: most streams hold one event
-  uint64_t next_seq_ = 1;           // guarded by mu_
-  bool finished_ = false;           // guarded by mu_
-  uint64_t owner_ = 0;              // ticket of the attached writer, 0 for none; guarded by mu_
-  uint64_t next_ticket_ = 1;        // guarded by mu_
-  uint64_t delivered_ = 0;          // guarded by mu_
-  bool interrupted_ = false;        // guarded by mu_
-  std::function<void()> waker_;     // guarded by mu_
+  mutable Mutex mu_;
+  std::vector<StreamEvent> events_ GW_GUARDED_BY(mu_);  // a vector: most streams hold one event
+  uint64_t next_seq_ GW_GUARDED_BY(mu_) = 1;
+  bool finished_ GW_GUARDED_BY(mu_) = false;
+  uint64_t owner_ GW_GUARDED_BY(mu_) = 0;  // ticket of the attached writer, 0 for none
+  uint64_t next_ticket_ GW_GUARDED_BY(mu_) = 1;
+  uint64_t delivered_ GW_GUARDED_BY(mu_) = 0;
+  bool interrupted_ GW_GUARDED_BY(mu_) = false;
+  std::function<void()> waker_ GW_GUARDED_BY(mu_);
 };
 
 }  // namespace gw::transport

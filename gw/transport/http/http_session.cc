@@ -19,7 +19,7 @@ StreamRouter::StreamRouter(TransportMetrics* metrics, const Clock& clock)
 std::shared_ptr<EventStream> StreamRouter::OpenRequestStream(const std::string& id,
                                                              std::string_view method,
                                                              OpenError* error) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   *error = closed_                          ? OpenError::kClosed
            : pending_.count(id)             ? OpenError::kDuplicateId
            : pending_.size() >= kMaxInFlight ? OpenError::kTooManyInFlight
@@ -42,7 +42,7 @@ std::shared_ptr<EventStream> StreamRouter::OpenRequestStream(const std::string& 
 
 std::shared_ptr<EventStream> StreamRouter::Find(uint64_t number) const {
   if (number == 0) return standalone_;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = by_number_.find(number);
   return it == by_number_.end() ? nullptr : it->second;
 }
@@ -50,7 +50,7 @@ std::shared_ptr<EventStream> StreamRouter::Find(uint64_t number) const {
 void StreamRouter::Send(std::string message, std::string_view related, bool final) {
   std::shared_ptr<EventStream> target;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = related.empty() ? pending_.end() : pending_.find(std::string(related));
     if (it != pending_.end()) {
       target = it->second.stream;
@@ -73,7 +73,7 @@ void StreamRouter::Send(std::string message, std::string_view related, bool fina
 void StreamRouter::Interrupt(std::string_view related) {
   std::shared_ptr<EventStream> target;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = pending_.find(std::string(related));
     if (it == pending_.end()) return;
     target = it->second.stream;
@@ -84,7 +84,7 @@ void StreamRouter::Interrupt(std::string_view related) {
 void StreamRouter::FinishAll() {
   std::vector<std::shared_ptr<EventStream>> streams;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     closed_ = true;  // a POST racing DELETE or expiry gets 404 instead of a stream nobody ends
     for (auto& [number, stream] : by_number_) streams.push_back(stream);
     pending_.clear();
@@ -107,12 +107,12 @@ HttpSession::~HttpSession() {
 }
 
 void HttpSession::Touch() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   last_active_ = clock_.Now();
 }
 
 Clock::TimePoint HttpSession::last_active() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return last_active_;
 }
 
@@ -130,7 +130,7 @@ SessionRegistry::SessionRegistry(protocol::Service& service, TransportMetrics* m
 size_t SessionRegistry::ExpireClientRequests() {
   std::vector<HttpSessionPtr> sessions;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     sessions.reserve(sessions_.size());
     for (auto& [id, session] : sessions_) sessions.push_back(session);
   }
@@ -142,7 +142,7 @@ size_t SessionRegistry::ExpireClientRequests() {
 SessionRegistry::~SessionRegistry() { CloseAll(); }
 
 HttpSessionPtr SessionRegistry::Create() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (sessions_.size() >= max_sessions_) return nullptr;
   std::string id = NewSessionId();
   auto session = std::make_shared<HttpSession>(id, service_, metrics_, clock_, session_options_);
@@ -151,7 +151,7 @@ HttpSessionPtr SessionRegistry::Create() {
 }
 
 HttpSessionPtr SessionRegistry::Find(const std::string& id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = sessions_.find(id);
   return it == sessions_.end() ? nullptr : it->second;
 }
@@ -159,7 +159,7 @@ HttpSessionPtr SessionRegistry::Find(const std::string& id) const {
 bool SessionRegistry::Remove(const std::string& id) {
   HttpSessionPtr session;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return false;
     session = std::move(it->second);
@@ -173,7 +173,7 @@ size_t SessionRegistry::ExpireIdle(Clock::Duration idle) {
   std::vector<HttpSessionPtr> expired;
   Clock::TimePoint now = clock_.Now();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       // A session that never finished the handshake holds a slot for a minute at most.
       bool handshaking = it->second->session().state() != protocol::SessionState::kReady;
@@ -193,14 +193,14 @@ size_t SessionRegistry::ExpireIdle(Clock::Duration idle) {
 void SessionRegistry::CloseAll() {
   std::map<std::string, HttpSessionPtr> sessions;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     sessions.swap(sessions_);
   }
   for (auto& [id, session] : sessions) session->Close();
 }
 
 size_t SessionRegistry::size() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return sessions_.size();
 }
 

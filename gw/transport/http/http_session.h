@@ -13,7 +13,7 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
+#include "gw/base/mutex.h"
 #include <string>
 
 #include "gw/base/clock.h"
@@ -52,11 +52,11 @@ class StreamRouter : public protocol::Outbox {
   TransportMetrics* const metrics_;
   const Clock& clock_;
   const std::shared_ptr<EventStream> standalone_;
-  mutable std::mutex mu_;
-  std::map<std::string, Pending> pending_;                          // guarded by mu_
-  std::map<uint64_t, std::shared_ptr<EventStream>> by_number_;      // guarded by mu_
-  uint64_t next_number_ = 1;                                        // guarded by mu_
-  bool closed_ = false;                                             // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::string, Pending> pending_ GW_GUARDED_BY(mu_);
+  std::map<uint64_t, std::shared_ptr<EventStream>> by_number_ GW_GUARDED_BY(mu_);
+  uint64_t next_number_ GW_GUARDED_BY(mu_) = 1;
+  bool closed_ GW_GUARDED_BY(mu_) = false;
 };
 
 class HttpSession {
@@ -78,8 +78,8 @@ class HttpSession {
   const Clock& clock_;
   const std::shared_ptr<StreamRouter> router_;
   protocol::ServerSession session_;
-  mutable std::mutex mu_;
-  Clock::TimePoint last_active_;  // guarded by mu_
+  mutable Mutex mu_;
+  Clock::TimePoint last_active_ GW_GUARDED_BY(mu_);
 };
 using HttpSessionPtr = std::shared_ptr<HttpSession>;
 
@@ -107,8 +107,8 @@ class SessionRegistry {
   const Clock& clock_;
   const size_t max_sessions_;
   const protocol::SessionOptions session_options_;
-  mutable std::mutex mu_;
-  std::map<std::string, HttpSessionPtr> sessions_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::string, HttpSessionPtr> sessions_ GW_GUARDED_BY(mu_);
 };
 
 // 128 random bits as 32 lowercase hex characters (visible ASCII, as the spec requires).

@@ -71,7 +71,7 @@ class LineOutbox final : public protocol::Outbox {
   const int out_fd_;
   TransportMetrics* const metrics_;
   Mutex mu_;
-  std::map<std::string, Pending> pending_;  // guarded by mu_
+  std::map<std::string, Pending> pending_ GW_GUARDED_BY(mu_);
 };
 
 

@@ -14,27 +14,34 @@
 
 #include <boost/asio.hpp>
 
+#include "gw/base/check.h"
 #include "gw/base/mutex.h"
 #include "gw/protocol/client_session.h"
 #include "gw/upstream/upstream.h"
 
 namespace gw::upstream::internal {
 
-// One request forwarded on behalf of a client call (or of the gateway itself).
+// One request forwarded on behalf of a client call (or of the gateway itself). The fields
+// without a guard are written before the exchange is shared and only read after, but `done`,
+// which the one Finish that sets `finished` moves out.
 struct Exchange {
-  protocol::CallPtr call;  // null for the gateway's own requests
+  Exchange(Mutex& upstream_mu, protocol::CallPtr client_call)
+      : mu(upstream_mu), call(std::move(client_call)) {}
+  Mutex& mu;  // the UpstreamImpl's mu_
+  // The client's call, null for the gateway's own requests; Finish drops it (which breaks the
+  // call -> cancel handler -> exchange -> call cycle).
+  protocol::CallPtr call GW_GUARDED_BY(mu);
   std::string method;
   std::string params;
   bool idempotent = false;
   ForwardDone done;
   Clock::TimePoint started{};
   std::string progress_token;  // ours, mapped back to the client's; empty if none
-  // Guarded by UpstreamImpl::mu_.
-  int attempt = 0;
-  std::string upstream_id;  // the id of the attempt in flight, empty between attempts
-  std::optional<resilience::Failure> failure;  // why the transport lost the attempt
-  std::string detail;
-  bool finished = false;
+  int attempt GW_GUARDED_BY(mu) = 0;
+  std::string upstream_id GW_GUARDED_BY(mu);  // the attempt in flight, empty between attempts
+  std::optional<resilience::Failure> failure GW_GUARDED_BY(mu);  // why the transport lost it
+  std::string detail GW_GUARDED_BY(mu);
+  bool finished GW_GUARDED_BY(mu) = false;
 };
 using ExchangePtr = std::shared_ptr<Exchange>;
 
@@ -83,7 +90,12 @@ class UpstreamImpl final : public Upstream, public std::enable_shared_from_this<
                        std::string detail);
   void OnServerRequest(const protocol::Message& request, protocol::ClientSession::Reply reply);
   void OnNotification(uint64_t generation, const protocol::Message& notification);
-  ExchangePtr RelatedExchange() const;
+  // The client call that a message from the upstream belongs to, or null.
+  protocol::CallPtr RelatedCall() const;
+  // An exchange's guarded fields are guarded by mu_ (Exchange::mu is mu_).
+  void Holds(const Exchange& ex) const GW_REQUIRES(mu_) GW_ASSERT_CAPABILITY(ex.mu) {
+    GW_DCHECK(&ex.mu == &mu_);
+  }
 
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   const UpstreamOptions options_;
@@ -94,20 +106,20 @@ class UpstreamImpl final : public Upstream, public std::enable_shared_from_this<
   resilience::CircuitBreaker breaker_;
 
   mutable Mutex mu_;
-  uint64_t generation_ = 0;                        // guarded by mu_
-  std::shared_ptr<UpstreamTransport> transport_;   // guarded by mu_
-  Session session_;                                // guarded by mu_
-  UpstreamState state_ = UpstreamState::kConnecting;  // guarded by mu_
-  bool stopped_ = false;                           // guarded by mu_
-  int reconnect_failures_ = 0;                     // guarded by mu_
-  std::string last_error_;                         // guarded by mu_
-  std::shared_ptr<const UpstreamListing> listing_;  // guarded by mu_
-  UpstreamListener* listener_ = nullptr;           // guarded by mu_
-  Clock::TimePoint last_ping_{};                   // guarded by mu_
-  bool ping_in_flight_ = false;                    // guarded by mu_
-  uint64_t next_token_ = 1;                        // guarded by mu_
-  std::map<std::string, ExchangePtr> exchanges_;   // upstream request id -> exchange
-  std::map<std::string, ExchangePtr> by_token_;    // our progress token -> exchange
+  uint64_t generation_ GW_GUARDED_BY(mu_) = 0;
+  std::shared_ptr<UpstreamTransport> transport_ GW_GUARDED_BY(mu_);
+  Session session_ GW_GUARDED_BY(mu_);
+  UpstreamState state_ GW_GUARDED_BY(mu_) = UpstreamState::kConnecting;
+  bool stopped_ GW_GUARDED_BY(mu_) = false;
+  int reconnect_failures_ GW_GUARDED_BY(mu_) = 0;
+  std::string last_error_ GW_GUARDED_BY(mu_);
+  std::shared_ptr<const UpstreamListing> listing_ GW_GUARDED_BY(mu_);
+  UpstreamListener* listener_ GW_GUARDED_BY(mu_) = nullptr;
+  Clock::TimePoint last_ping_ GW_GUARDED_BY(mu_){};
+  bool ping_in_flight_ GW_GUARDED_BY(mu_) = false;
+  uint64_t next_token_ GW_GUARDED_BY(mu_) = 1;
+  std::map<std::string, ExchangePtr> exchanges_ GW_GUARDED_BY(mu_);  // upstream request id -> exchange
+  std::map<std::string, ExchangePtr> by_token_ GW_GUARDED_BY(mu_);   // our progress token -> exchange
 };
 
 }  // namespace gw::upstream::internal
