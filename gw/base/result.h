@@ -93,7 +93,10 @@ inline Error Unimplemented(std::string m) { return Error(Code::kUnimplemented, s
 // `GW_ASSIGN_OR_RETURN(auto x, MakeX());` declares x from the value or returns the error.
 #define GW_ASSIGN_OR_RETURN(lhs, expr) \
   GW_INTERNAL_ASSIGN_OR_RETURN(GW_INTERNAL_CONCAT(gw_result_, __LINE__), lhs, expr)
+// `tmp` is a name and `lhs` a declaration: neither can take parentheses.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define GW_INTERNAL_ASSIGN_OR_RETURN(tmp, lhs, expr) \
   auto tmp = (expr);                                 \
   if (!tmp.has_value()) return std::move(tmp).error(); \
   lhs = std::move(*tmp)
+// NOLINTEND(bugprone-macro-parentheses)

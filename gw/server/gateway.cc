@@ -355,9 +355,11 @@ class GatewayImpl final : public Gateway {
   Mutex stop_mu_;
   CondVar stop_cv_;
   bool loop_done_ GW_GUARDED_BY(stop_mu_) = false;
+
   std::unique_ptr<upstream::UpstreamMetrics> upstream_metrics_;
   std::vector<std::shared_ptr<upstream::Upstream>> upstreams_;
   Mutex save_mu_;  // one listing write at a time (guards the files, no field)
+
   queue::OfflineQueuePtr queue_;
   std::unique_ptr<upstream::QueueMetrics> queue_metrics_;
   std::unique_ptr<upstream::TaskBook> tasks_;

@@ -63,6 +63,7 @@ class LocalModels {
   CondVar cv_;
   std::deque<std::function<void()>> jobs_ GW_GUARDED_BY(mu_);
   bool stop_ GW_GUARDED_BY(mu_) = false;
+
   std::thread engine_thread_;
 };
 

@@ -124,6 +124,7 @@ class SqliteQueue final : public OfflineQueue {
   CondVar group_cv_;   // wakes the writer
   std::vector<PendingOp> pending_ GW_GUARDED_BY(group_mu_);
   bool writer_stop_ GW_GUARDED_BY(group_mu_) = false;
+
   std::thread writer_;
   const Clock& clock_;
   Mutex mu_;
