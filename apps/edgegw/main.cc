@@ -44,8 +44,8 @@ int Serve(const ServeFlags& flags) {
   } else if (flags.stdio) {
     config.http_enabled = false;  // stdio alone unless --listen asks for both
   }
-  for (size_t i = 0; i < flags.upstreams.size(); ++i) {
-    auto u = gw::server::ParseUpstreamFlag(flags.upstreams[i], static_cast<int>(config.upstreams.size() + 1));
+  for (const auto& upstream : flags.upstreams) {
+    auto u = gw::server::ParseUpstreamFlag(upstream, static_cast<int>(config.upstreams.size() + 1));
     if (!u) return Fail(u.error());
     for (const auto& existing : config.upstreams) {
       if (existing.name == u->name) return Fail(gw::InvalidArgument("--upstream: the name '" + u->name + "' is used twice"));

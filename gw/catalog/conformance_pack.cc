@@ -1,5 +1,7 @@
 #include "gw/catalog/conformance_pack.h"
 
+#include <utility>
+
 #include "gw/protocol/jsonrpc.h"
 
 namespace gw::catalog {
@@ -37,7 +39,7 @@ std::string JsonString(std::string_view s) {
 }
 
 // Asks the client through elicitation/create and reports what it answered.
-void Elicit(const CallPtr& call, std::string params, std::string prefix) {
+void Elicit(const CallPtr& call, const std::string& params, const std::string& prefix) {
   if (!call->client().supports_elicitation) {
     return call->Reply(ErrorToolResult("The client does not support elicitation"));
   }
@@ -55,9 +57,10 @@ void Elicit(const CallPtr& call, std::string params, std::string prefix) {
 }
 
 Status AddTools(Catalog& c) {
-  auto simple = [&](std::string name, std::string description, std::string result) {
-    return c.AddTool({name, "", description, std::string(kNoArgs), "", "",
-                      [result](const CallPtr& call, const protocol::JsonValue&) { call->Reply(result); }});
+  auto simple = [&](std::string name, std::string description, const std::string& result) {
+    return c.AddTool(
+        {std::move(name), "", std::move(description), std::string(kNoArgs), "", "",
+         [result](const CallPtr& call, const protocol::JsonValue&) { call->Reply(result); }});
   };
   GW_RETURN_IF_ERROR(simple("test_simple_text", "Tests simple text content response",
                             TextToolResult("This is a simple text response for testing.")));

@@ -268,29 +268,29 @@ void PutString(std::string& out, std::string_view s) {
 
 }  // namespace
 
-void GgufWriter::SetUint32(std::string key, uint32_t v) {
+void GgufWriter::SetUint32(const std::string& key, uint32_t v) {
   PutString(kv_, key); Put<uint32_t>(kv_, kU32); Put(kv_, v); ++kv_count_;
 }
-void GgufWriter::SetInt32(std::string key, int32_t v) {
+void GgufWriter::SetInt32(const std::string& key, int32_t v) {
   PutString(kv_, key); Put<uint32_t>(kv_, kI32); Put(kv_, v); ++kv_count_;
 }
-void GgufWriter::SetFloat32(std::string key, float v) {
+void GgufWriter::SetFloat32(const std::string& key, float v) {
   PutString(kv_, key); Put<uint32_t>(kv_, kF32); Put(kv_, v); ++kv_count_;
 }
-void GgufWriter::SetString(std::string key, std::string v) {
+void GgufWriter::SetString(const std::string& key, const std::string& v) {
   PutString(kv_, key); Put<uint32_t>(kv_, kString); PutString(kv_, v); ++kv_count_;
 }
-void GgufWriter::SetStringArray(std::string key, const std::vector<std::string>& v) {
+void GgufWriter::SetStringArray(const std::string& key, const std::vector<std::string>& v) {
   PutString(kv_, key); Put<uint32_t>(kv_, kArray); Put<uint32_t>(kv_, kString); Put<uint64_t>(kv_, v.size());
   for (const std::string& s : v) PutString(kv_, s);
   ++kv_count_;
 }
-void GgufWriter::SetFloat32Array(std::string key, const std::vector<float>& v) {
+void GgufWriter::SetFloat32Array(const std::string& key, const std::vector<float>& v) {
   PutString(kv_, key); Put<uint32_t>(kv_, kArray); Put<uint32_t>(kv_, kF32); Put<uint64_t>(kv_, v.size());
   for (float x : v) Put(kv_, x);
   ++kv_count_;
 }
-void GgufWriter::SetInt32Array(std::string key, const std::vector<int32_t>& v) {
+void GgufWriter::SetInt32Array(const std::string& key, const std::vector<int32_t>& v) {
   PutString(kv_, key); Put<uint32_t>(kv_, kArray); Put<uint32_t>(kv_, kI32); Put<uint64_t>(kv_, v.size());
   for (int32_t x : v) Put(kv_, x);
   ++kv_count_;

@@ -75,13 +75,13 @@ Result<GgufFile> ParseGguf(std::string_view bytes);
 class GgufWriter {
  public:
   explicit GgufWriter(uint32_t alignment = 32) : alignment_(alignment) {}
-  void SetUint32(std::string key, uint32_t v);
-  void SetInt32(std::string key, int32_t v);
-  void SetFloat32(std::string key, float v);
-  void SetString(std::string key, std::string v);
-  void SetStringArray(std::string key, const std::vector<std::string>& v);
-  void SetFloat32Array(std::string key, const std::vector<float>& v);
-  void SetInt32Array(std::string key, const std::vector<int32_t>& v);
+  void SetUint32(const std::string& key, uint32_t v);
+  void SetInt32(const std::string& key, int32_t v);
+  void SetFloat32(const std::string& key, float v);
+  void SetString(const std::string& key, const std::string& v);
+  void SetStringArray(const std::string& key, const std::vector<std::string>& v);
+  void SetFloat32Array(const std::string& key, const std::vector<float>& v);
+  void SetInt32Array(const std::string& key, const std::vector<int32_t>& v);
   // `data` must be exactly the tensor's size for its type and dims.
   Status AddTensor(std::string name, std::vector<uint64_t> dims, TensorType type, std::string data);
   std::string Finish() const;

@@ -79,6 +79,7 @@ void QuantizeRowQ4_0(const float* x, BlockQ4_0* y, size_t n) {
     y[b].d = Fp32ToFp16(d);
     for (size_t j = 0; j < kBlock / 2; ++j) {
       auto q = [&](float v) {
+        // NOLINTNEXTLINE(bugprone-signed-char-misuse): truncated through int8, as ggml does
         int i = static_cast<int8_t>(v * id + 8.5f);
         return static_cast<uint8_t>(i < 15 ? i : 15);
       };

@@ -135,7 +135,7 @@ void ClientSession::HandleRequest(Message message) {
     MutexLock lock(mu_);
     handler = request_handler_;
   }
-  std::string id = message.id();
+  const std::string& id = message.id();
   auto sink = sink_;
   Reply reply{[sink, id](std::string_view result) { sink->Send(MakeResult(id, result)); },
               [sink, id](int code, std::string_view text) {

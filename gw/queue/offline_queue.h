@@ -63,6 +63,7 @@ class OfflineQueue {
   // the record is durable (or refused), on a thread of the queue's choosing. Concurrent
   // appends then share commits. The default runs Append inline.
   using AppendDone = std::function<void(Result<AppendOutcome>)>;
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): overrides keep `done`
   virtual void AppendAsync(Record record, AppendDone done) { done(Append(std::move(record))); }
 
   // Up to `max` queued records of `upstream` due at `now_ms` (next_attempt_ms <= now), in
@@ -77,12 +78,15 @@ class OfflineQueue {
   // The same without waiting for the commit (they share group commits); `done` gets the
   // outcome's status. The defaults run the synchronous versions inline.
   using StatusDone = std::function<void(Status)>;
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): overrides keep `done`
   virtual void CompleteAsync(uint64_t seq, std::string result, StatusDone done) {
     done(Complete(seq, std::move(result)));
   }
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): overrides keep `done`
   virtual void RescheduleAsync(uint64_t seq, int64_t next_attempt_ms, std::string error, StatusDone done) {
     done(Reschedule(seq, next_attempt_ms, std::move(error)));
   }
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): overrides keep `done`
   virtual void DeadLetterAsync(uint64_t seq, std::string error, StatusDone done) {
     done(DeadLetter(seq, std::move(error)));
   }

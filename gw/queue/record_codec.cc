@@ -123,7 +123,7 @@ std::string EncodeRecord(const Record& r) {
 }
 
 Result<Record> DecodeRecord(std::string_view bytes) {
-  auto bad = [](std::string why) { return Error(Code::kDataLoss, "queue record: " + why); };
+  auto bad = [](const std::string& why) { return Error(Code::kDataLoss, "queue record: " + why); };
   if (bytes.size() < kHeader) return bad("shorter than its header (" + std::to_string(bytes.size()) + " bytes)");
   if (bytes.substr(0, 4) != kMagic) return bad("wrong magic (not an edgegw queue record)");
   uint32_t length = GetU32(bytes.substr(4));

@@ -80,8 +80,9 @@ class Connection {
     so.capabilities = R"({"elicitation":{},"roots":{"listChanged":true}})";
     so.request_timeout = timeout_;
     session_ = std::make_shared<ClientSession>(so, transport_);
-    session_->SetRequestHandler([](const Message& request, ClientSession::Reply reply) {
-      if (request.method() == "elicitation/create") return reply.result(ElicitationDefaults(request.params()));
+    session_->SetRequestHandler([](const Message& request, const ClientSession::Reply& reply) {
+      if (request.method() == "elicitation/create")
+        return reply.result(ElicitationDefaults(request.params()));
       if (request.method() == "roots/list") return reply.result(R"({"roots":[]})");
       reply.error(protocol::rpc::kMethodNotFound, "edgegw client cannot answer " + request.method());
     });
@@ -97,7 +98,7 @@ class Connection {
     events.on_request_failed = [weak](const std::string& id, resilience::Failure, std::string detail) {
       if (auto s = weak.lock()) s->Fail(id, Unavailable(std::move(detail)));
     };
-    events.on_closed = [weak](Error why) {
+    events.on_closed = [weak](const Error& why) {
       GW_LOG_WARNING("%s", why.message().c_str());
       if (auto s = weak.lock()) s->Close();
     };

@@ -195,7 +195,7 @@ Status LocalModels::Register(catalog::Catalog& catalog) {
          if (!manager_->Has(r.model)) {
            return call->Reply(catalog::ErrorToolResult("no local model named '" + r.model + "' (have: " + names + ")"));
          }
-         Post([this, call, r = std::move(r)]() mutable { RunGenerate(call, std::move(r)); });
+         Post([this, call, r = std::move(r)] { RunGenerate(call, r); });
        }}));
   for (const auto& [name, path] : manager_->models()) {
     GW_RETURN_IF_ERROR(catalog.AddResource(
@@ -216,7 +216,7 @@ Status LocalModels::Register(catalog::Catalog& catalog) {
   return OkStatus();
 }
 
-void LocalModels::RunGenerate(const catalog::CallPtr& call, engine::ModelRequest request) {
+void LocalModels::RunGenerate(const catalog::CallPtr& call, const engine::ModelRequest& request) {
   if (call->cancelled()) {
     Record("cancelled", 0);
     return;

@@ -51,7 +51,7 @@ class LocalModels {
   void Record(std::string_view outcome, size_t tokens);
   void Post(std::function<void()> job);
   void EngineLoop();
-  void RunGenerate(const catalog::CallPtr& call, engine::ModelRequest request);
+  void RunGenerate(const catalog::CallPtr& call, const engine::ModelRequest& request);
   Result<std::string> Sample(const std::string& params);
 
   std::unique_ptr<engine::ModelManager> manager_;

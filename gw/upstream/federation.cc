@@ -1,6 +1,7 @@
 #include "gw/upstream/federation.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "gw/base/log.h"
 #include "gw/protocol/jsonrpc.h"
@@ -23,7 +24,7 @@ constexpr const char* kRouteMetaKey = "io.edgegw/route";
 
 Federation::Federation(catalog::Catalog& local, FederationOptions options,
                        telemetry::Registry* registry)
-    : local_(local), options_(options) {
+    : local_(local), options_(std::move(options)) {
   if (registry) {
     routes_ = &registry->AddCounter("edgegw_route_decisions_total",
                                     "Requests by where they ran (local or an upstream) and outcome.",
@@ -343,8 +344,8 @@ void Federation::Subscribe(const CallPtr& call, bool subscribe) {
 }
 
 void Federation::ForwardTo(const CallPtr& call, size_t source, std::string params, std::string tool,
-                           std::string uri_prefix, const router::RoutingDecision& decision,
-                           std::function<bool(const Error&)> fallback) {
+                           const std::string& uri_prefix, const router::RoutingDecision& decision,
+                           const std::function<bool(const Error&)>& fallback) {
   Upstream& up = *mounts_[source - 1].upstream;
   std::string target = up.name();
   std::string route_json = DecisionJson(decision);

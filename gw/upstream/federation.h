@@ -82,10 +82,10 @@ class Federation final : public protocol::Service, public UpstreamListener {
   void Rebuild(bool notify);
   void Remember(const protocol::CallPtr& call);
   // Completes `call` with the upstream's answer; `decision` goes into the result's _meta.
-  void ForwardTo(const protocol::CallPtr& call, size_t source, std::string params,
-                 std::string tool, std::string uri_prefix_for_contents,
+  void ForwardTo(const protocol::CallPtr& call, size_t source, std::string params, std::string tool,
+                 const std::string& uri_prefix_for_contents,
                  const router::RoutingDecision& decision,
-                 std::function<bool(const Error&)> fallback = nullptr);
+                 const std::function<bool(const Error&)>& fallback = nullptr);
   // tools/call along its route's chain (federation_route.cc).
   void CallTool(const protocol::CallPtr& call, const std::shared_ptr<const FederatedView>& view);
   void RunChain(const protocol::CallPtr& call, std::shared_ptr<const FederatedView> view,

@@ -96,7 +96,7 @@ void Federation::RunChain(const CallPtr& call, std::shared_ptr<const FederatedVi
   if (target == router::kLocalTarget) {
     bool last = step + 1 == chain.size();
     if (!local_.HasTool(name) && !last) {
-      reasons.push_back("local: no such tool");
+      reasons.emplace_back("local: no such tool");
       return RunChain(call, std::move(view), std::move(chain), step + 1, std::move(reasons), route);
     }
     // Routed or federated calls say where they ran; a plain local call needs no note.

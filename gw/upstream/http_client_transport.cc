@@ -44,7 +44,7 @@ void HttpTransport::Initialized(const std::string& protocol_version,
       if (listening) listening();
       return;
     }
-    asio::co_spawn(self->strand_, Listen(self, std::move(listening)), asio::detached);
+    asio::co_spawn(self->strand_, Listen(self, listening), asio::detached);
   });
 }
 
@@ -213,7 +213,7 @@ Task<bool> HttpTransport::ReadBody(Conn& conn, ResponseReader& reader, transport
                                    const std::string& id, bool* answered) {
   auto feed = [&]() -> bool {
     if (!decoder) return true;
-    Status fed = decoder->Feed(reader.body(), [&](transport::SseEvent event) {
+    Status fed = decoder->Feed(reader.body(), [&](const transport::SseEvent& event) {
       if (event.data.empty()) return;  // priming events carry only an id
       if (!id.empty() && answered && !*answered) {
         auto m = protocol::ParseMessage(event.data);

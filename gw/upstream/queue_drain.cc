@@ -115,7 +115,7 @@ void QueueDrain::Screen(const std::shared_ptr<Upstream>& up, queue::Record recor
   std::string error;
   auto precondition = queue::ParsePrecondition(record.precondition, &error);
   if (!precondition) {
-    if (error.empty()) return Deliver(up, std::move(record), std::nullopt, {});
+    if (error.empty()) return Deliver(up, record, std::nullopt, {});
     return Settle(up->name(), record, [&] { return queue_.DeadLetter(record.seq, error); }, true);
   }
   {
@@ -131,7 +131,7 @@ void QueueDrain::Screen(const std::shared_ptr<Upstream>& up, queue::Record recor
   }
   auto current = queue_.GetKey(precondition->key);
   queue::Judgement j = queue::Judge(*precondition, current ? *current : queue::KeyState{}, record);
-  if (j.verdict == queue::Verdict::kDeliver) return Deliver(up, std::move(record), precondition->key, j.after);
+  if (j.verdict == queue::Verdict::kDeliver) return Deliver(up, record, precondition->key, j.after);
   {
     MutexLock lock(mu_);
     keys_in_flight_.erase(precondition->key);
@@ -175,8 +175,8 @@ void QueueDrain::Recorded(const std::string& upstream, const queue::Record& reco
   Kick(upstream);  // the next ones, if any are due
 }
 
-void QueueDrain::Deliver(const std::shared_ptr<Upstream>& up, queue::Record record,
-                         std::optional<std::string> key, queue::KeyState after) {
+void QueueDrain::Deliver(const std::shared_ptr<Upstream>& up, const queue::Record& record,
+                         const std::optional<std::string>& key, queue::KeyState after) {
   std::string params = WithIdempotencyKey(record.params, record.idempotency_key);
   std::string name = up->name();
   up->Request(record.method, std::move(params),
@@ -208,7 +208,9 @@ void QueueDrain::Outcome(const std::string& upstream, const queue::Record& recor
   // Stored through the queue's group commits; the rest runs once it is durable (this is
   // an I/O thread: it does not wait for the disk).
   auto after = [self = shared_from_this(), upstream, record](bool final) {
-    return [self, upstream, record, final](Status stored) { self->Recorded(upstream, record, stored, final); };
+    return [self, upstream, record, final](const Status& stored) {
+      self->Recorded(upstream, record, stored, final);
+    };
   };
   if (response) {
     // The answer, result or JSON-RPC error, is what the task reports.

@@ -66,8 +66,8 @@ class QueueDrain : public std::enable_shared_from_this<QueueDrain> {
   void Tick();
   void Drain(const std::shared_ptr<Upstream>& upstream);
   void Screen(const std::shared_ptr<Upstream>& upstream, queue::Record record);
-  void Deliver(const std::shared_ptr<Upstream>& upstream, queue::Record record,
-               std::optional<std::string> key, queue::KeyState after);
+  void Deliver(const std::shared_ptr<Upstream>& upstream, const queue::Record& record,
+               const std::optional<std::string>& key, queue::KeyState after);
   void Settle(const std::string& upstream, const queue::Record& record,
               const std::function<Status()>& store, bool final);
   void FreeSlot(const std::string& upstream);

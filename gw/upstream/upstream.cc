@@ -122,8 +122,8 @@ void UpstreamImpl::Connect() {
     state_ = UpstreamState::kConnecting;
   }
   std::weak_ptr<UpstreamImpl> weak = weak_from_this();
-  session->SetRequestHandler([weak](const Message& request, ClientSession::Reply reply) {
-    if (auto self = weak.lock()) return self->OnServerRequest(request, std::move(reply));
+  session->SetRequestHandler([weak](const Message& request, const ClientSession::Reply& reply) {
+    if (auto self = weak.lock()) return self->OnServerRequest(request, reply);
     reply.error(protocol::rpc::kInternalError, "the gateway is shutting down");
   });
   session->SetNotificationHandler([weak, generation](const Message& notification) {
@@ -137,7 +137,7 @@ void UpstreamImpl::Connect() {
                                                 std::string detail) {
     if (auto self = weak.lock()) self->OnRequestFailed(generation, id, f, std::move(detail));
   };
-  events.on_closed = [weak, generation](Error why) {
+  events.on_closed = [weak, generation](const Error& why) {
     if (auto self = weak.lock()) self->OnClosed(generation, why);
   };
   if (Status started = transport->Start(std::move(events)); !started) {
@@ -202,7 +202,7 @@ void UpstreamImpl::OnInitialized(uint64_t generation, Result<protocol::Initializ
   if (prompts) fetch("prompts/list", "prompts", &UpstreamListing::prompts);
 }
 
-void UpstreamImpl::Publish(std::function<void(UpstreamListing&)> change) {
+void UpstreamImpl::Publish(const std::function<void(UpstreamListing&)>& change) {
   MutexLock lock(mu_);
   auto next = listing_ ? std::make_shared<UpstreamListing>(*listing_)
                        : std::make_shared<UpstreamListing>();
@@ -210,9 +210,10 @@ void UpstreamImpl::Publish(std::function<void(UpstreamListing&)> change) {
   listing_ = std::move(next);
 }
 
-void UpstreamImpl::FetchPages(uint64_t generation, std::string method, std::string key,
-                              std::string cursor, std::shared_ptr<std::vector<std::string>> items,
-                              int page, std::function<void(Status)> done) {
+void UpstreamImpl::FetchPages(uint64_t generation, const std::string& method,
+                              const std::string& key, const std::string& cursor,
+                              const std::shared_ptr<std::vector<std::string>>& items, int page,
+                              std::function<void(Status)> done) {
   constexpr int kMaxPages = 200;
   constexpr size_t kMaxItems = 20000;
   Session session = SessionFor(generation);
@@ -244,8 +245,8 @@ void UpstreamImpl::Refresh(uint64_t generation, std::string_view kind) {
   auto self = shared_from_this();
   auto fetch = [self, generation](const char* method, const char* key,
                                   std::vector<std::string> UpstreamListing::*field,
-                                  std::function<void()> then) {
-    self->FetchList(generation, method, key, field, /*first=*/false, std::move(then));
+                                  const std::function<void()>& then) {
+    self->FetchList(generation, method, key, field, /*first=*/false, then);
   };
   auto notify = [self] {
     UpstreamListener* listener;
@@ -269,7 +270,7 @@ void UpstreamImpl::Refresh(uint64_t generation, std::string_view kind) {
 // refresh keeps the list it had.
 void UpstreamImpl::FetchList(uint64_t generation, const std::string& method, const std::string& key,
                              std::vector<std::string> UpstreamListing::*field, bool first,
-                             std::function<void()> then) {
+                             const std::function<void()>& then) {
   auto items = std::make_shared<std::vector<std::string>>();
   auto self = shared_from_this();
   FetchPages(generation, method, key, {}, items, 0, [self, items, field, first, then, method](Status s) {

@@ -141,7 +141,7 @@ void UpstreamImpl::OnAttemptDone(const ExchangePtr& ex, Result<Message> response
     id = std::move(ex->upstream_id);
     ex->upstream_id.clear();
     exchanges_.erase(id);
-    failure = std::move(ex->failure);
+    failure = ex->failure;
     ex->failure.reset();
     detail = std::move(ex->detail);
     session = session_;
@@ -169,10 +169,10 @@ void UpstreamImpl::OnAttemptDone(const ExchangePtr& ex, Result<Message> response
                                                               : FailureKind::kResetAfterSend, {}};
   }
   if (detail.empty()) detail = error.message();
-  FailAttempt(ex, *failure, std::move(detail));
+  FailAttempt(ex, *failure, detail);
 }
 
-void UpstreamImpl::FailAttempt(const ExchangePtr& ex, Failure failure, std::string detail) {
+void UpstreamImpl::FailAttempt(const ExchangePtr& ex, Failure failure, const std::string& detail) {
   breaker_.RecordFailure();
   if (metrics_) {
     metrics_->RecordFailure(options_.name, failure.kind);
@@ -292,7 +292,7 @@ protocol::CallPtr UpstreamImpl::RelatedCall() const {
   return only;
 }
 
-void UpstreamImpl::OnServerRequest(const Message& request, ClientSession::Reply reply) {
+void UpstreamImpl::OnServerRequest(const Message& request, const ClientSession::Reply& reply) {
   if (request.method() == "sampling/createMessage" && options_.local_sampling) {
     std::string params = request.params().IsObject() ? protocol::Serialize(request.params()) : "{}";
     options_.local_sampling(std::move(params), [reply](Result<std::string> result) {

@@ -42,6 +42,7 @@ class UpstreamTransport : public protocol::MessageSink {
   // `listening` (optional) runs once the standalone stream is open, or known not to be
   // offered, or failed; stdio runs it at once.
   virtual void Initialized(const std::string& protocol_version,
+                           // NOLINTNEXTLINE(performance-unnecessary-value-param): overrides keep it
                            std::function<void()> listening = nullptr) {
     (void)protocol_version;
     if (listening) listening();

@@ -1,13 +1,13 @@
 // fork/exec for stdio upstreams. The child side only calls async-signal-safe functions:
 // everything it needs (path, argv, envp) is prepared before fork.
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -60,8 +60,10 @@ class PosixSpawner final : public ProcessSpawner {
     }
     for (const auto& [k, v] : spec.env) merged[k] = v;
     std::vector<std::string> env_strings;
+    env_strings.reserve(merged.size());
     for (const auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
     std::vector<char*> envp;
+    envp.reserve(env_strings.size());
     for (std::string& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);
 

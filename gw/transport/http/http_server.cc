@@ -10,7 +10,7 @@
 namespace gw::transport {
 namespace internal {
 
-Response MakeResponse(const Request& request, http::status status, std::string content_type,
+Response MakeResponse(const Request& request, http::status status, const std::string& content_type,
                       std::string body) {
   Response response{status, request.version()};
   response.set(http::field::server, "edgegw");

@@ -105,7 +105,8 @@ Task<bool> PumpSse(Stream& stream, const Request& request,
 
 // Attaches this connection as the writer of `es`: a push wakes `timer` (on the connection's
 // strand). Returns the attachment ticket.
-uint64_t AttachWriter(EventStream& es, const std::shared_ptr<Timer>& timer, Executor executor) {
+uint64_t AttachWriter(EventStream& es, const std::shared_ptr<Timer>& timer,
+                      const Executor& executor) {
   std::weak_ptr<Timer> weak = timer;
   return es.Attach([weak, executor] {
     asio::post(executor, [weak] {

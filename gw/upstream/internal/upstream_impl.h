@@ -70,25 +70,27 @@ class UpstreamImpl final : public Upstream, public std::enable_shared_from_this<
   void Refresh(uint64_t generation, std::string_view kind);
   void FetchList(uint64_t generation, const std::string& method, const std::string& key,
                  std::vector<std::string> UpstreamListing::*field, bool first,
-                 std::function<void()> then);
-  void FetchPages(uint64_t generation, std::string method, std::string key, std::string cursor,
-                  std::shared_ptr<std::vector<std::string>> items, int page,
-                  std::function<void(Status)> done);
+                 const std::function<void()>& then);
+  void FetchPages(uint64_t generation, const std::string& method, const std::string& key,
+                  const std::string& cursor, const std::shared_ptr<std::vector<std::string>>& items,
+                  int page, std::function<void(Status)> done);
   void OnClosed(uint64_t generation, const Error& why);
   void Tick();
   void After(Clock::Duration delay, std::function<void()> fn);
   Session SessionFor(uint64_t generation) const;
-  void Publish(std::function<void(UpstreamListing&)> change);
+  void Publish(const std::function<void(UpstreamListing&)>& change);
   // upstream_forward.cc.
   void Attempt(const ExchangePtr& exchange);
   void OnAttemptDone(const ExchangePtr& exchange, Result<protocol::Message> response);
-  void FailAttempt(const ExchangePtr& exchange, resilience::Failure failure, std::string detail);
+  void FailAttempt(const ExchangePtr& exchange, resilience::Failure failure,
+                   const std::string& detail);
   void Finish(const ExchangePtr& exchange, std::string_view outcome, Result<protocol::Message> result);
   void CancelExchange(const ExchangePtr& exchange);
   void OnMessage(uint64_t generation, std::string_view text, std::string_view related);
   void OnRequestFailed(uint64_t generation, const std::string& id, resilience::Failure failure,
                        std::string detail);
-  void OnServerRequest(const protocol::Message& request, protocol::ClientSession::Reply reply);
+  void OnServerRequest(const protocol::Message& request,
+                       const protocol::ClientSession::Reply& reply);
   void OnNotification(uint64_t generation, const protocol::Message& notification);
   // The client call that a message from the upstream belongs to, or null.
   protocol::CallPtr RelatedCall() const;

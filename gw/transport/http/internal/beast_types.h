@@ -42,7 +42,7 @@ struct ServerContext {
 Task<bool> ServeMcp(Stream& stream, Request& request, ServerContext& ctx);
 
 // A complete response with `body`; sets Content-Length and keep-alive from `request`.
-Response MakeResponse(const Request& request, http::status status, std::string content_type,
+Response MakeResponse(const Request& request, http::status status, const std::string& content_type,
                       std::string body);
 // An HTTP error whose body is a JSON-RPC error object (as MCP clients expect).
 Response MakeRpcErrorResponse(const Request& request, http::status status, int rpc_code,
