@@ -33,8 +33,9 @@ gw::queue::Record Sample(int writer, long n) {
   r.idempotency_key = "k" + std::to_string(writer) + "-" + std::to_string(n);
   r.upstream = "cloud";
   r.method = "tools/call";
-  r.params = R"({"name":"summarize","arguments":{"text":"a few hundred bytes of sensor notes from the device, )"
-             R"(as a typical queued tool call would carry them, padded to a realistic size for an edge gateway"}})";
+  r.params =
+      R"({"name":"summarize","arguments":{"text":"a few hundred bytes of sensor notes from the device, )"
+      R"(as a typical queued tool call would carry them, padded to a realistic size for an edge gateway"}})";
   r.created_ms = 1700000000000;
   return r;
 }
@@ -92,7 +93,8 @@ Figures RunQueue(const std::string& path, bool group, int writers, double second
           std::fprintf(stderr, "append: %s\n", r.error().message().c_str());
           std::exit(1);
         }
-        latencies[w].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+        latencies[w].push_back(
+            std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
       }
     });
   }
@@ -150,16 +152,22 @@ Figures RunRaw(const std::string& path, int batch, double seconds) {
   sqlite3_open(path.c_str(), &db);
   // The same table and indexes the queue uses (gw/queue/sqlite/sqlite_queue.cc), so the
   // ceiling stores the same records the same way, minus the queue's own work.
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                   "CREATE TABLE records(seq INTEGER PRIMARY KEY, task_id TEXT NOT NULL UNIQUE, idem_key TEXT UNIQUE,"
-                   " upstream TEXT NOT NULL, priority INTEGER NOT NULL, state INTEGER NOT NULL,"
-                   " next_attempt_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, footprint INTEGER NOT NULL,"
-                   " codec INTEGER NOT NULL, body BLOB NOT NULL);"
-                   "CREATE INDEX records_due ON records(upstream, state, priority, seq);",
-               nullptr, nullptr, nullptr);
+  sqlite3_exec(
+      db,
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+      "CREATE TABLE records(seq INTEGER PRIMARY KEY, task_id TEXT NOT NULL UNIQUE, idem_key TEXT "
+      "UNIQUE,"
+      " upstream TEXT NOT NULL, priority INTEGER NOT NULL, state INTEGER NOT NULL,"
+      " next_attempt_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, footprint INTEGER NOT NULL,"
+      " codec INTEGER NOT NULL, body BLOB NOT NULL);"
+      "CREATE INDEX records_due ON records(upstream, state, priority, seq);",
+      nullptr, nullptr, nullptr);
   sqlite3_stmt* ins = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO records(seq, task_id, idem_key, upstream, priority, state, next_attempt_ms,"
-                         " expires_ms, footprint, codec, body) VALUES(?,?,?,?,1,0,0,0,?,0,?)", -1, &ins, nullptr);
+  sqlite3_prepare_v2(
+      db,
+      "INSERT INTO records(seq, task_id, idem_key, upstream, priority, state, next_attempt_ms,"
+      " expires_ms, footprint, codec, body) VALUES(?,?,?,?,1,0,0,0,?,0,?)",
+      -1, &ins, nullptr);
   auto start = Clock::now();
   auto deadline = start + std::chrono::duration<double>(seconds);
   long n = 0;
@@ -186,7 +194,8 @@ Figures RunRaw(const std::string& path, int batch, double seconds) {
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   sqlite3_finalize(ins);
   sqlite3_close(db);
-  return Summarize(std::move(commits), static_cast<size_t>(n), elapsed);  // a row waits for its batch's commit
+  return Summarize(std::move(commits), static_cast<size_t>(n),
+                   elapsed);  // a row waits for its batch's commit
 }
 
 }  // namespace
@@ -198,7 +207,9 @@ int main(int argc, char** argv) {
   Figures per = RunQueue(Fresh(dir, "edgegw-bench-per-commit"), false, writers, seconds);
   Figures group = RunQueueAsync(Fresh(dir, "edgegw-bench-group"), writers, seconds);
   Figures raw = RunRaw(Fresh(dir, "edgegw-bench-raw"), writers, seconds);
-  std::printf("| mode | acknowledged enqueues/s | p50 us | p99 us | vs raw ceiling |\n|---|---|---|---|---|\n");
+  std::printf(
+      "| mode | acknowledged enqueues/s | p50 us | p99 us | vs raw ceiling "
+      "|\n|---|---|---|---|---|\n");
   auto row = [&](const char* name, const Figures& f) {
     std::printf("| %s | %.0f | %.0f | %.0f | %.0f%% |\n", name, f.per_second, f.p50_us, f.p99_us,
                 100.0 * f.per_second / raw.per_second);
@@ -206,7 +217,9 @@ int main(int argc, char** argv) {
   row("sync per commit", per);
   row("group commit", group);
   row("raw SQLite inserts, same table, batches of writers (ceiling)", raw);
-  std::printf("\n%d writers, %.0f s per mode, synchronous=FULL, WAL, %s\n", writers, seconds, dir.c_str());
-  for (const char* name : {"edgegw-bench-per-commit", "edgegw-bench-group", "edgegw-bench-raw"}) Fresh(dir, name);
+  std::printf("\n%d writers, %.0f s per mode, synchronous=FULL, WAL, %s\n", writers, seconds,
+              dir.c_str());
+  for (const char* name : {"edgegw-bench-per-commit", "edgegw-bench-group", "edgegw-bench-raw"})
+    Fresh(dir, name);
   return 0;
 }

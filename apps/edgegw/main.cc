@@ -1,19 +1,18 @@
 // edgegw: the command-line entry point. `edgegw serve` runs the gateway; `edgegw version`
 // prints the version. All behaviour lives in gw/server; this file parses flags and waits for
 // a signal.
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "gw/base/log.h"
 #include "gw/server/client_command.h"
 #include "gw/server/config.h"
+#include "gw/server/gateway.h"
 #include "gw/server/model_command.h"
 #include "gw/server/queue_command.h"
-#include "gw/server/gateway.h"
 
 namespace {
 
@@ -38,7 +37,8 @@ int Serve(const ServeFlags& flags) {
     config = std::move(*loaded);
   }
   if (!flags.listen.empty()) {
-    gw::Status s = gw::server::ParseListenAddress(flags.listen, &config.http_host, &config.http_port);
+    gw::Status s =
+        gw::server::ParseListenAddress(flags.listen, &config.http_host, &config.http_port);
     if (!s) return Fail(gw::InvalidArgument("--listen: " + s.error().message()));
     config.http_enabled = true;
   } else if (flags.stdio) {
@@ -48,7 +48,8 @@ int Serve(const ServeFlags& flags) {
     auto u = gw::server::ParseUpstreamFlag(upstream, static_cast<int>(config.upstreams.size() + 1));
     if (!u) return Fail(u.error());
     for (const auto& existing : config.upstreams) {
-      if (existing.name == u->name) return Fail(gw::InvalidArgument("--upstream: the name '" + u->name + "' is used twice"));
+      if (existing.name == u->name)
+        return Fail(gw::InvalidArgument("--upstream: the name '" + u->name + "' is used twice"));
     }
     config.upstreams.push_back(std::move(*u));
   }
@@ -70,10 +71,14 @@ int Serve(const ServeFlags& flags) {
   if (gw::Status s = (*gateway)->StartHttp(); !s) return Fail(s.error());
   if (uint16_t port = (*gateway)->http_port()) {
     // Always printed (not a log line): scripts and tests read the bound port from it.
-    std::string host = config.http_host.find(':') != std::string::npos ? "[" + config.http_host + "]"
-                                                                       : config.http_host;
-    std::fprintf(stderr, "edgegw %s: MCP over Streamable HTTP at http://%s:%u%s (also /healthz, /readyz, /metrics)\n",
-                 gw::server::GatewayVersion().c_str(), host.c_str(), port, config.http_path.c_str());
+    std::string host = config.http_host.find(':') != std::string::npos
+                           ? "[" + config.http_host + "]"
+                           : config.http_host;
+    std::fprintf(stderr,
+                 "edgegw %s: MCP over Streamable HTTP at http://%s:%u%s (also /healthz, /readyz, "
+                 "/metrics)\n",
+                 gw::server::GatewayVersion().c_str(), host.c_str(), port,
+                 config.http_path.c_str());
     std::fflush(stderr);
   }
   if (flags.stdio) {
@@ -94,43 +99,58 @@ int Serve(const ServeFlags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"edgegw: an MCP edge gateway. Serves MCP over Streamable HTTP and stdio with "
-               "local tools; see README.md."};
+  CLI::App app{
+      "edgegw: an MCP edge gateway. Serves MCP over Streamable HTTP and stdio with "
+      "local tools; see README.md."};
   app.require_subcommand(1);
   ServeFlags flags;
-  CLI::App* serve = app.add_subcommand("serve", "Run the gateway (HTTP on 127.0.0.1:8787 by default)");
+  CLI::App* serve =
+      app.add_subcommand("serve", "Run the gateway (HTTP on 127.0.0.1:8787 by default)");
   serve->add_option("-c,--config", flags.config_path, "TOML config file (see config/edgegw.toml)")
       ->check(CLI::ExistingFile);
-  serve->add_option("-l,--listen", flags.listen, "HOST:PORT for Streamable HTTP; overrides http.listen");
-  serve->add_flag("--stdio", flags.stdio,
-                  "Serve one MCP session on stdin/stdout (HTTP stays off unless --listen is given)");
-  serve->add_option("--log-level", flags.log_level, "debug, info, warning, error or off (to stderr)");
-  serve->add_option("-u,--upstream", flags.upstreams,
-                    "Federate an MCP server: [NAME=]URL, URL http(s)://... or 'stdio:COMMAND ARGS'. "
-                    "NAME prefixes its tools (NAME__tool); without NAME it is mounted as is. "
-                    "Repeatable; adds to [[upstream]] in the config")
+  serve->add_option("-l,--listen", flags.listen,
+                    "HOST:PORT for Streamable HTTP; overrides http.listen");
+  serve->add_flag(
+      "--stdio", flags.stdio,
+      "Serve one MCP session on stdin/stdout (HTTP stays off unless --listen is given)");
+  serve->add_option("--log-level", flags.log_level,
+                    "debug, info, warning, error or off (to stderr)");
+  serve
+      ->add_option("-u,--upstream", flags.upstreams,
+                   "Federate an MCP server: [NAME=]URL, URL http(s)://... or 'stdio:COMMAND ARGS'. "
+                   "NAME prefixes its tools (NAME__tool); without NAME it is mounted as is. "
+                   "Repeatable; adds to [[upstream]] in the config")
       ->allow_extra_args(false);
   gw::server::ClientFlags client_flags;
   CLI::App* client = app.add_subcommand(
       "client", "Send one MCP request to a server and print the result as JSON on stdout");
-  client->add_option("target", client_flags.target,
-                     "Server: http(s)://HOST:PORT/PATH or 'stdio:COMMAND ARGS'")->required();
+  client
+      ->add_option("target", client_flags.target,
+                   "Server: http(s)://HOST:PORT/PATH or 'stdio:COMMAND ARGS'")
+      ->required();
   client->add_option("method", client_flags.method, "MCP method, e.g. tools/list or tools/call");
   client->add_option("params", client_flags.params, "JSON params object (default {})");
-  client->add_option("--timeout", client_flags.timeout_seconds, "Seconds to wait for an answer (default 60)");
-  client->add_flag("--conformance", client_flags.conformance,
-                   "Run the conformance suite's client scenario named by $MCP_CONFORMANCE_SCENARIO");
-  client->add_option("--log-level", flags.log_level, "debug, info, warning, error or off (to stderr)");
-  client->footer("Example: edgegw client http://127.0.0.1:8787/mcp tools/call "
-                 "'{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}'");
+  client->add_option("--timeout", client_flags.timeout_seconds,
+                     "Seconds to wait for an answer (default 60)");
+  client->add_flag(
+      "--conformance", client_flags.conformance,
+      "Run the conformance suite's client scenario named by $MCP_CONFORMANCE_SCENARIO");
+  client->add_option("--log-level", flags.log_level,
+                     "debug, info, warning, error or off (to stderr)");
+  client->footer(
+      "Example: edgegw client http://127.0.0.1:8787/mcp tools/call "
+      "'{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}'");
   gw::server::QueueFlags queue_flags;
-  CLI::App* queue = app.add_subcommand("queue", "Inspect and repair the offline queue (also while serving)");
+  CLI::App* queue =
+      app.add_subcommand("queue", "Inspect and repair the offline queue (also while serving)");
   queue->require_subcommand(1);
-  queue->add_option("-c,--config", queue_flags.config_path, "Config file (finds storage.data_dir and queue.file)");
+  queue->add_option("-c,--config", queue_flags.config_path,
+                    "Config file (finds storage.data_dir and queue.file)");
   queue->add_option("--file", queue_flags.file, "The queue's SQLite file (default var/queue.db)");
   queue->add_flag("--json", queue_flags.json, "One JSON document on stdout");
   auto filters = [&](CLI::App* c) {
-    c->add_option("--state", queue_flags.state, "queued, delivering, done, dead, cancelled or expired");
+    c->add_option("--state", queue_flags.state,
+                  "queued, delivering, done, dead, cancelled or expired");
     c->add_option("--upstream", queue_flags.upstream, "Only this upstream");
   };
   CLI::App* q_ls = queue->add_subcommand("ls", "List queued requests and their states");
@@ -143,8 +163,10 @@ int main(int argc, char** argv) {
   CLI::App* q_purge = queue->add_subcommand("purge", "Remove finished and dead requests");
   filters(q_purge);
   CLI::App* q_dead = queue->add_subcommand("dead-letter", "List the requests that were given up");
-  CLI::App* q_corrupt = queue->add_subcommand("corrupt", "List records found corrupt and set aside, with why");
-  for (CLI::App* c : {q_ls, q_show, q_retry, q_purge, q_dead, q_corrupt}) c->fallthrough();  // --json etc. after it
+  CLI::App* q_corrupt =
+      queue->add_subcommand("corrupt", "List records found corrupt and set aside, with why");
+  for (CLI::App* c : {q_ls, q_show, q_retry, q_purge, q_dead, q_corrupt})
+    c->fallthrough();  // --json etc. after it
   gw::server::ModelCommands model_commands(app);
   CLI::App* version = app.add_subcommand("version", "Print the version and exit");
   CLI11_PARSE(app, argc, argv);

@@ -50,16 +50,29 @@ int RunWasmGenerate(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--model" || a == "-m") model_path = value("--model");
-    else if (a == "--prompt" || a == "-p") prompt = value("--prompt");
-    else if (a == "--prompt-tokens") prompt_tokens = value("--prompt-tokens");
-    else if (a == "-n" || a == "--max-tokens") n = std::atoi(value("-n"));
-    else if (a == "--temp") options.sampling.temperature = static_cast<float>(std::atof(value("--temp")));
-    else if (a == "--seed") options.sampling.seed = std::strtoull(value("--seed"), nullptr, 10);
-    else if (a == "--ignore-eos") options.ignore_eos = true;
-    else if (a == "--json") json = true;
-    else if (a == "--threads" || a == "-t") value("--threads");  // one thread on wasm32
-    else return Fail("unknown flag '" + a + "' (flags: --model --prompt --prompt-tokens -n --temp --seed --ignore-eos --json)"), 2;
+    if (a == "--model" || a == "-m")
+      model_path = value("--model");
+    else if (a == "--prompt" || a == "-p")
+      prompt = value("--prompt");
+    else if (a == "--prompt-tokens")
+      prompt_tokens = value("--prompt-tokens");
+    else if (a == "-n" || a == "--max-tokens")
+      n = std::atoi(value("-n"));
+    else if (a == "--temp")
+      options.sampling.temperature = static_cast<float>(std::atof(value("--temp")));
+    else if (a == "--seed")
+      options.sampling.seed = std::strtoull(value("--seed"), nullptr, 10);
+    else if (a == "--ignore-eos")
+      options.ignore_eos = true;
+    else if (a == "--json")
+      json = true;
+    else if (a == "--threads" || a == "-t")
+      value("--threads");  // one thread on wasm32
+    else
+      return Fail("unknown flag '" + a +
+                  "' (flags: --model --prompt --prompt-tokens -n --temp --seed --ignore-eos "
+                  "--json)"),
+             2;
   }
   if (model_path.empty() || prompt.empty() == prompt_tokens.empty()) {
     return Fail("give --model and exactly one of --prompt and --prompt-tokens"), 2;
@@ -81,8 +94,9 @@ int RunWasmGenerate(int argc, char** argv) {
     ids = (*model)->tokenizer().Encode(prompt, true);
   }
   gw::engine::ComputePool pool(1);
-  auto session = gw::engine::LlamaSession::Create(**model, pool, gw::engine::BestKernels(),
-                                                  std::min<uint32_t>((*model)->params().n_ctx_train, 4096));
+  auto session =
+      gw::engine::LlamaSession::Create(**model, pool, gw::engine::BestKernels(),
+                                       std::min<uint32_t>((*model)->params().n_ctx_train, 4096));
   if (!session) return Fail(session.error().message());
   options.max_tokens = n;
   gw::engine::TokenSink stream;
@@ -95,7 +109,8 @@ int RunWasmGenerate(int argc, char** argv) {
   }
   auto r = gw::engine::Generate(**session, ids, options, stream);
   if (!r) return Fail(r.error().message());
-  const double decode_tps = r->tokens.size() > 1 ? (r->tokens.size() - 1) * 1000.0 / r->decode_ms : 0;
+  const double decode_tps =
+      r->tokens.size() > 1 ? (r->tokens.size() - 1) * 1000.0 / r->decode_ms : 0;
   if (!json) {
     std::printf("\n");
     return 0;
@@ -103,10 +118,19 @@ int RunWasmGenerate(int argc, char** argv) {
   gw::protocol::JsonWriter w;
   w.StartObject().Key("tokens").StartArray();
   for (int32_t id : r->tokens) w.Int(id);
-  w.EndArray().Field("text", r->text).Field("stop_reason", gw::engine::StopReasonName(r->stop_reason));
-  w.Key("prompt_tokens").Uint(r->prompt_tokens).Field("kernels", gw::engine::BestKernels().name).Field("threads", 1);
-  w.Key("timings").StartObject().Field("prefill_ms", r->prefill_ms).Field("decode_ms", r->decode_ms);
-  w.Field("prefill_tokens_per_s", r->prefill_ms > 0 ? r->prompt_tokens * 1000.0 / r->prefill_ms : 0.0);
+  w.EndArray()
+      .Field("text", r->text)
+      .Field("stop_reason", gw::engine::StopReasonName(r->stop_reason));
+  w.Key("prompt_tokens")
+      .Uint(r->prompt_tokens)
+      .Field("kernels", gw::engine::BestKernels().name)
+      .Field("threads", 1);
+  w.Key("timings")
+      .StartObject()
+      .Field("prefill_ms", r->prefill_ms)
+      .Field("decode_ms", r->decode_ms);
+  w.Field("prefill_tokens_per_s",
+          r->prefill_ms > 0 ? r->prompt_tokens * 1000.0 / r->prefill_ms : 0.0);
   w.Field("decode_tokens_per_s", decode_tps).EndObject().EndObject();
   std::printf("%s\n", w.str().c_str());
   return 0;

@@ -6,7 +6,6 @@
 #include <cstring>
 
 #include "apps/wasm/generate_command.h"
-
 #include "gw/catalog/catalog.h"
 #include "gw/catalog/core_pack.h"
 #include "gw/transport/stdio/stdio_transport.h"

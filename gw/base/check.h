@@ -17,8 +17,7 @@ void BugReached(const char* file, int line, const char* what);
 uint64_t BugCount();
 }  // namespace gw::internal
 
-#define GW_CHECK(cond) \
-  ((cond) ? (void)0 : ::gw::internal::CheckFailed(__FILE__, __LINE__, #cond))
+#define GW_CHECK(cond) ((cond) ? (void)0 : ::gw::internal::CheckFailed(__FILE__, __LINE__, #cond))
 #ifdef NDEBUG
 #define GW_DCHECK(cond) ((void)0)
 #else

@@ -42,5 +42,4 @@ std::string Iso8601Utc(int64_t unix_ms) {
   return buf;
 }
 
-
 }  // namespace gw

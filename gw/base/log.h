@@ -26,8 +26,9 @@ void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 
 
 }  // namespace gw
 
-#define GW_LOG_DEBUG(...) \
-  (::gw::GetLogLevel() <= ::gw::LogLevel::kDebug ? ::gw::Log(::gw::LogLevel::kDebug, __VA_ARGS__) : (void)0)
+#define GW_LOG_DEBUG(...)                                                                         \
+  (::gw::GetLogLevel() <= ::gw::LogLevel::kDebug ? ::gw::Log(::gw::LogLevel::kDebug, __VA_ARGS__) \
+                                                 : (void)0)
 #define GW_LOG_INFO(...) ::gw::Log(::gw::LogLevel::kInfo, __VA_ARGS__)
 #define GW_LOG_WARNING(...) ::gw::Log(::gw::LogLevel::kWarning, __VA_ARGS__)
 #define GW_LOG_ERROR(...) ::gw::Log(::gw::LogLevel::kError, __VA_ARGS__)

@@ -102,7 +102,8 @@ class CondVar {
   }
   // Returns false when `deadline` passed first.
   template <class Clock, class Duration>
-  bool WaitUntil(Mutex& mu, const std::chrono::time_point<Clock, Duration>& deadline) GW_REQUIRES(mu) {
+  bool WaitUntil(Mutex& mu, const std::chrono::time_point<Clock, Duration>& deadline)
+      GW_REQUIRES(mu) {
 #if GW_HAS_THREADS
     std::unique_lock<std::mutex> lock(mu.mu_, std::adopt_lock);
     const bool woken = cv_.wait_until(lock, deadline) == std::cv_status::no_timeout;

@@ -17,7 +17,7 @@ namespace gw {
 struct ProcessSpec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
   std::vector<std::pair<std::string, std::string>> env;  // added to (or replacing) ours
-  std::string cwd;  // empty: ours
+  std::string cwd;                                       // empty: ours
 };
 
 // A started child. The caller owns both descriptors (non-blocking, close-on-exec) and must

@@ -11,9 +11,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace gw {
 
@@ -84,9 +83,9 @@ inline Error Unimplemented(std::string m) { return Error(Code::kUnimplemented, s
 #define GW_INTERNAL_CONCAT(a, b) GW_INTERNAL_CONCAT2(a, b)
 
 // Returns the error of `expr` (a Result or Status) from the enclosing function.
-#define GW_RETURN_IF_ERROR(expr)                                   \
-  do {                                                             \
-    auto gw_status_ = (expr);                                      \
+#define GW_RETURN_IF_ERROR(expr)                                       \
+  do {                                                                 \
+    auto gw_status_ = (expr);                                          \
     if (!gw_status_.has_value()) return std::move(gw_status_).error(); \
   } while (0)
 
@@ -95,8 +94,8 @@ inline Error Unimplemented(std::string m) { return Error(Code::kUnimplemented, s
   GW_INTERNAL_ASSIGN_OR_RETURN(GW_INTERNAL_CONCAT(gw_result_, __LINE__), lhs, expr)
 // `tmp` is a name and `lhs` a declaration: neither can take parentheses.
 // NOLINTBEGIN(bugprone-macro-parentheses)
-#define GW_INTERNAL_ASSIGN_OR_RETURN(tmp, lhs, expr) \
-  auto tmp = (expr);                                 \
+#define GW_INTERNAL_ASSIGN_OR_RETURN(tmp, lhs, expr)   \
+  auto tmp = (expr);                                   \
   if (!tmp.has_value()) return std::move(tmp).error(); \
   lhs = std::move(*tmp)
 // NOLINTEND(bugprone-macro-parentheses)

@@ -14,12 +14,15 @@ Catalog::Catalog(CatalogOptions options) : options_(std::move(options)) {}
 Catalog::~Catalog() = default;
 
 Status Catalog::AddTool(ToolSpec spec) {
-  if (spec.name.empty() || !spec.handler) return InvalidArgument("a tool needs a name and a handler");
+  if (spec.name.empty() || !spec.handler)
+    return InvalidArgument("a tool needs a name and a handler");
   auto schema = JsonSchema::Parse(spec.input_schema);
-  if (!schema) return InvalidArgument("tool '" + spec.name + "': inputSchema: " + schema.error().message());
+  if (!schema)
+    return InvalidArgument("tool '" + spec.name + "': inputSchema: " + schema.error().message());
   MutexLock lock(mu_);
   for (const auto& t : tools_) {
-    if (t->spec.name == spec.name) return MakeError(Code::kAlreadyExists, "tool '" + spec.name + "' is defined twice");
+    if (t->spec.name == spec.name)
+      return MakeError(Code::kAlreadyExists, "tool '" + spec.name + "' is defined twice");
   }
   tools_.push_back(std::make_shared<const Tool>(Tool{std::move(spec), std::move(*schema)}));
   return OkStatus();
@@ -29,14 +32,16 @@ Status Catalog::AddResource(ResourceSpec spec) {
   if (spec.uri.empty() || !spec.read) return InvalidArgument("a resource needs a uri and a reader");
   MutexLock lock(mu_);
   for (const auto& r : resources_) {
-    if (r->uri == spec.uri) return MakeError(Code::kAlreadyExists, "resource '" + spec.uri + "' is defined twice");
+    if (r->uri == spec.uri)
+      return MakeError(Code::kAlreadyExists, "resource '" + spec.uri + "' is defined twice");
   }
   resources_.push_back(std::make_shared<const ResourceSpec>(std::move(spec)));
   return OkStatus();
 }
 
 Status Catalog::AddResourceTemplate(ResourceTemplateSpec spec) {
-  if (spec.uri_template.empty() || !spec.read) return InvalidArgument("a resource template needs a uriTemplate and a reader");
+  if (spec.uri_template.empty() || !spec.read)
+    return InvalidArgument("a resource template needs a uriTemplate and a reader");
   MutexLock lock(mu_);
   templates_.push_back(std::make_shared<const ResourceTemplateSpec>(std::move(spec)));
   return OkStatus();
@@ -46,7 +51,8 @@ Status Catalog::AddPrompt(PromptSpec spec) {
   if (spec.name.empty() || !spec.get) return InvalidArgument("a prompt needs a name and a getter");
   MutexLock lock(mu_);
   for (const auto& p : prompts_) {
-    if (p->name == spec.name) return MakeError(Code::kAlreadyExists, "prompt '" + spec.name + "' is defined twice");
+    if (p->name == spec.name)
+      return MakeError(Code::kAlreadyExists, "prompt '" + spec.name + "' is defined twice");
   }
   prompts_.push_back(std::make_shared<const PromptSpec>(std::move(spec)));
   return OkStatus();
@@ -73,17 +79,28 @@ std::string Catalog::Capabilities() const {
 bool Catalog::Handle(const CallPtr& call) {
   Remember(call);
   const std::string& m = call->method();
-  if (m == "tools/list") List(call, ListKind::kTools);
-  else if (m == "tools/call") CallTool(call);
-  else if (m == "resources/list") List(call, ListKind::kResources);
-  else if (m == "resources/templates/list") List(call, ListKind::kResourceTemplates);
-  else if (m == "resources/read") ReadResource(call);
-  else if (m == "resources/subscribe") Subscribe(call, true);
-  else if (m == "resources/unsubscribe") Subscribe(call, false);
-  else if (m == "prompts/list") List(call, ListKind::kPrompts);
-  else if (m == "prompts/get") GetPrompt(call);
-  else if (m == "completion/complete") Complete(call);
-  else return false;
+  if (m == "tools/list")
+    List(call, ListKind::kTools);
+  else if (m == "tools/call")
+    CallTool(call);
+  else if (m == "resources/list")
+    List(call, ListKind::kResources);
+  else if (m == "resources/templates/list")
+    List(call, ListKind::kResourceTemplates);
+  else if (m == "resources/read")
+    ReadResource(call);
+  else if (m == "resources/subscribe")
+    Subscribe(call, true);
+  else if (m == "resources/unsubscribe")
+    Subscribe(call, false);
+  else if (m == "prompts/list")
+    List(call, ListKind::kPrompts);
+  else if (m == "prompts/get")
+    GetPrompt(call);
+  else if (m == "completion/complete")
+    Complete(call);
+  else
+    return false;
   return true;
 }
 
@@ -154,7 +171,8 @@ std::vector<std::string> Catalog::Items(ListKind kind) const {
       break;
     case ListKind::kResourceTemplates:
       each(templates_, [](JsonWriter& w, const ResourceTemplateSpec& t) {
-        WriteResource(w, "uriTemplate", t.uri_template, t.name, t.title, t.description, t.mime_type);
+        WriteResource(w, "uriTemplate", t.uri_template, t.name, t.title, t.description,
+                      t.mime_type);
       });
       break;
     case ListKind::kPrompts:
@@ -184,7 +202,8 @@ void Catalog::List(const CallPtr& call, ListKind kind) {
 
 void Catalog::CallTool(const CallPtr& call) {
   auto name = protocol::StringMember(call->params(), "name");
-  if (!name) return call->Fail(rpc::kInvalidParams, "Invalid params: tools/call needs a string \"name\"");
+  if (!name)
+    return call->Fail(rpc::kInvalidParams, "Invalid params: tools/call needs a string \"name\"");
   std::shared_ptr<const Tool> tool;
   {
     MutexLock lock(mu_);
@@ -202,14 +221,16 @@ void Catalog::CallTool(const CallPtr& call) {
   // MCP 2025-11-25 §Tools, Error Handling: input validation failures are tool execution
   // errors, so the model sees what was wrong and can try again.
   if (Status valid = tool->schema.Validate(arguments); !valid) {
-    return call->Reply(ErrorToolResult("Invalid arguments for tool '" + tool->spec.name + "': " + valid.error().message()));
+    return call->Reply(ErrorToolResult("Invalid arguments for tool '" + tool->spec.name +
+                                       "': " + valid.error().message()));
   }
   tool->spec.handler(call, arguments);
 }
 
 void Catalog::ReadResource(const CallPtr& call) {
   auto uri = protocol::StringMember(call->params(), "uri");
-  if (!uri) return call->Fail(rpc::kInvalidParams, "Invalid params: resources/read needs a string \"uri\"");
+  if (!uri)
+    return call->Fail(rpc::kInvalidParams, "Invalid params: resources/read needs a string \"uri\"");
   ReadFunction read;
   {
     MutexLock lock(mu_);
@@ -224,7 +245,8 @@ void Catalog::ReadResource(const CallPtr& call) {
   if (!read) {
     JsonWriter data;
     data.StartObject().Field("uri", *uri).EndObject();
-    return call->Fail(rpc::kResourceNotFound, "Resource not found: " + std::string(*uri), data.str());
+    return call->Fail(rpc::kResourceNotFound, "Resource not found: " + std::string(*uri),
+                      data.str());
   }
   Result<std::string> contents = read(*uri);
   if (!contents) return call->Fail(contents.error());
@@ -244,7 +266,8 @@ void Catalog::Subscribe(const CallPtr& call, bool subscribe) {
     bool known = false;
     std::map<std::string, std::string> vars;
     for (const auto& r : resources_) known = known || r->uri == *uri;
-    for (const auto& t : templates_) known = known || MatchUriTemplate(t->uri_template, *uri, &vars);
+    for (const auto& t : templates_)
+      known = known || MatchUriTemplate(t->uri_template, *uri, &vars);
     auto it = subscribers_.find(*uri);
     if (subscribe && !known) {
       lock.Unlock();

@@ -11,11 +11,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include "gw/base/mutex.h"
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "gw/base/mutex.h"
 #include "gw/catalog/json_schema.h"
 #include "gw/protocol/service.h"
 
@@ -137,7 +137,8 @@ class Catalog : public protocol::Service {
   std::vector<std::shared_ptr<const PromptSpec>> prompts_ GW_GUARDED_BY(mu_);
   // Sessions seen, for list_changed, and subscriptions by URI.
   std::map<std::string, std::weak_ptr<protocol::SessionChannel>> sessions_ GW_GUARDED_BY(mu_);
-  std::map<std::string, std::vector<std::string>, std::less<>> subscribers_ GW_GUARDED_BY(mu_);  // uri -> session ids
+  std::map<std::string, std::vector<std::string>, std::less<>> subscribers_
+      GW_GUARDED_BY(mu_);  // uri -> session ids
 };
 
 // Answers a */list `call` with the page of `items` (serialized objects) that its cursor

@@ -11,7 +11,8 @@ namespace rpc = protocol::rpc;
 
 void Catalog::GetPrompt(const CallPtr& call) {
   auto name = protocol::StringMember(call->params(), "name");
-  if (!name) return call->Fail(rpc::kInvalidParams, "Invalid params: prompts/get needs a string \"name\"");
+  if (!name)
+    return call->Fail(rpc::kInvalidParams, "Invalid params: prompts/get needs a string \"name\"");
   std::shared_ptr<const PromptSpec> prompt;
   {
     MutexLock lock(mu_);
@@ -23,13 +24,15 @@ void Catalog::GetPrompt(const CallPtr& call) {
   static const protocol::JsonValue kEmptyObject(rapidjson::kObjectType);
   const JsonValue* args = protocol::Member(call->params(), "arguments");
   if (args && !args->IsObject()) {
-    return call->Fail(rpc::kInvalidParams, "Invalid params: \"arguments\" must be an object of strings");
+    return call->Fail(rpc::kInvalidParams,
+                      "Invalid params: \"arguments\" must be an object of strings");
   }
   const JsonValue& arguments = args ? *args : kEmptyObject;
   for (const PromptArgument& a : prompt->arguments) {
     const JsonValue* v = protocol::Member(arguments, a.name);
     if (v && !v->IsString()) {
-      return call->Fail(rpc::kInvalidParams, "Invalid params: argument '" + a.name + "' must be a string");
+      return call->Fail(rpc::kInvalidParams,
+                        "Invalid params: argument '" + a.name + "' must be a string");
     }
     if (a.required && !v) {
       return call->Fail(rpc::kInvalidParams, "Invalid params: prompt '" + prompt->name +
@@ -76,7 +79,8 @@ void Catalog::Complete(const CallPtr& call) {
     }
   }
   if (!found) {
-    return call->Fail(rpc::kInvalidParams, "Invalid params: no prompt or resource template matches the completion ref");
+    return call->Fail(rpc::kInvalidParams,
+                      "Invalid params: no prompt or resource template matches the completion ref");
   }
   const JsonValue* context = protocol::ObjectMember(params, "context");
   const JsonValue* resolved = context ? protocol::ObjectMember(*context, "arguments") : nullptr;
@@ -87,8 +91,11 @@ void Catalog::Complete(const CallPtr& call) {
   JsonWriter w;
   w.StartObject().Key("completion").StartObject().Key("values").StartArray();
   for (size_t i = 0; i < values.size() && i < kMaxValues; ++i) w.String(values[i]);
-  w.EndArray().Field("total", static_cast<int64_t>(values.size()))
-      .Field("hasMore", values.size() > kMaxValues).EndObject().EndObject();
+  w.EndArray()
+      .Field("total", static_cast<int64_t>(values.size()))
+      .Field("hasMore", values.size() > kMaxValues)
+      .EndObject()
+      .EndObject();
   call->Reply(w.str());
 }
 

@@ -51,8 +51,8 @@ struct Validator {
     size_t pos = 2;
     while (ref != "#" && pos <= ref.size()) {
       size_t end = ref.find('/', pos);
-      std::string token(ref.substr(pos, end == std::string_view::npos ? std::string_view::npos
-                                                                        : end - pos));
+      std::string token(
+          ref.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
       // JSON Pointer escapes.
       for (size_t i; (i = token.find("~1")) != std::string::npos;) token.replace(i, 2, "/");
       for (size_t i; (i = token.find("~0")) != std::string::npos;) token.replace(i, 2, "~");
@@ -107,7 +107,8 @@ struct Validator {
     if (const JsonValue* e = Member(schema, "enum"); e && e->IsArray()) {
       bool found = false;
       for (const JsonValue& option : e->GetArray()) found = found || option == v;
-      if (!found) return Fail(path, "must be one of " + Describe(*e) + " (got " + Describe(v) + ")");
+      if (!found)
+        return Fail(path, "must be one of " + Describe(*e) + " (got " + Describe(v) + ")");
     }
     if (const JsonValue* c = Member(schema, "const"); c && !(*c == v)) {
       return Fail(path, "must be " + Describe(*c));
@@ -120,8 +121,8 @@ struct Validator {
                               " characters long");
       }
       if (auto m = protocol::NumberMember(schema, "maxLength"); m && len > *m) {
-        return Fail(path, "must be at most " + Describe(*Member(schema, "maxLength")) +
-                              " characters long");
+        return Fail(
+            path, "must be at most " + Describe(*Member(schema, "maxLength")) + " characters long");
       }
     }
     if (v.IsArray()) GW_RETURN_IF_ERROR(CheckArray(schema, v, path));
@@ -131,13 +132,18 @@ struct Validator {
 
   Status CheckNumber(const JsonValue& schema, double x, const std::string& path) {
     auto bound = [&](const char* key) { return protocol::NumberMember(schema, key); };
-    if (auto m = bound("minimum"); m && x < *m) return Fail(path, "must be >= " + Num(*m) + " (got " + Num(x) + ")");
-    if (auto m = bound("maximum"); m && x > *m) return Fail(path, "must be <= " + Num(*m) + " (got " + Num(x) + ")");
-    if (auto m = bound("exclusiveMinimum"); m && x <= *m) return Fail(path, "must be > " + Num(*m) + " (got " + Num(x) + ")");
-    if (auto m = bound("exclusiveMaximum"); m && x >= *m) return Fail(path, "must be < " + Num(*m) + " (got " + Num(x) + ")");
+    if (auto m = bound("minimum"); m && x < *m)
+      return Fail(path, "must be >= " + Num(*m) + " (got " + Num(x) + ")");
+    if (auto m = bound("maximum"); m && x > *m)
+      return Fail(path, "must be <= " + Num(*m) + " (got " + Num(x) + ")");
+    if (auto m = bound("exclusiveMinimum"); m && x <= *m)
+      return Fail(path, "must be > " + Num(*m) + " (got " + Num(x) + ")");
+    if (auto m = bound("exclusiveMaximum"); m && x >= *m)
+      return Fail(path, "must be < " + Num(*m) + " (got " + Num(x) + ")");
     if (auto m = bound("multipleOf"); m && *m > 0) {
       double q = x / *m;
-      if (std::fabs(q - std::round(q)) > 1e-9) return Fail(path, "must be a multiple of " + Num(*m));
+      if (std::fabs(q - std::round(q)) > 1e-9)
+        return Fail(path, "must be a multiple of " + Num(*m));
     }
     return OkStatus();
   }
@@ -149,8 +155,10 @@ struct Validator {
 
   Status CheckArray(const JsonValue& schema, const JsonValue& v, const std::string& path) {
     rapidjson::SizeType n = v.Size();
-    if (auto m = protocol::NumberMember(schema, "minItems"); m && n < *m) return Fail(path, "must have at least " + Num(*m) + " items");
-    if (auto m = protocol::NumberMember(schema, "maxItems"); m && n > *m) return Fail(path, "must have at most " + Num(*m) + " items");
+    if (auto m = protocol::NumberMember(schema, "minItems"); m && n < *m)
+      return Fail(path, "must have at least " + Num(*m) + " items");
+    if (auto m = protocol::NumberMember(schema, "maxItems"); m && n > *m)
+      return Fail(path, "must have at most " + Num(*m) + " items");
     rapidjson::SizeType first = 0;
     if (const JsonValue* prefix = protocol::ArrayMember(schema, "prefixItems")) {
       for (; first < prefix->Size() && first < n; ++first) {
@@ -166,7 +174,9 @@ struct Validator {
     if (protocol::BoolMember(schema, "uniqueItems").value_or(false)) {
       for (rapidjson::SizeType i = 0; i < n; ++i) {
         for (rapidjson::SizeType j = i + 1; j < n; ++j) {
-          if (v[i] == v[j]) return Fail(path, "items must be unique (" + std::to_string(i) + " and " + std::to_string(j) + " are equal)");
+          if (v[i] == v[j])
+            return Fail(path, "items must be unique (" + std::to_string(i) + " and " +
+                                  std::to_string(j) + " are equal)");
         }
       }
     }
@@ -177,13 +187,16 @@ struct Validator {
     if (const JsonValue* required = protocol::ArrayMember(schema, "required")) {
       for (const JsonValue& name : required->GetArray()) {
         if (name.IsString() && !Member(v, protocol::AsView(name))) {
-          return Fail(path, "missing required property '" + std::string(protocol::AsView(name)) + "'");
+          return Fail(path,
+                      "missing required property '" + std::string(protocol::AsView(name)) + "'");
         }
       }
     }
     auto count = v.MemberCount();
-    if (auto m = protocol::NumberMember(schema, "minProperties"); m && count < *m) return Fail(path, "must have at least " + Num(*m) + " properties");
-    if (auto m = protocol::NumberMember(schema, "maxProperties"); m && count > *m) return Fail(path, "must have at most " + Num(*m) + " properties");
+    if (auto m = protocol::NumberMember(schema, "minProperties"); m && count < *m)
+      return Fail(path, "must have at least " + Num(*m) + " properties");
+    if (auto m = protocol::NumberMember(schema, "maxProperties"); m && count > *m)
+      return Fail(path, "must have at most " + Num(*m) + " properties");
     const JsonValue* properties = protocol::ObjectMember(schema, "properties");
     const JsonValue* additional = Member(schema, "additionalProperties");
     for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
@@ -214,7 +227,9 @@ struct Validator {
     if (const JsonValue* one = protocol::ArrayMember(schema, "oneOf")) {
       int matches = 0;
       for (const JsonValue& s : one->GetArray()) matches += Check(s, v, path).has_value() ? 1 : 0;
-      if (matches != 1) return Fail(path, "must match exactly one schema in oneOf (matched " + std::to_string(matches) + ")");
+      if (matches != 1)
+        return Fail(path, "must match exactly one schema in oneOf (matched " +
+                              std::to_string(matches) + ")");
     }
     if (const JsonValue* n = Member(schema, "not"); n && Check(*n, v, path).has_value()) {
       return Fail(path, "must not match the schema in 'not'");
@@ -249,7 +264,8 @@ Result<JsonSchema> JsonSchema::Parse(std::string_view schema_json) {
   JsonSchema schema;
   auto doc = protocol::ParseJson(schema_json);
   if (!doc) return InvalidArgument("schema is not valid JSON: " + doc.error().message());
-  if (!doc->IsObject() && !doc->IsBool()) return InvalidArgument("a schema must be an object or a boolean");
+  if (!doc->IsObject() && !doc->IsBool())
+    return InvalidArgument("a schema must be an object or a boolean");
   schema.doc_ = std::move(*doc);
   schema.text_ = std::string(schema_json);
   FindUnsupported(schema.doc_, &schema.unsupported_);

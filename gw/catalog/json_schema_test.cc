@@ -19,7 +19,8 @@ std::string Why(const char* schema, const char* instance) {
 }
 
 TEST(JsonSchema, TypesAndRequired) {
-  const char* schema = R"({"type":"object","properties":{"n":{"type":"integer"},"s":{"type":"string"}},"required":["n"]})";
+  const char* schema =
+      R"({"type":"object","properties":{"n":{"type":"integer"},"s":{"type":"string"}},"required":["n"]})";
   EXPECT_EQ(Why(schema, R"({"n":3,"s":"x"})"), "ok");
   EXPECT_EQ(Why(schema, R"({"n":3.0})"), "ok");  // 3.0 is an integer in JSON Schema
   EXPECT_EQ(Why(schema, R"({"s":"x"})"), "(root): missing required property 'n'");
@@ -32,27 +33,36 @@ TEST(JsonSchema, NumbersStringsArrays) {
   EXPECT_EQ(Why(R"({"exclusiveMaximum":5})", "5"), "(root): must be < 5 (got 5)");
   EXPECT_EQ(Why(R"({"multipleOf":0.5})", "1.5"), "ok");
   EXPECT_EQ(Why(R"({"minLength":2})", R"("é")"), "(root): must be at least 2 characters long");
-  EXPECT_EQ(Why(R"({"items":{"type":"string"},"maxItems":2})", R"(["a",1])"), "/1: must be string (got integer)");
-  EXPECT_EQ(Why(R"({"uniqueItems":true})", R"([1,2,1])"), "(root): items must be unique (0 and 2 are equal)");
-  EXPECT_EQ(Why(R"({"prefixItems":[{"type":"string"}],"items":false})", R"(["a","b"])"), "/1: no value is allowed here");
+  EXPECT_EQ(Why(R"({"items":{"type":"string"},"maxItems":2})", R"(["a",1])"),
+            "/1: must be string (got integer)");
+  EXPECT_EQ(Why(R"({"uniqueItems":true})", R"([1,2,1])"),
+            "(root): items must be unique (0 and 2 are equal)");
+  EXPECT_EQ(Why(R"({"prefixItems":[{"type":"string"}],"items":false})", R"(["a","b"])"),
+            "/1: no value is allowed here");
 }
 
 TEST(JsonSchema, EnumConstAndCombinators) {
-  EXPECT_EQ(Why(R"({"enum":["a","b"]})", R"("c")"), "(root): must be one of [\"a\",\"b\"] (got \"c\")");
+  EXPECT_EQ(Why(R"({"enum":["a","b"]})", R"("c")"),
+            "(root): must be one of [\"a\",\"b\"] (got \"c\")");
   EXPECT_EQ(Why(R"({"const":3})", "3"), "ok");
   EXPECT_EQ(Why(R"({"anyOf":[{"type":"string"},{"type":"null"}]})", "null"), "ok");
-  EXPECT_EQ(Why(R"({"oneOf":[{"minimum":0},{"maximum":10}]})", "5"), "(root): must match exactly one schema in oneOf (matched 2)");
-  EXPECT_EQ(Why(R"({"not":{"type":"string"}})", R"("x")"), "(root): must not match the schema in 'not'");
-  EXPECT_EQ(Why(R"({"if":{"minimum":10},"then":{"multipleOf":10}})", "15"), "(root): must be a multiple of 10");
+  EXPECT_EQ(Why(R"({"oneOf":[{"minimum":0},{"maximum":10}]})", "5"),
+            "(root): must match exactly one schema in oneOf (matched 2)");
+  EXPECT_EQ(Why(R"({"not":{"type":"string"}})", R"("x")"),
+            "(root): must not match the schema in 'not'");
+  EXPECT_EQ(Why(R"({"if":{"minimum":10},"then":{"multipleOf":10}})", "15"),
+            "(root): must be a multiple of 10");
 }
 
 TEST(JsonSchema, AdditionalPropertiesAndRefs) {
-  const char* schema = R"({"type":"object","$defs":{"addr":{"type":"object","properties":{"city":{"type":"string"}}}},
+  const char* schema =
+      R"({"type":"object","$defs":{"addr":{"type":"object","properties":{"city":{"type":"string"}}}},
     "properties":{"a":{"$ref":"#/$defs/addr"}},"additionalProperties":false})";
   EXPECT_EQ(Why(schema, R"({"a":{"city":"Oslo"}})"), "ok");
   EXPECT_EQ(Why(schema, R"({"a":{"city":1}})"), "/a/city: must be string (got integer)");
   EXPECT_EQ(Why(schema, R"({"b":1})"), "(root): unexpected property 'b'");
-  EXPECT_EQ(Why(R"({"$ref":"#/$defs/missing"})", "1"), "(root): schema $ref '#/$defs/missing' cannot be resolved");
+  EXPECT_EQ(Why(R"({"$ref":"#/$defs/missing"})", "1"),
+            "(root): schema $ref '#/$defs/missing' cannot be resolved");
 }
 
 TEST(JsonSchema, CyclicRefStopsInsteadOfRecursingForever) {

@@ -8,10 +8,14 @@ namespace gw::catalog {
 
 std::string_view ListKey(ListKind kind) {
   switch (kind) {
-    case ListKind::kTools: return "tools";
-    case ListKind::kResources: return "resources";
-    case ListKind::kResourceTemplates: return "resourceTemplates";
-    case ListKind::kPrompts: return "prompts";
+    case ListKind::kTools:
+      return "tools";
+    case ListKind::kResources:
+      return "resources";
+    case ListKind::kResourceTemplates:
+      return "resourceTemplates";
+    case ListKind::kPrompts:
+      return "prompts";
   }
   return "";
 }
@@ -21,7 +25,8 @@ void ReplyPage(const CallPtr& call, const std::vector<std::string>& items, std::
   size_t start = 0;
   if (auto cursor = protocol::StringMember(call->params(), "cursor")) {
     if (cursor->size() < 2 || (*cursor)[0] != 'o' ||
-        std::from_chars(cursor->data() + 1, cursor->data() + cursor->size(), start).ec != std::errc() ||
+        std::from_chars(cursor->data() + 1, cursor->data() + cursor->size(), start).ec !=
+            std::errc() ||
         start > items.size()) {
       return call->Fail(protocol::rpc::kInvalidParams,
                         "Invalid params: unknown pagination cursor '" + std::string(*cursor) + "'");

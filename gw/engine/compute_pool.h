@@ -39,7 +39,8 @@ class ComputePool {
   // is the running thread's index in [0, threads()) (0 is the caller), for per-thread scratch.
   template <class F>
   void ParallelFor(int tasks, F&& fn) {
-    Run(tasks, [](void* ctx, int task, int thread) { (*static_cast<F*>(ctx))(task, thread); }, &fn);
+    Run(
+        tasks, [](void* ctx, int task, int thread) { (*static_cast<F*>(ctx))(task, thread); }, &fn);
   }
 
  private:

@@ -20,7 +20,8 @@ TEST(ComputePool, RunsEveryTaskOnceAcrossManyJobs) {
         hits[task].fetch_add(1);
         if (thread < 0 || thread >= threads) bad_thread.fetch_add(1);
       });
-      for (int t = 0; t < tasks; ++t) ASSERT_EQ(hits[t].load(), 1) << "job " << job << " task " << t;
+      for (int t = 0; t < tasks; ++t)
+        ASSERT_EQ(hits[t].load(), 1) << "job " << job << " task " << t;
       ASSERT_EQ(bad_thread.load(), 0);
     }
   }

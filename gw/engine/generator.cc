@@ -6,18 +6,24 @@ namespace gw::engine {
 namespace {
 
 double MsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 }  // namespace
 
 std::string_view StopReasonName(StopReason r) {
   switch (r) {
-    case StopReason::kLength: return "length";
-    case StopReason::kEndOfGeneration: return "eos";
-    case StopReason::kStopString: return "stop";
-    case StopReason::kContextFull: return "context";
-    case StopReason::kCancelled: return "cancelled";
+    case StopReason::kLength:
+      return "length";
+    case StopReason::kEndOfGeneration:
+      return "eos";
+    case StopReason::kStopString:
+      return "stop";
+    case StopReason::kContextFull:
+      return "context";
+    case StopReason::kCancelled:
+      return "cancelled";
   }
   return "?";
 }
@@ -61,7 +67,8 @@ Result<GenerateResult> Generate(LlamaSession& session, std::span<const int32_t> 
       size_t safe = Utf8CompletePrefix(result.text);
       if (!stopped) {
         for (const std::string& s : options.stop) {
-          for (size_t k = std::min(s.size() - (s.empty() ? 0 : 1), result.text.size()); k > 0; --k) {
+          for (size_t k = std::min(s.size() - (s.empty() ? 0 : 1), result.text.size()); k > 0;
+               --k) {
             if (result.text.compare(result.text.size() - k, k, s, 0, k) == 0) {
               safe = std::min(safe, result.text.size() - k);
               break;
@@ -69,8 +76,10 @@ Result<GenerateResult> Generate(LlamaSession& session, std::span<const int32_t> 
           }
         }
       }
-      std::string out = safe > text_held ? ValidUtf8(std::string_view(result.text).substr(text_held, safe - text_held))
-                                         : std::string();
+      std::string out =
+          safe > text_held
+              ? ValidUtf8(std::string_view(result.text).substr(text_held, safe - text_held))
+              : std::string();
       text_held = std::max(text_held, safe);
       if (!sink(token, out)) {
         result.stop_reason = StopReason::kCancelled;

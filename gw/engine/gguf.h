@@ -37,20 +37,20 @@ std::optional<BlockLayout> LayoutOf(uint32_t ggml_type);
 // A metadata value: scalars, a string, or an array of one of those.
 using GgufScalar = std::variant<uint64_t, int64_t, double, bool, std::string>;
 struct GgufValue {
-  uint32_t type = 0;                // the GGUF value type (0..12)
-  GgufScalar scalar;                // for non-arrays
-  uint32_t array_type = 0;          // for arrays
-  std::vector<GgufScalar> array;    // for arrays
+  uint32_t type = 0;              // the GGUF value type (0..12)
+  GgufScalar scalar;              // for non-arrays
+  uint32_t array_type = 0;        // for arrays
+  std::vector<GgufScalar> array;  // for arrays
 };
 
 struct TensorInfo {
   std::string name;
   std::vector<uint64_t> dims;  // ne[0] first (the contiguous one), as ggml lists them
   TensorType type = TensorType::kF32;
-  uint64_t offset = 0;         // relative to the data section
-  uint64_t size = 0;           // bytes
+  uint64_t offset = 0;  // relative to the data section
+  uint64_t size = 0;    // bytes
   uint64_t elements = 0;
-  std::string_view data;       // points into the parsed bytes
+  std::string_view data;  // points into the parsed bytes
 };
 
 struct GgufFile {
@@ -61,8 +61,8 @@ struct GgufFile {
   uint64_t data_offset = 0;
 
   const TensorInfo* Tensor(std::string_view name) const;
-  std::optional<uint64_t> GetUint(std::string_view key) const;   // any integer type >= 0
-  std::optional<double> GetFloat(std::string_view key) const;    // float or integer
+  std::optional<uint64_t> GetUint(std::string_view key) const;  // any integer type >= 0
+  std::optional<double> GetFloat(std::string_view key) const;   // float or integer
   std::optional<std::string> GetString(std::string_view key) const;
   const GgufValue* Get(std::string_view key) const;
 };
@@ -88,7 +88,7 @@ class GgufWriter {
 
  private:
   uint32_t alignment_;
-  std::string kv_;       // encoded metadata
+  std::string kv_;  // encoded metadata
   uint64_t kv_count_ = 0;
   struct Pending {
     std::string name;

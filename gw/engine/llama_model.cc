@@ -14,7 +14,8 @@ std::string Dims(const std::vector<uint64_t>& dims) {
   return s + "]";
 }
 
-Result<uint32_t> RequiredUint(const GgufFile& f, const std::string& key, uint32_t min, uint32_t max) {
+Result<uint32_t> RequiredUint(const GgufFile& f, const std::string& key, uint32_t min,
+                              uint32_t max) {
   std::optional<uint64_t> v = f.GetUint(key);
   if (!v) return InvalidArgument("metadata key '" + key + "' is missing or not an integer");
   if (*v < min || *v > max) {
@@ -28,14 +29,16 @@ Result<uint32_t> RequiredUint(const GgufFile& f, const std::string& key, uint32_
 
 std::string_view LlamaModel::weight_type_name() const { return TensorTypeName(main_type_); }
 
-Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(std::string_view bytes, const LoadOptions& options) {
+Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(std::string_view bytes,
+                                                     const LoadOptions& options) {
   auto model = std::unique_ptr<LlamaModel>(new LlamaModel());
   GW_ASSIGN_OR_RETURN(model->file_, ParseGguf(bytes));
   GW_RETURN_IF_ERROR(model->LoadParams());
   GW_ASSIGN_OR_RETURN(model->tokenizer_, Tokenizer::FromGguf(model->file_));
   if (model->tokenizer_->size() != model->params_.n_vocab) {
     return InvalidArgument("the tokenizer has " + std::to_string(model->tokenizer_->size()) +
-                           " tokens but token_embd.weight has " + std::to_string(model->params_.n_vocab) + " rows");
+                           " tokens but token_embd.weight has " +
+                           std::to_string(model->params_.n_vocab) + " rows");
   }
   GW_RETURN_IF_ERROR(model->LoadTensors());
   if (options.repack_q4_0) model->RepackQ4_0();
@@ -46,7 +49,8 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(std::string_view bytes, con
 Status LlamaModel::LoadParams() {
   std::optional<std::string> arch = file_.GetString("general.architecture");
   if (!arch) return InvalidArgument("metadata key 'general.architecture' is missing");
-  if (*arch != "llama") return Unimplemented("architecture '" + *arch + "' is not supported (only 'llama')");
+  if (*arch != "llama")
+    return Unimplemented("architecture '" + *arch + "' is not supported (only 'llama')");
   LlamaParams& p = params_;
   constexpr uint32_t kBig = 1u << 20;
   GW_ASSIGN_OR_RETURN(p.n_embd, RequiredUint(file_, "llama.embedding_length", 1, kBig));
@@ -56,13 +60,18 @@ Status LlamaModel::LoadParams() {
   GW_ASSIGN_OR_RETURN(p.n_ctx_train, RequiredUint(file_, "llama.context_length", 1, 1u << 24));
   p.n_head_kv = p.n_head;
   if (file_.Get("llama.attention.head_count_kv")) {
-    GW_ASSIGN_OR_RETURN(p.n_head_kv, RequiredUint(file_, "llama.attention.head_count_kv", 1, p.n_head));
+    GW_ASSIGN_OR_RETURN(p.n_head_kv,
+                        RequiredUint(file_, "llama.attention.head_count_kv", 1, p.n_head));
   }
   if (p.n_embd % p.n_head != 0) {
-    return InvalidArgument("llama.embedding_length " + std::to_string(p.n_embd) + " is not a multiple of llama.attention.head_count " + std::to_string(p.n_head));
+    return InvalidArgument("llama.embedding_length " + std::to_string(p.n_embd) +
+                           " is not a multiple of llama.attention.head_count " +
+                           std::to_string(p.n_head));
   }
   if (p.n_head % p.n_head_kv != 0) {
-    return InvalidArgument("llama.attention.head_count " + std::to_string(p.n_head) + " is not a multiple of llama.attention.head_count_kv " + std::to_string(p.n_head_kv));
+    return InvalidArgument("llama.attention.head_count " + std::to_string(p.n_head) +
+                           " is not a multiple of llama.attention.head_count_kv " +
+                           std::to_string(p.n_head_kv));
   }
   p.head_dim = p.n_embd / p.n_head;
   p.n_rot = p.head_dim;
@@ -71,17 +80,22 @@ Status LlamaModel::LoadParams() {
   }
   if (p.n_rot % 2 != 0) return InvalidArgument("llama.rope.dimension_count must be even");
   std::optional<double> eps = file_.GetFloat("llama.attention.layer_norm_rms_epsilon");
-  if (!eps) return InvalidArgument("metadata key 'llama.attention.layer_norm_rms_epsilon' is missing");
-  if (!(*eps > 0 && *eps < 1)) return InvalidArgument("llama.attention.layer_norm_rms_epsilon must be in (0, 1)");
+  if (!eps)
+    return InvalidArgument("metadata key 'llama.attention.layer_norm_rms_epsilon' is missing");
+  if (!(*eps > 0 && *eps < 1))
+    return InvalidArgument("llama.attention.layer_norm_rms_epsilon must be in (0, 1)");
   p.rms_eps = static_cast<float>(*eps);
   if (std::optional<double> base = file_.GetFloat("llama.rope.freq_base")) {
-    if (!(*base > 1 && *base < 1e12)) return InvalidArgument("llama.rope.freq_base must be in (1, 1e12)");
+    if (!(*base > 1 && *base < 1e12))
+      return InvalidArgument("llama.rope.freq_base must be in (1, 1e12)");
     p.rope_base = static_cast<float>(*base);
   }
   const TensorInfo* embd = file_.Tensor("token_embd.weight");
   if (embd == nullptr) return InvalidArgument("tensor 'token_embd.weight' is missing");
-  if (embd->dims.size() != 2 || embd->dims[0] != p.n_embd || embd->dims[1] == 0 || embd->dims[1] > (1u << 24)) {
-    return InvalidArgument("tensor 'token_embd.weight' has shape " + Dims(embd->dims) + ", expected [" + std::to_string(p.n_embd) + ", n_vocab]");
+  if (embd->dims.size() != 2 || embd->dims[0] != p.n_embd || embd->dims[1] == 0 ||
+      embd->dims[1] > (1u << 24)) {
+    return InvalidArgument("tensor 'token_embd.weight' has shape " + Dims(embd->dims) +
+                           ", expected [" + std::to_string(p.n_embd) + ", n_vocab]");
   }
   p.n_vocab = static_cast<uint32_t>(embd->dims[1]);
   return OkStatus();
@@ -99,8 +113,9 @@ Status LlamaModel::LoadTensors() {
     }
     BlockLayout layout = *LayoutOf(static_cast<uint32_t>(t->type));
     if (cols % layout.elements != 0) {
-      return InvalidArgument("tensor '" + name + "': rows of " + std::to_string(cols) + " values are not whole " +
-                             std::string(TensorTypeName(t->type)) + " blocks of " + std::to_string(layout.elements));
+      return InvalidArgument("tensor '" + name + "': rows of " + std::to_string(cols) +
+                             " values are not whole " + std::string(TensorTypeName(t->type)) +
+                             " blocks of " + std::to_string(layout.elements));
     }
     *out = Weight{t->type, t->data.data(), cols, rows, cols / layout.elements * layout.bytes};
     bytes_by_type[t->type] += t->size;
@@ -111,7 +126,8 @@ Status LlamaModel::LoadTensors() {
     const TensorInfo* t = file_.Tensor(name);
     if (t == nullptr) return InvalidArgument("tensor '" + name + "' is missing");
     if (t->elements != n || t->dims[0] != n) {
-      return InvalidArgument("tensor '" + name + "' has shape " + Dims(t->dims) + ", expected [" + std::to_string(n) + "]");
+      return InvalidArgument("tensor '" + name + "' has shape " + Dims(t->dims) + ", expected [" +
+                             std::to_string(n) + "]");
     }
     if (n % LayoutOf(static_cast<uint32_t>(t->type))->elements != 0) {
       return InvalidArgument("tensor '" + name + "' is not whole blocks");
@@ -129,7 +145,8 @@ Status LlamaModel::LoadTensors() {
   } else {
     output_ = token_embd_;
     tied_output_ = true;
-    bytes_by_type[token_embd_.type] += static_cast<uint64_t>(token_embd_.row_bytes) * token_embd_.rows;
+    bytes_by_type[token_embd_.type] +=
+        static_cast<uint64_t>(token_embd_.row_bytes) * token_embd_.rows;
   }
   layers_.resize(p.n_layer);
   for (uint32_t i = 0; i < p.n_layer; ++i) {
@@ -161,14 +178,16 @@ Status LlamaModel::LoadTensors() {
 std::vector<Weight*> LlamaModel::Matrices() {
   std::vector<Weight*> matrices = {&output_};
   for (LlamaLayer& l : layers_) {
-    for (Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) matrices.push_back(w);
+    for (Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
+      matrices.push_back(w);
   }
   return matrices;
 }
 
 void LlamaModel::RepackQ4_0() {
   std::vector<Weight*> matrices = Matrices();
-  std::erase_if(matrices, [](const Weight* w) { return w->type != TensorType::kQ4_0 || w->rows % 8 != 0; });
+  std::erase_if(matrices,
+                [](const Weight* w) { return w->type != TensorType::kQ4_0 || w->rows % 8 != 0; });
   size_t groups = 0;
   for (const Weight* w : matrices) groups += static_cast<size_t>(w->rows) * (w->cols / kBlock) / 8;
   repacked_.resize(groups);
@@ -176,7 +195,8 @@ void LlamaModel::RepackQ4_0() {
   for (Weight* w : matrices) {
     const size_t blocks = w->cols / kBlock;
     const auto* rows = reinterpret_cast<const BlockQ4_0*>(w->data);
-    for (uint32_t r = 0; r < w->rows; r += 8) RepackQ4_0x8(rows + r * blocks, blocks, blocks, next + r / 8 * blocks);
+    for (uint32_t r = 0; r < w->rows; r += 8)
+      RepackQ4_0x8(rows + r * blocks, blocks, blocks, next + r / 8 * blocks);
     w->q4_0x8 = next;
     next += w->rows / 8 * blocks;
     if (w != &output_ || !tied_output_) unread_.emplace_back(w->data, w->row_bytes * w->rows);

@@ -7,7 +7,8 @@
 //
 // Ownership: the model points into the file's bytes (an mmap owned by the caller, or by the
 // ModelManager) and must not outlive them; derived data (norm weights as floats, Q4_0
-// matrices repacked for the CPU's kernels) is owned. Thread-safety: immutable after Load; any number of sessions may share it.
+// matrices repacked for the CPU's kernels) is owned. Thread-safety: immutable after Load; any
+// number of sessions may share it.
 #pragma once
 
 #include <cstdint>
@@ -43,8 +44,8 @@ struct LlamaParams {
 struct Weight {
   TensorType type = TensorType::kF32;
   const char* data = nullptr;
-  uint32_t cols = 0;   // ne[0]: the input dimension
-  uint32_t rows = 0;   // ne[1]: the output dimension
+  uint32_t cols = 0;  // ne[0]: the input dimension
+  uint32_t rows = 0;  // ne[1]: the output dimension
   size_t row_bytes = 0;
   // Q4_0 rows repacked eight to a group where the CPU's kernels sum them so (Q4_0SumsByBlock):
   // group g's blocks start at q4_0x8 + g * cols / kBlock. Null otherwise. Owned by the model.
@@ -69,8 +70,11 @@ class LlamaModel {
     bool q4_0_float_scales = BestKernels().tile_q4_0_scaled != nullptr;  // Weight::scales4
   };
   // Parses and checks `bytes` (the whole file), which must outlive the model.
-  static Result<std::unique_ptr<LlamaModel>> Load(std::string_view bytes, const LoadOptions& options);
-  static Result<std::unique_ptr<LlamaModel>> Load(std::string_view bytes) { return Load(bytes, LoadOptions{}); }
+  static Result<std::unique_ptr<LlamaModel>> Load(std::string_view bytes,
+                                                  const LoadOptions& options);
+  static Result<std::unique_ptr<LlamaModel>> Load(std::string_view bytes) {
+    return Load(bytes, LoadOptions{});
+  }
 
   const LlamaParams& params() const { return params_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }

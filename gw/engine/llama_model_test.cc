@@ -71,15 +71,36 @@ void ExpectRejected(const std::string& edited_key, const std::function<void(Gguf
 }
 
 TEST(LlamaModel, RejectsBadMetadataWithTheKeyNamed) {
-  ExpectRejected("general.architecture", [](GgufWriter& w) { w.SetString("general.architecture", "gpt2"); }, "architecture 'gpt2'");
-  ExpectRejected("llama.attention.head_count", [](GgufWriter& w) { w.SetUint32("llama.attention.head_count", 5); }, "not a multiple of llama.attention.head_count");
-  ExpectRejected("llama.attention.head_count_kv", [](GgufWriter& w) { w.SetUint32("llama.attention.head_count_kv", 3); }, "head_count_kv");
-  ExpectRejected("llama.block_count", [](GgufWriter& w) { w.SetUint32("llama.block_count", 3); }, "tensor 'blk.2.attn_norm.weight' is missing");
-  ExpectRejected("llama.embedding_length", [](GgufWriter& w) { w.SetUint32("llama.embedding_length", 0); }, "llama.embedding_length");
-  ExpectRejected("llama.attention.layer_norm_rms_epsilon", [](GgufWriter& w) { w.SetFloat32("llama.attention.layer_norm_rms_epsilon", -1); }, "layer_norm_rms_epsilon");
-  ExpectRejected("tokenizer.ggml.bos_token_id", [](GgufWriter& w) { w.SetUint32("tokenizer.ggml.bos_token_id", 9999); }, "not a token id");
-  ExpectRejected("tokenizer.ggml.model", [](GgufWriter& w) { w.SetString("tokenizer.ggml.model", "gpt2"); }, "tokenizer model 'gpt2'");
-  ExpectRejected("llama.feed_forward_length", [](GgufWriter& w) { w.SetUint32("llama.feed_forward_length", 97); }, "blk.0.ffn_gate.weight' has shape");
+  ExpectRejected(
+      "general.architecture", [](GgufWriter& w) { w.SetString("general.architecture", "gpt2"); },
+      "architecture 'gpt2'");
+  ExpectRejected(
+      "llama.attention.head_count",
+      [](GgufWriter& w) { w.SetUint32("llama.attention.head_count", 5); },
+      "not a multiple of llama.attention.head_count");
+  ExpectRejected(
+      "llama.attention.head_count_kv",
+      [](GgufWriter& w) { w.SetUint32("llama.attention.head_count_kv", 3); }, "head_count_kv");
+  ExpectRejected(
+      "llama.block_count", [](GgufWriter& w) { w.SetUint32("llama.block_count", 3); },
+      "tensor 'blk.2.attn_norm.weight' is missing");
+  ExpectRejected(
+      "llama.embedding_length", [](GgufWriter& w) { w.SetUint32("llama.embedding_length", 0); },
+      "llama.embedding_length");
+  ExpectRejected(
+      "llama.attention.layer_norm_rms_epsilon",
+      [](GgufWriter& w) { w.SetFloat32("llama.attention.layer_norm_rms_epsilon", -1); },
+      "layer_norm_rms_epsilon");
+  ExpectRejected(
+      "tokenizer.ggml.bos_token_id",
+      [](GgufWriter& w) { w.SetUint32("tokenizer.ggml.bos_token_id", 9999); }, "not a token id");
+  ExpectRejected(
+      "tokenizer.ggml.model", [](GgufWriter& w) { w.SetString("tokenizer.ggml.model", "gpt2"); },
+      "tokenizer model 'gpt2'");
+  ExpectRejected(
+      "llama.feed_forward_length",
+      [](GgufWriter& w) { w.SetUint32("llama.feed_forward_length", 97); },
+      "blk.0.ffn_gate.weight' has shape");
 }
 
 TEST(LlamaModel, RejectsMissingTensorsAndFilesThatAreNotModels) {
@@ -150,7 +171,8 @@ TEST(LlamaSession, FloatKvCacheAndScalesGiveTheGenericLogits) {
   // One float per Q4_0 block of every matrix (the output is tied: token_embd's blocks).
   const LlamaParams& p = (*model)->params();
   const uint64_t blocks = (static_cast<uint64_t>(p.n_vocab) * p.n_embd +
-                           p.n_layer * (2ull * p.n_embd * p.n_embd + 2ull * p.n_embd * p.kv_dim() + 3ull * p.n_embd * p.n_ff)) /
+                           p.n_layer * (2ull * p.n_embd * p.n_embd + 2ull * p.n_embd * p.kv_dim() +
+                                        3ull * p.n_embd * p.n_ff)) /
                           kBlock;
   EXPECT_EQ((*wasm_like)->owned_bytes(), blocks * sizeof(float));
   ComputePool pool(2);
@@ -219,10 +241,12 @@ TEST(Generate, RejectsBadInputAndReportsAFullContext) {
   GenerateOptions o;
   o.sampling = SamplingParams::Greedy();
   o.ignore_eos = true;
-  EXPECT_EQ(Generate(*a.session, std::vector<int32_t>{1, 5000}, o).error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Generate(*a.session, std::vector<int32_t>{1, 5000}, o).error().code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(Generate(*a.session, std::vector<int32_t>{}, o).error().code(), Code::kInvalidArgument);
   o.sampling.top_p = 2;
-  EXPECT_EQ(Generate(*a.session, std::vector<int32_t>{1}, o).error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Generate(*a.session, std::vector<int32_t>{1}, o).error().code(),
+            Code::kInvalidArgument);
   o.sampling = SamplingParams::Greedy();
   o.max_tokens = 1000;  // more than the 64-token context
   auto r = Generate(*a.session, std::vector<int32_t>{1, 2, 3}, o);
@@ -242,8 +266,9 @@ TEST(Generate, StopStringsCutTheTextAndAreNeverStreamed) {
   ASSERT_TRUE(full.has_value());
   ASSERT_GE(full->text.size(), 4u);
   size_t at = 2;  // a stop string of two ASCII letters from the middle of the text
-  while (at + 1 < full->text.size() && !(std::isalpha(static_cast<unsigned char>(full->text[at])) &&
-                                         std::isalpha(static_cast<unsigned char>(full->text[at + 1])))) {
+  while (at + 1 < full->text.size() &&
+         !(std::isalpha(static_cast<unsigned char>(full->text[at])) &&
+           std::isalpha(static_cast<unsigned char>(full->text[at + 1])))) {
     ++at;
   }
   ASSERT_LT(at + 1, full->text.size());
@@ -251,10 +276,11 @@ TEST(Generate, StopStringsCutTheTextAndAreNeverStreamed) {
   a.session->Truncate(0);
   o.stop = {stop};
   std::string streamed;
-  auto cut = Generate(*a.session, std::vector<int32_t>{1, 300}, o, [&](int32_t, std::string_view piece) {
-    streamed += piece;
-    return true;
-  });
+  auto cut =
+      Generate(*a.session, std::vector<int32_t>{1, 300}, o, [&](int32_t, std::string_view piece) {
+        streamed += piece;
+        return true;
+      });
   ASSERT_TRUE(cut.has_value());
   EXPECT_EQ(cut->stop_reason, StopReason::kStopString);
   EXPECT_EQ(cut->text, full->text.substr(0, full->text.find(stop)));

@@ -8,24 +8,32 @@ namespace gw::engine {
 namespace {
 
 size_t PadForAttention(size_t n) { return (n + kAttnPad - 1) / kAttnPad * kAttnPad; }
-constexpr int kMaxBatch = 64;  // tokens per forward chunk (bounds the scratch)
+constexpr int kMaxBatch = 64;        // tokens per forward chunk (bounds the scratch)
 constexpr uint32_t kMaxKvDim = 256;  // values converted at a time when V is stored
 
 }  // namespace
 
-Result<std::unique_ptr<LlamaSession>> LlamaSession::Create(const LlamaModel& model, ComputePool& pool,
+Result<std::unique_ptr<LlamaSession>> LlamaSession::Create(const LlamaModel& model,
+                                                           ComputePool& pool,
                                                            const Kernels& kernels, uint32_t n_ctx) {
   const LlamaParams& p = model.params();
   if (n_ctx == 0) n_ctx = p.n_ctx_train;
   if (n_ctx > (1u << 20) || KvCacheBytes(p, n_ctx, kernels) > (64ull << 30)) {
-    return ResourceExhausted("a context of " + std::to_string(n_ctx) + " tokens needs a KV cache of " +
-                             std::to_string(KvCacheBytes(p, n_ctx, kernels) >> 20) + " MiB; ask for a smaller context");
+    return ResourceExhausted(
+        "a context of " + std::to_string(n_ctx) + " tokens needs a KV cache of " +
+        std::to_string(KvCacheBytes(p, n_ctx, kernels) >> 20) + " MiB; ask for a smaller context");
   }
   return std::unique_ptr<LlamaSession>(new LlamaSession(model, pool, kernels, n_ctx));
 }
 
-LlamaSession::LlamaSession(const LlamaModel& model, ComputePool& pool, const Kernels& kernels, uint32_t n_ctx)
-    : model_(model), pool_(pool), k_(kernels), p_(model.params()), n_ctx_(n_ctx), exp_(CpuExpFlavor()) {
+LlamaSession::LlamaSession(const LlamaModel& model, ComputePool& pool, const Kernels& kernels,
+                           uint32_t n_ctx)
+    : model_(model),
+      pool_(pool),
+      k_(kernels),
+      p_(model.params()),
+      n_ctx_(n_ctx),
+      exp_(CpuExpFlavor()) {
   if (k_.attn_dots_f32) {
     k_cache_f32_.resize(KElements(p_, n_ctx_));
     v_cache_f32_.resize(static_cast<size_t>(p_.n_layer) * VLayerSize());
@@ -58,8 +66,9 @@ Result<std::span<const float>> LlamaSession::Eval(std::span<const int32_t> token
     }
   }
   if (tokens.size() > n_ctx_ - n_past_) {
-    return ResourceExhausted("the context is full: " + std::to_string(n_past_) + " of " + std::to_string(n_ctx_) +
-                             " positions used, " + std::to_string(tokens.size()) + " more asked for");
+    return ResourceExhausted("the context is full: " + std::to_string(n_past_) + " of " +
+                             std::to_string(n_ctx_) + " positions used, " +
+                             std::to_string(tokens.size()) + " more asked for");
   }
   batch_ = tokens.size() > 1;
   for (size_t i = 0; i < tokens.size(); i += kMaxBatch) {
@@ -128,9 +137,10 @@ void LlamaSession::Layer(uint32_t il, int n) {
   const uint32_t E = p_.n_embd, KV = p_.kv_dim(), F = p_.n_ff;
   RmsNorm(x_.data(), L.attn_norm, xn_.data(), n);
   act_.Reset(xn_.data(), n, E);
-  MatMul(pool_, k_, {{&L.wq, &act_.For(k_, L.wq.type), q_.data(), E},
-                     {&L.wk, &act_.For(k_, L.wk.type), k_new_.data(), KV},
-                     {&L.wv, &act_.For(k_, L.wv.type), v_new_.data(), KV}});
+  MatMul(pool_, k_,
+         {{&L.wq, &act_.For(k_, L.wq.type), q_.data(), E},
+          {&L.wk, &act_.For(k_, L.wk.type), k_new_.data(), KV},
+          {&L.wv, &act_.For(k_, L.wv.type), v_new_.data(), KV}});
   Rope(q_.data(), n, p_.n_head);
   Rope(k_new_.data(), n, p_.n_head_kv);
   if (k_.attn_dots_f32) {
@@ -145,9 +155,11 @@ void LlamaSession::Layer(uint32_t il, int n) {
 
   RmsNorm(x_.data(), L.ffn_norm, xn_.data(), n);
   act_.Reset(xn_.data(), n, E);
-  MatMul(pool_, k_, {{&L.w_gate, &act_.For(k_, L.w_gate.type), ffn_gate_.data(), F},
-                     {&L.w_up, &act_.For(k_, L.w_up.type), ffn_up_.data(), F}});
-  for (int t = 0; t < n; ++t) k_.swiglu(exp_, &ffn_gate_[t * F], &ffn_up_[t * F], &ffn_gate_[t * F], F);
+  MatMul(pool_, k_,
+         {{&L.w_gate, &act_.For(k_, L.w_gate.type), ffn_gate_.data(), F},
+          {&L.w_up, &act_.For(k_, L.w_up.type), ffn_up_.data(), F}});
+  for (int t = 0; t < n; ++t)
+    k_.swiglu(exp_, &ffn_gate_[t * F], &ffn_up_[t * F], &ffn_gate_[t * F], F);
   act_.Reset(ffn_gate_.data(), n, F);
   MatMul(pool_, k_, {{&L.w_down, &act_.For(k_, L.w_down.type), tmp_.data(), E}});
   for (size_t i = 0; i < static_cast<size_t>(n) * E; ++i) x_[i] += tmp_[i];
@@ -167,7 +179,8 @@ void LlamaSession::StoreKv(std::vector<T>& k_cache, std::vector<T>& v_cache, uin
   // K by head: each head's keys are one contiguous run of positions.
   for (uint32_t h = 0; h < p_.n_head_kv; ++h) {
     T* kc = &k_cache[((static_cast<size_t>(il) * p_.n_head_kv + h) * n_ctx_ + chunk_pos_) * hd];
-    for (int t = 0; t < n; ++t) store_row(&k_new_[t * KV + h * hd], kc + static_cast<size_t>(t) * hd, hd);
+    for (int t = 0; t < n; ++t)
+      store_row(&k_new_[t * KV + h * hd], kc + static_cast<size_t>(t) * hd, hd);
   }
   // V is kept transposed ([dim][position]), as llama.cpp keeps it without flash attention,
   // in segments of kAttnSegment positions ([segment][dim][position in segment]).
@@ -191,9 +204,11 @@ void LlamaSession::Attention(uint32_t il, int n) {
   const uint32_t group = p_.n_head / p_.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   // Rows of K or V from element `offset` of this layer's part of the cache.
-  const size_t k_layer = static_cast<size_t>(il) * n_ctx_ * KV, v_layer = static_cast<size_t>(il) * VLayerSize();
-  auto dots = [&](bool keys, DotOrder order, size_t offset, size_t row_stride, size_t segment_stride, size_t count,
-                  const float* y, size_t n, bool padded, float* out) {
+  const size_t k_layer = static_cast<size_t>(il) * n_ctx_ * KV,
+               v_layer = static_cast<size_t>(il) * VLayerSize();
+  auto dots = [&](bool keys, DotOrder order, size_t offset, size_t row_stride,
+                  size_t segment_stride, size_t count, const float* y, size_t n, bool padded,
+                  float* out) {
     offset += keys ? k_layer : v_layer;
     if (k_.attn_dots_f32) {
       const float* rows = (keys ? k_cache_f32_ : v_cache_f32_).data() + offset;
@@ -216,7 +231,8 @@ void LlamaSession::Attention(uint32_t il, int n) {
     float* q = &q_half_[thread * q_stride];  // zero past hd since allocation
     float* s = &scores_[static_cast<size_t>(thread) * (n_ctx_ + kAttnPad)];
     k_.round_fp16(&q_[(static_cast<size_t>(t) * p_.n_head + h) * hd], q, hd);
-    dots(true, kq_order, static_cast<size_t>(kvh) * n_ctx_ * hd, hd, kAttnSegment, n_kv, q, hd, false, s);
+    dots(true, kq_order, static_cast<size_t>(kvh) * n_ctx_ * hd, hd, kAttnSegment, n_kv, q, hd,
+         false, s);
     float max = -INFINITY;
     for (uint32_t j = 0; j < n_kv; ++j) {
       s[j] *= scale;
@@ -229,8 +245,8 @@ void LlamaSession::Attention(uint32_t il, int n) {
     std::fill(s + n_kv, s + PadForAttention(n_kv), 0.0f);
     float* out = &attn_[(static_cast<size_t>(t) * p_.n_head + h) * hd];
     // This head's dims of V.
-    dots(false, kqv_order, static_cast<size_t>(kvh) * hd * kAttnSegment, kAttnSegment, KV * kAttnSegment, hd, s, n_kv,
-         true, out);
+    dots(false, kqv_order, static_cast<size_t>(kvh) * hd * kAttnSegment, kAttnSegment,
+         KV * kAttnSegment, hd, s, n_kv, true, out);
   });
 }
 

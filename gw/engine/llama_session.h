@@ -69,25 +69,28 @@ class LlamaSession {
   // positions] (transposed).
   std::vector<uint16_t> k_cache_, v_cache_;
   std::vector<float> k_cache_f32_, v_cache_f32_;
-  static size_t KvValueBytes(const Kernels& k) { return k.attn_dots_f32 ? sizeof(float) : sizeof(uint16_t); }
+  static size_t KvValueBytes(const Kernels& k) {
+    return k.attn_dots_f32 ? sizeof(float) : sizeof(uint16_t);
+  }
   // K: kAttnPad spare values, since attention may read a row's last partial step whole
   // (kernels.h). V: whole segments per layer.
   static size_t KElements(const LlamaParams& p, uint32_t n_ctx) {
     return static_cast<size_t>(p.n_layer) * n_ctx * p.kv_dim() + kAttnPad;
   }
   static size_t VLayerElements(const LlamaParams& p, uint32_t n_ctx) {
-    return (static_cast<size_t>(n_ctx) + kAttnSegment - 1) / kAttnSegment * kAttnSegment * p.kv_dim();
+    return (static_cast<size_t>(n_ctx) + kAttnSegment - 1) / kAttnSegment * kAttnSegment *
+           p.kv_dim();
   }
   size_t VLayerSize() const { return VLayerElements(p_, n_ctx_); }
   // Scratch for a chunk of up to kMaxBatch tokens.
   std::vector<float> x_, xn_, q_, k_new_, v_new_, attn_, ffn_gate_, ffn_up_, tmp_, logits_;
-  std::vector<float> rope_;                  // [token][n_rot]: cos, sin pairs
+  std::vector<float> rope_;  // [token][n_rot]: cos, sin pairs
   // Per thread: a query and the scores as halves' values, zero-padded for attn_dots_f16.
-  std::vector<float> q_half_;                // [thread][head_dim padded to kAttnPad]
-  std::vector<float> scores_;                // [thread][n_ctx + kAttnPad]
+  std::vector<float> q_half_;  // [thread][head_dim padded to kAttnPad]
+  std::vector<float> scores_;  // [thread][n_ctx + kAttnPad]
   ActivationSet act_;
-  uint32_t chunk_pos_ = 0;                   // position of the chunk's first token
-  bool batch_ = false;                       // this Eval has 2+ tokens (a prompt)
+  uint32_t chunk_pos_ = 0;  // position of the chunk's first token
+  bool batch_ = false;      // this Eval has 2+ tokens (a prompt)
 };
 
 }  // namespace gw::engine

@@ -59,7 +59,7 @@ class ActivationSet {
 struct MatMulJob {
   const Weight* w;
   const Activations* x;
-  float* y;         // y[t * y_stride + r] for activation row t, weight row r
+  float* y;  // y[t * y_stride + r] for activation row t, weight row r
   size_t y_stride;
 };
 

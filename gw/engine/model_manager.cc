@@ -21,14 +21,17 @@ Result<ModelManager::Loaded*> ModelManager::Acquire(const std::string& name, dou
   Loaded l;
   GW_ASSIGN_OR_RETURN(l.bytes, opener_(path->second));
   auto model = LlamaModel::Load(l.bytes->bytes());
-  if (!model) return MakeError(model.error().code(), "model '" + name + "' (" + path->second + "): " + model.error().message());
+  if (!model)
+    return MakeError(model.error().code(),
+                     "model '" + name + "' (" + path->second + "): " + model.error().message());
   l.model = std::move(*model);
   const uint32_t ctx = std::min(options_.context, l.model->params().n_ctx_train);
   uint64_t released = 0;
   for (std::string_view range : l.model->unread_file_ranges()) {
     if (l.bytes->Release(range)) released += range.size();
   }
-  l.resident = l.bytes->bytes().size() - released + l.model->owned_bytes() + LlamaSession::KvCacheBytes(l.model->params(), ctx, BestKernels());
+  l.resident = l.bytes->bytes().size() - released + l.model->owned_bytes() +
+               LlamaSession::KvCacheBytes(l.model->params(), ctx, BestKernels());
   if (l.resident > options_.memory_budget_bytes) {
     lru_.remove(name);
     return ResourceExhausted("model '" + name + "' needs " + std::to_string(l.resident >> 20) +
@@ -52,18 +55,22 @@ Result<ModelManager::Loaded*> ModelManager::Acquire(const std::string& name, dou
     MutexLock lock(stat_mu_);
     resident_by_name_[name] = l.resident;
   }
-  *load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  *load_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return &loaded_.emplace(name, std::move(l)).first->second;
 }
 
-std::string ModelManager::CacheKey(const ModelRequest& r, const std::vector<int32_t>& prompt) const {
+std::string ModelManager::CacheKey(const ModelRequest& r,
+                                   const std::vector<int32_t>& prompt) const {
   const GenerateOptions& o = r.options;
   const SamplingParams& s = o.sampling;
   std::string key = r.model + '\0';
   for (int32_t t : prompt) key += std::to_string(t) + ',';
-  key += '\0' + std::to_string(o.max_tokens) + ',' + std::to_string(o.ignore_eos) + ',' + std::to_string(s.temperature) +
-         ',' + std::to_string(s.top_k) + ',' + std::to_string(s.top_p) + ',' + std::to_string(s.min_p) + ',' +
-         std::to_string(s.repeat_penalty) + ',' + std::to_string(s.repeat_last_n) + ',' + std::to_string(s.seed);
+  key += '\0' + std::to_string(o.max_tokens) + ',' + std::to_string(o.ignore_eos) + ',' +
+         std::to_string(s.temperature) + ',' + std::to_string(s.top_k) + ',' +
+         std::to_string(s.top_p) + ',' + std::to_string(s.min_p) + ',' +
+         std::to_string(s.repeat_penalty) + ',' + std::to_string(s.repeat_last_n) + ',' +
+         std::to_string(s.seed);
   for (const std::string& stop : o.stop) key += '\0' + stop;
   return key;
 }
@@ -72,8 +79,9 @@ Result<ModelReply> ModelManager::Generate(const ModelRequest& request, const Tok
   MutexLock lock(gen_mu_);
   ModelReply reply;
   GW_ASSIGN_OR_RETURN(Loaded * l, Acquire(request.model, &reply.load_ms));
-  std::vector<int32_t> prompt =
-      request.prompt_tokens.empty() ? l->model->tokenizer().Encode(request.prompt, true) : request.prompt_tokens;
+  std::vector<int32_t> prompt = request.prompt_tokens.empty()
+                                    ? l->model->tokenizer().Encode(request.prompt, true)
+                                    : request.prompt_tokens;
   const bool cacheable = request.deterministic && options_.output_cache_entries > 0;
   std::string key = cacheable ? CacheKey(request, prompt) : std::string();
   if (cacheable) {
@@ -101,7 +109,8 @@ Result<ModelDescription> ModelManager::Describe(const std::string& name) {
   if (path == options_.models.end()) return NotFound("no local model named '" + name + "'");
   GW_ASSIGN_OR_RETURN(std::unique_ptr<ModelBytes> bytes, opener_(path->second));
   auto model = LlamaModel::Load(bytes->bytes());
-  if (!model) return MakeError(model.error().code(), "model '" + name + "': " + model.error().message());
+  if (!model)
+    return MakeError(model.error().code(), "model '" + name + "': " + model.error().message());
   ModelDescription d = DescribeModel(**model);
   d.name = name;
   d.path = path->second;
@@ -125,7 +134,8 @@ std::vector<ModelStatus> ModelManager::Status() const {
   std::vector<ModelStatus> out;
   for (const auto& [name, path] : options_.models) {
     auto it = resident_by_name_.find(name);
-    out.push_back({name, path, it != resident_by_name_.end(), it != resident_by_name_.end() ? it->second : 0});
+    out.push_back({name, path, it != resident_by_name_.end(),
+                   it != resident_by_name_.end() ? it->second : 0});
   }
   return out;
 }

@@ -37,24 +37,28 @@ class ModelBytes {
   virtual std::string_view bytes() const = 0;
   // The engine will not read `range` (inside bytes()) again: a mapping may drop it from
   // memory. True if it did (the range no longer counts against the memory budget).
-  virtual bool Release(std::string_view range) { (void)range; return false; }
+  virtual bool Release(std::string_view range) {
+    (void)range;
+    return false;
+  }
 };
 using ModelOpener = std::function<Result<std::unique_ptr<ModelBytes>>(const std::string& path)>;
 
 struct ModelManagerOptions {
   std::map<std::string, std::string> models;  // name -> GGUF path
-  uint64_t memory_budget_bytes = 1ull << 30;  // weights (as read, or repacked) + KV caches of loaded models
+  uint64_t memory_budget_bytes =
+      1ull << 30;  // weights (as read, or repacked) + KV caches of loaded models
   int threads = 1;
-  uint32_t context = 2048;                    // per session, at most the model's own
-  size_t output_cache_entries = 64;           // 0: no output cache
+  uint32_t context = 2048;           // per session, at most the model's own
+  size_t output_cache_entries = 64;  // 0: no output cache
 };
 
 struct ModelRequest {
   std::string model;
-  std::string prompt;                // tokenized with BOS
+  std::string prompt;                  // tokenized with BOS
   std::vector<int32_t> prompt_tokens;  // used instead of `prompt` when not empty
   GenerateOptions options;
-  bool deterministic = false;        // greedy or seeded: may be answered from the cache
+  bool deterministic = false;  // greedy or seeded: may be answered from the cache
 };
 
 struct ModelReply {
@@ -111,7 +115,8 @@ class ModelManager {
   std::map<std::string, Loaded> loaded_ GW_GUARDED_BY(gen_mu_);
   std::list<std::string> lru_ GW_GUARDED_BY(gen_mu_);  // most recent first
   uint64_t resident_ GW_GUARDED_BY(gen_mu_) = 0;
-  std::list<std::pair<std::string, GenerateResult>> cache_ GW_GUARDED_BY(gen_mu_);  // most recent first
+  std::list<std::pair<std::string, GenerateResult>> cache_
+      GW_GUARDED_BY(gen_mu_);  // most recent first
   mutable Mutex stat_mu_;
   std::map<std::string, uint64_t> resident_by_name_ GW_GUARDED_BY(stat_mu_);
   uint64_t cache_hits_ GW_GUARDED_BY(stat_mu_) = 0;

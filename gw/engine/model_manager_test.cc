@@ -48,7 +48,8 @@ TEST(ModelManager, LoadsOnFirstUseEvictsTheLeastRecentAndCaches) {
   o.context = 64;
   ModelManager m(o, f.Opener());
   const std::vector<ModelStatus> before = m.Status();
-  EXPECT_TRUE(std::none_of(before.begin(), before.end(), [](const ModelStatus& s) { return s.loaded; }));
+  EXPECT_TRUE(
+      std::none_of(before.begin(), before.end(), [](const ModelStatus& s) { return s.loaded; }));
 
   ModelRequest r;
   r.model = "a";
@@ -69,7 +70,8 @@ TEST(ModelManager, LoadsOnFirstUseEvictsTheLeastRecentAndCaches) {
 
   r.model = "b";
   ASSERT_TRUE(m.Generate(r).has_value());
-  for (const ModelStatus& s : m.Status()) EXPECT_EQ(s.loaded, s.name == "b") << s.name;  // a was evicted
+  for (const ModelStatus& s : m.Status())
+    EXPECT_EQ(s.loaded, s.name == "b") << s.name;  // a was evicted
 
   r.model = "big";
   auto big = m.Generate(r);

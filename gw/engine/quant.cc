@@ -13,7 +13,7 @@ float Fp16ToFp32(uint16_t h) {
   if (exp == 0) {
     if (mant == 0) {
       bits = sign;  // +-0
-    } else {       // subnormal: normalize
+    } else {        // subnormal: normalize
       int e = -1;
       do {
         ++e;
@@ -36,7 +36,7 @@ uint16_t Fp32ToFp16(float f) {
   std::memcpy(&x, &f, sizeof x);
   uint32_t sign = (x >> 16) & 0x8000;
   uint32_t abs = x & 0x7fffffff;
-  if (abs > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00);  // nan
+  if (abs > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00);   // nan
   if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00);  // rounds to inf
   if (abs < 0x38800000u) {  // below the smallest normal half: subnormal or zero
     if (abs < 0x33000000u) return static_cast<uint16_t>(sign);  // rounds to 0

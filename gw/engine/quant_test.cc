@@ -12,8 +12,8 @@ namespace {
 TEST(Fp16, KnownValuesAndRoundTrips) {
   EXPECT_EQ(Fp32ToFp16(1.0f), 0x3c00);
   EXPECT_EQ(Fp32ToFp16(-2.0f), 0xc000);
-  EXPECT_EQ(Fp32ToFp16(65504.0f), 0x7bff);   // the largest half
-  EXPECT_EQ(Fp32ToFp16(1e6f), 0x7c00);       // overflows to inf
+  EXPECT_EQ(Fp32ToFp16(65504.0f), 0x7bff);       // the largest half
+  EXPECT_EQ(Fp32ToFp16(1e6f), 0x7c00);           // overflows to inf
   EXPECT_EQ(Fp32ToFp16(5.9604645e-8f), 0x0001);  // the smallest subnormal
   EXPECT_EQ(Fp32ToFp16(0.0f), 0x0000);
   EXPECT_EQ(Fp32ToFp16(1.0f + 1.0f / 2048), 0x3c00);  // a tie rounds to even
@@ -54,7 +54,8 @@ TEST(Quant, Q4_0UsesGgmlsLayout) {
   BlockQ4_0 b;
   QuantizeRowQ4_0(x, &b, kBlock);
   EXPECT_EQ(Fp16ToFp32(b.d), 1.0f);
-  EXPECT_EQ(b.qs[0], 0x0 | (0xf << 4));  // element 0 low nibble (-8 -> 0), element 16 high (7 -> 15)
+  EXPECT_EQ(b.qs[0],
+            0x0 | (0xf << 4));  // element 0 low nibble (-8 -> 0), element 16 high (7 -> 15)
   float y[kBlock];
   DequantizeRow(TensorType::kQ4_0, &b, y, kBlock);
   EXPECT_EQ(y[0], -8.0f);

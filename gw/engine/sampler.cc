@@ -6,11 +6,13 @@
 namespace gw::engine {
 
 Status SamplingParams::Validate() const {
-  if (!(temperature >= 0 && temperature <= 100)) return InvalidArgument("temperature must be between 0 and 100");
+  if (!(temperature >= 0 && temperature <= 100))
+    return InvalidArgument("temperature must be between 0 and 100");
   if (top_k < 0) return InvalidArgument("top_k must be 0 (off) or more");
   if (!(top_p > 0 && top_p <= 1)) return InvalidArgument("top_p must be in (0, 1]");
   if (!(min_p >= 0 && min_p < 1)) return InvalidArgument("min_p must be in [0, 1)");
-  if (!(repeat_penalty > 0 && repeat_penalty <= 10)) return InvalidArgument("repeat_penalty must be in (0, 10]");
+  if (!(repeat_penalty > 0 && repeat_penalty <= 10))
+    return InvalidArgument("repeat_penalty must be in (0, 10]");
   if (repeat_last_n < 0) return InvalidArgument("repeat_last_n must be 0 or more");
   return OkStatus();
 }
@@ -88,7 +90,8 @@ int32_t Sampler::Sample(std::span<const float> logits) {
   }
   if (params_.temperature == 0) {  // greedy after the penalty: the first of the largest
     candidates_.resize(logits.size());
-    for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {static_cast<int32_t>(i), logits[i]};
+    for (size_t i = 0; i < logits.size(); ++i)
+      candidates_[i] = {static_cast<int32_t>(i), logits[i]};
     Penalize();
     size_t best = 0;
     for (size_t i = 1; i < candidates_.size(); ++i) {

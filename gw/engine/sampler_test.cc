@@ -33,14 +33,17 @@ std::vector<float> RandomLogits(std::mt19937& rng, size_t n, float spread = 4.0f
 std::vector<int32_t> RankedIds(const std::vector<float>& logits) {
   std::vector<int32_t> ids(logits.size());
   std::iota(ids.begin(), ids.end(), 0);
-  std::stable_sort(ids.begin(), ids.end(), [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
+  std::stable_sort(ids.begin(), ids.end(),
+                   [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
   return ids;
 }
 
-std::vector<double> SoftmaxOf(const std::vector<float>& logits, const std::vector<int32_t>& ids, double temp = 1) {
+std::vector<double> SoftmaxOf(const std::vector<float>& logits, const std::vector<int32_t>& ids,
+                              double temp = 1) {
   std::vector<double> p(ids.size());
   double sum = 0;
-  for (size_t i = 0; i < ids.size(); ++i) sum += p[i] = std::exp((logits[ids[i]] - logits[ids[0]]) / temp);
+  for (size_t i = 0; i < ids.size(); ++i)
+    sum += p[i] = std::exp((logits[ids[i]] - logits[ids[0]]) / temp);
   for (double& x : p) x /= sum;
   return p;
 }
@@ -67,10 +70,17 @@ TEST(Sampler, GreedyScanPicksTheFirstOfTheLargest) {
     std::vector<float> v(n);
     for (float& x : v) {
       switch (rng() % 8) {
-        case 0: x = NAN; break;
-        case 1: x = -INFINITY; break;
-        case 2: x = 3.0f; break;  // ties
-        default: x = static_cast<float>(static_cast<int>(rng() % 7) - 3);
+        case 0:
+          x = NAN;
+          break;
+        case 1:
+          x = -INFINITY;
+          break;
+        case 2:
+          x = 3.0f;
+          break;  // ties
+        default:
+          x = static_cast<float>(static_cast<int>(rng() % 7) - 3);
       }
     }
     ASSERT_EQ(Sampler::FirstOfTheLargest(v), PlainScan(v)) << "trial " << trial;
@@ -91,12 +101,14 @@ TEST(Sampler, GreedyWithoutPenaltiesReadsTheLogits) {
 TEST(Sampler, TopKOfOneIsGreedyAtAnyTemperatureAndSeed) {
   std::mt19937 rng(11);
   for (int trial = 0; trial < 200; ++trial) {
-    std::vector<float> logits = RandomLogits(rng, 50 + rng() % 500, 0.5f);  // flat: draws would differ
+    std::vector<float> logits =
+        RandomLogits(rng, 50 + rng() % 500, 0.5f);  // flat: draws would differ
     SamplingParams p = Plain(2.0f);
     p.top_k = 1;
     p.seed = trial;
     Sampler s(p);
-    for (int draw = 0; draw < 5; ++draw) ASSERT_EQ(s.Sample(logits), static_cast<int32_t>(PlainScan(logits)));
+    for (int draw = 0; draw < 5; ++draw)
+      ASSERT_EQ(s.Sample(logits), static_cast<int32_t>(PlainScan(logits)));
   }
 }
 
@@ -184,7 +196,8 @@ TEST(Sampler, TemperatureScalesTheLogits) {
     ASSERT_EQ(dist.size(), logits.size());
     // p_i / p_j = exp((l_i - l_j) / T): a higher temperature flattens, a lower one sharpens.
     for (size_t i = 1; i < dist.size(); i += 17) {
-      EXPECT_NEAR(std::log(dist[0].p / dist[i].p), (logits[dist[0].id] - logits[dist[i].id]) / temp, 1e-5);
+      EXPECT_NEAR(std::log(dist[0].p / dist[i].p), (logits[dist[0].id] - logits[dist[i].id]) / temp,
+                  1e-5);
     }
     const double h = entropy(dist);
     EXPECT_GT(h, last_entropy) << "temperature " << temp;
@@ -237,7 +250,8 @@ TEST(Sampler, DrawsFollowTheDistributionAndRepeatWithTheSeed) {
   }
   // The seeded stream is fixed, so these bounds are deterministic: about 4 standard deviations.
   for (size_t i = 0; i < logits.size(); ++i) {
-    EXPECT_NEAR(count[i] / double(kDraws), want[i], 4 * std::sqrt(want[i] * (1 - want[i]) / kDraws) + 1e-9)
+    EXPECT_NEAR(count[i] / double(kDraws), want[i],
+                4 * std::sqrt(want[i] * (1 - want[i]) / kDraws) + 1e-9)
         << "token " << i;
   }
   Sampler again(p);

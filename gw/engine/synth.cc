@@ -11,31 +11,41 @@ namespace {
 
 // Common English words; their prefixes become pieces so that text tokenizes into words.
 constexpr const char* kWords[] = {
-    "the", "of", "and", "to", "in", "is", "that", "it", "was", "for", "on", "are", "as", "with",
-    "his", "they", "at", "be", "this", "from", "have", "or", "by", "one", "had", "not", "but",
-    "what", "all", "were", "when", "we", "there", "can", "an", "your", "which", "their", "said",
-    "if", "do", "will", "each", "about", "how", "up", "out", "them", "then", "she", "many",
-    "some", "so", "these", "would", "other", "into", "has", "more", "her", "two", "like", "him",
-    "see", "time", "could", "no", "make", "than", "first", "been", "its", "who", "now", "people",
-    "my", "made", "over", "did", "down", "only", "way", "find", "use", "may", "water", "long",
-    "little", "very", "after", "words", "called", "just", "where", "most", "know", "get",
-    "through", "back", "much", "before", "go", "good", "new", "write", "our", "used", "me",
-    "man", "too", "any", "day", "same", "right", "look", "think", "also", "around", "another",
-    "came", "come", "work", "three", "word", "must", "because", "does", "part", "even", "place",
-    "well", "such", "here", "take", "why", "things", "help", "put", "years", "different", "away",
-    "again", "off", "went", "old", "number", "great", "tell", "men", "say", "small", "every",
-    "found", "still", "between", "name", "should", "home", "big", "give", "air", "line", "set",
-    "own", "under", "read", "last", "never", "us", "left", "end", "along", "while", "might",
-    "next", "sound", "below", "saw", "something", "thought", "both", "few", "those", "always",
-    "show", "large", "often", "together", "asked", "house", "world", "going", "want", "school",
-    "important", "until", "form", "food", "keep", "children", "feet", "land", "side", "without",
-    "boy", "once", "animals", "life", "enough", "took", "sometimes", "four", "head", "above",
-    "kind", "began", "almost", "live", "page", "got", "earth", "need", "far", "hand", "high",
-    "year", "mother", "light", "parts", "country", "father", "let", "night", "following",
-    "picture", "being", "study", "second", "eyes", "soon", "times", "story", "boys", "since",
-    "white", "days", "ever", "paper", "hard", "near", "sentence", "better", "best", "across",
-    "during", "today", "others", "however", "sure", "means", "knew", "try", "told", "young",
-    "model", "token", "edge", "gateway", "device", "sensor", "data", "hello", "world"};
+    "the",    "of",        "and",       "to",        "in",     "is",      "that",    "it",
+    "was",    "for",       "on",        "are",       "as",     "with",    "his",     "they",
+    "at",     "be",        "this",      "from",      "have",   "or",      "by",      "one",
+    "had",    "not",       "but",       "what",      "all",    "were",    "when",    "we",
+    "there",  "can",       "an",        "your",      "which",  "their",   "said",    "if",
+    "do",     "will",      "each",      "about",     "how",    "up",      "out",     "them",
+    "then",   "she",       "many",      "some",      "so",     "these",   "would",   "other",
+    "into",   "has",       "more",      "her",       "two",    "like",    "him",     "see",
+    "time",   "could",     "no",        "make",      "than",   "first",   "been",    "its",
+    "who",    "now",       "people",    "my",        "made",   "over",    "did",     "down",
+    "only",   "way",       "find",      "use",       "may",    "water",   "long",    "little",
+    "very",   "after",     "words",     "called",    "just",   "where",   "most",    "know",
+    "get",    "through",   "back",      "much",      "before", "go",      "good",    "new",
+    "write",  "our",       "used",      "me",        "man",    "too",     "any",     "day",
+    "same",   "right",     "look",      "think",     "also",   "around",  "another", "came",
+    "come",   "work",      "three",     "word",      "must",   "because", "does",    "part",
+    "even",   "place",     "well",      "such",      "here",   "take",    "why",     "things",
+    "help",   "put",       "years",     "different", "away",   "again",   "off",     "went",
+    "old",    "number",    "great",     "tell",      "men",    "say",     "small",   "every",
+    "found",  "still",     "between",   "name",      "should", "home",    "big",     "give",
+    "air",    "line",      "set",       "own",       "under",  "read",    "last",    "never",
+    "us",     "left",      "end",       "along",     "while",  "might",   "next",    "sound",
+    "below",  "saw",       "something", "thought",   "both",   "few",     "those",   "always",
+    "show",   "large",     "often",     "together",  "asked",  "house",   "world",   "going",
+    "want",   "school",    "important", "until",     "form",   "food",    "keep",    "children",
+    "feet",   "land",      "side",      "without",   "boy",    "once",    "animals", "life",
+    "enough", "took",      "sometimes", "four",      "head",   "above",   "kind",    "began",
+    "almost", "live",      "page",      "got",       "earth",  "need",    "far",     "hand",
+    "high",   "year",      "mother",    "light",     "parts",  "country", "father",  "let",
+    "night",  "following", "picture",   "being",     "study",  "second",  "eyes",    "soon",
+    "times",  "story",     "boys",      "since",     "white",  "days",    "ever",    "paper",
+    "hard",   "near",      "sentence",  "better",    "best",   "across",  "during",  "today",
+    "others", "however",   "sure",      "means",     "knew",   "try",     "told",    "young",
+    "model",  "token",     "edge",      "gateway",   "device", "sensor",  "data",    "hello",
+    "world"};
 
 constexpr std::string_view kSpace = "\xe2\x96\x81";
 
@@ -123,7 +133,8 @@ SynthVocab SynthesizeVocab(uint32_t size) {
     for (int i = 0; i < len; ++i) count *= 26;
     for (uint64_t i = 0; i < count && v.tokens.size() < size; ++i) {
       std::string s;
-      for (uint64_t x = i, k = 0; k < static_cast<uint64_t>(len); ++k, x /= 26) s.insert(s.begin(), static_cast<char>('a' + x % 26));
+      for (uint64_t x = i, k = 0; k < static_cast<uint64_t>(len); ++k, x /= 26)
+        s.insert(s.begin(), static_cast<char>('a' + x % 26));
       if (len > 1) piece(s);
       piece(std::string(kSpace) + s);
     }
@@ -133,15 +144,22 @@ SynthVocab SynthesizeVocab(uint32_t size) {
 
 Status ValidateSynthOptions(const SynthOptions& o) {
   if (o.layers < 1 || o.layers > 512) return InvalidArgument("--layers must be 1..512");
-  if (o.heads < 1 || o.dim % o.heads != 0) return InvalidArgument("--dim must be a multiple of --heads");
-  if (o.kv_heads < 1 || o.heads % o.kv_heads != 0) return InvalidArgument("--heads must be a multiple of --kv-heads");
-  if ((o.dim / o.heads) % 2 != 0) return InvalidArgument("the head size (--dim / --heads) must be even for RoPE");
+  if (o.heads < 1 || o.dim % o.heads != 0)
+    return InvalidArgument("--dim must be a multiple of --heads");
+  if (o.kv_heads < 1 || o.heads % o.kv_heads != 0)
+    return InvalidArgument("--heads must be a multiple of --kv-heads");
+  if ((o.dim / o.heads) % 2 != 0)
+    return InvalidArgument("the head size (--dim / --heads) must be even for RoPE");
   if (o.ff < 1) return InvalidArgument("--ff must be at least 1");
-  if (o.vocab < 260) return InvalidArgument("--vocab must be at least 260 (3 control tokens, 256 byte tokens, a space)");
+  if (o.vocab < 260)
+    return InvalidArgument(
+        "--vocab must be at least 260 (3 control tokens, 256 byte tokens, a space)");
   if (o.vocab > (1u << 20)) return InvalidArgument("--vocab must be at most 1048576");
   if (o.ctx < 1 || o.ctx > (1u << 20)) return InvalidArgument("--ctx must be 1..1048576");
-  if (o.dim > 65536 || o.ff > 262144) return InvalidArgument("--dim (<= 65536) or --ff (<= 262144) is too large");
-  if ((o.type == TensorType::kQ8_0 || o.type == TensorType::kQ4_0) && (o.dim % kBlock != 0 || o.ff % kBlock != 0)) {
+  if (o.dim > 65536 || o.ff > 262144)
+    return InvalidArgument("--dim (<= 65536) or --ff (<= 262144) is too large");
+  if ((o.type == TensorType::kQ8_0 || o.type == TensorType::kQ4_0) &&
+      (o.dim % kBlock != 0 || o.ff % kBlock != 0)) {
     return InvalidArgument(std::string("--type ") + std::string(TensorTypeName(o.type)) +
                            " stores rows in blocks of 32: --dim and --ff must be multiples of 32");
   }
@@ -151,7 +169,8 @@ Status ValidateSynthOptions(const SynthOptions& o) {
 uint64_t SynthParameterCount(const SynthOptions& o) {
   uint64_t kv = static_cast<uint64_t>(o.dim / o.heads) * o.kv_heads;
   uint64_t layer = 2ull * o.dim + 2ull * o.dim * o.dim + 2ull * o.dim * kv + 3ull * o.dim * o.ff;
-  return layer * o.layers + o.dim + static_cast<uint64_t>(o.vocab) * o.dim * (o.tied_output ? 1 : 2);
+  return layer * o.layers + o.dim +
+         static_cast<uint64_t>(o.vocab) * o.dim * (o.tied_output ? 1 : 2);
 }
 
 Result<std::string> SynthesizeModel(const SynthOptions& o) {
@@ -160,7 +179,10 @@ Result<std::string> SynthesizeModel(const SynthOptions& o) {
   const uint32_t kv_dim = o.dim / o.heads * o.kv_heads;
   w.SetString("general.architecture", "llama");
   w.SetString("general.name", "edgegw-synth");
-  uint32_t file_type = o.type == TensorType::kF32 ? 0 : o.type == TensorType::kF16 ? 1 : o.type == TensorType::kQ4_0 ? 2 : 7;
+  uint32_t file_type = o.type == TensorType::kF32    ? 0
+                       : o.type == TensorType::kF16  ? 1
+                       : o.type == TensorType::kQ4_0 ? 2
+                                                     : 7;
   w.SetUint32("general.file_type", file_type);
   w.SetUint32("llama.context_length", o.ctx);
   w.SetUint32("llama.embedding_length", o.dim);

@@ -33,7 +33,9 @@ struct Bigram {
   float score;
   size_t size;
   // Highest score first; among equal scores the leftmost.
-  bool operator<(const Bigram& o) const { return score < o.score || (score == o.score && left > o.left); }
+  bool operator<(const Bigram& o) const {
+    return score < o.score || (score == o.score && left > o.left);
+  }
 };
 
 }  // namespace
@@ -42,22 +44,27 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromGguf(const GgufFile& file) {
   std::optional<std::string> model = file.GetString("tokenizer.ggml.model");
   if (!model) return InvalidArgument("metadata key 'tokenizer.ggml.model' is missing");
   if (*model != "llama") {
-    return Unimplemented("tokenizer model '" + *model + "' is not supported (only 'llama', SentencePiece)");
+    return Unimplemented("tokenizer model '" + *model +
+                         "' is not supported (only 'llama', SentencePiece)");
   }
   const GgufValue* tokens = file.Get("tokenizer.ggml.tokens");
   if (tokens == nullptr || tokens->type != 9 || tokens->array_type != 8 || tokens->array.empty()) {
-    return InvalidArgument("metadata key 'tokenizer.ggml.tokens' is missing or not a non-empty array of strings");
+    return InvalidArgument(
+        "metadata key 'tokenizer.ggml.tokens' is missing or not a non-empty array of strings");
   }
   auto t = std::unique_ptr<Tokenizer>(new Tokenizer());
   size_t n = tokens->array.size();
-  if (n > (1u << 24)) return InvalidArgument("tokenizer.ggml.tokens has " + std::to_string(n) + " entries (at most 16M)");
+  if (n > (1u << 24))
+    return InvalidArgument("tokenizer.ggml.tokens has " + std::to_string(n) +
+                           " entries (at most 16M)");
   t->tokens_.reserve(n);
   for (const GgufScalar& s : tokens->array) t->tokens_.push_back(std::get<std::string>(s));
   t->scores_.assign(n, 0.0f);
   t->types_.assign(n, TokenType::kNormal);
   if (const GgufValue* scores = file.Get("tokenizer.ggml.scores")) {
     if (scores->type != 9 || scores->array.size() != n) {
-      return InvalidArgument("tokenizer.ggml.scores must be an array with one score per token (" + std::to_string(n) + ")");
+      return InvalidArgument("tokenizer.ggml.scores must be an array with one score per token (" +
+                             std::to_string(n) + ")");
     }
     for (size_t i = 0; i < n; ++i) {
       const double* d = std::get_if<double>(&scores->array[i]);
@@ -67,13 +74,17 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromGguf(const GgufFile& file) {
   }
   if (const GgufValue* types = file.Get("tokenizer.ggml.token_type")) {
     if (types->type != 9 || types->array.size() != n) {
-      return InvalidArgument("tokenizer.ggml.token_type must be an array with one type per token (" + std::to_string(n) + ")");
+      return InvalidArgument(
+          "tokenizer.ggml.token_type must be an array with one type per token (" +
+          std::to_string(n) + ")");
     }
     for (size_t i = 0; i < n; ++i) {
       int64_t v = -1;
       if (const int64_t* s = std::get_if<int64_t>(&types->array[i])) v = *s;
       if (const uint64_t* u = std::get_if<uint64_t>(&types->array[i])) v = static_cast<int64_t>(*u);
-      if (v < 0 || v > 6) return InvalidArgument("tokenizer.ggml.token_type[" + std::to_string(i) + "] is not a token type (0-6)");
+      if (v < 0 || v > 6)
+        return InvalidArgument("tokenizer.ggml.token_type[" + std::to_string(i) +
+                               "] is not a token type (0-6)");
       t->types_[i] = static_cast<TokenType>(v);
     }
   }
@@ -84,7 +95,9 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromGguf(const GgufFile& file) {
       *out = fallback;
       return OkStatus();
     }
-    if (*v >= n) return InvalidArgument("metadata key '" + std::string(key) + "' = " + std::to_string(*v) + " is not a token id (vocabulary of " + std::to_string(n) + ")");
+    if (*v >= n)
+      return InvalidArgument("metadata key '" + std::string(key) + "' = " + std::to_string(*v) +
+                             " is not a token id (vocabulary of " + std::to_string(n) + ")");
     *out = static_cast<int32_t>(*v);
     return OkStatus();
   };
@@ -169,7 +182,9 @@ std::string Tokenizer::Piece(int32_t token) const {
   if (token < 0 || static_cast<size_t>(token) >= tokens_.size()) return {};
   const std::string& text = tokens_[token];
   switch (types_[token]) {
-    case TokenType::kNormal: case TokenType::kUndefined: case TokenType::kUnused: {
+    case TokenType::kNormal:
+    case TokenType::kUndefined:
+    case TokenType::kUnused: {
       std::string out;
       for (size_t i = 0; i < text.size();) {
         if (text.compare(i, kSpace.size(), kSpace) == 0) {
@@ -181,9 +196,12 @@ std::string Tokenizer::Piece(int32_t token) const {
       }
       return out;
     }
-    case TokenType::kUserDefined: return text;
-    case TokenType::kUnknown: return "\xe2\x96\x85";
-    case TokenType::kControl: return {};
+    case TokenType::kUserDefined:
+      return text;
+    case TokenType::kUnknown:
+      return "\xe2\x96\x85";
+    case TokenType::kControl:
+      return {};
     case TokenType::kByte: {
       auto hex = [](char c) {
         if (c >= '0' && c <= '9') return c - '0';
@@ -213,8 +231,11 @@ namespace {
 int SequenceAt(std::string_view s, size_t i) {
   const auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
   const uint8_t lead = b(i);
-  int n = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3
-        : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+  int n = lead < 0x80                    ? 1
+          : lead >= 0xc2 && lead <= 0xdf ? 2
+          : lead >= 0xe0 && lead <= 0xef ? 3
+          : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                         : 0;
   if (n <= 1) return n;
   for (int k = 1; k < n; ++k) {
     if (i + k >= s.size()) return -1;

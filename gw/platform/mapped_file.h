@@ -28,7 +28,8 @@ class MappedFile {
   void DropPages(std::string_view range);
 
  private:
-  MappedFile(std::string path, void* data, size_t size) : path_(std::move(path)), data_(data), size_(size) {}
+  MappedFile(std::string path, void* data, size_t size)
+      : path_(std::move(path)), data_(data), size_(size) {}
   std::string path_;
   void* data_;
   size_t size_;

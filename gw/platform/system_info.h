@@ -12,8 +12,8 @@ namespace gw::platform {
 
 struct SystemInfo {
   std::string hostname;
-  std::string os;        // "Linux 6.1.0-18-amd64"
-  std::string machine;   // "x86_64", "aarch64"
+  std::string os;       // "Linux 6.1.0-18-amd64"
+  std::string machine;  // "x86_64", "aarch64"
   int cpu_count = 0;
   double load_1m = 0, load_5m = 0, load_15m = 0;
   uint64_t memory_total_bytes = 0;

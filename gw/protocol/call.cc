@@ -1,8 +1,7 @@
-#include "gw/protocol/service.h"
-
 #include "gw/base/check.h"
 #include "gw/protocol/error_mapping.h"
 #include "gw/protocol/internal/session_core.h"
+#include "gw/protocol/service.h"
 
 namespace gw::protocol {
 
@@ -18,10 +17,11 @@ Call::~Call() {
   // A request that was accepted is always answered: a service that drops a call without
   // completing it produces an internal error rather than a client waiting forever.
   if (!session_->IsDone(*this)) {
-    session_->Complete(*this,
-                       MakeErrorResponse(id(), rpc::kInternalError,
-                                         "Internal error: the request was dropped without an answer"),
-                       CallOutcome::kError);
+    session_->Complete(
+        *this,
+        MakeErrorResponse(id(), rpc::kInternalError,
+                          "Internal error: the request was dropped without an answer"),
+        CallOutcome::kError);
   }
   session_->Forget(*this);
 }
@@ -47,7 +47,8 @@ CallOutcome OutcomeOf(std::string_view result) {
   if (result.find("\"isError\"") == std::string_view::npos) return CallOutcome::kResult;
   auto doc = ParseJson(result);
   if (!doc || !doc->IsObject()) return CallOutcome::kResult;
-  return BoolMember(*doc, "isError").value_or(false) ? CallOutcome::kToolError : CallOutcome::kResult;
+  return BoolMember(*doc, "isError").value_or(false) ? CallOutcome::kToolError
+                                                     : CallOutcome::kResult;
 }
 
 }  // namespace

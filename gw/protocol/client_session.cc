@@ -7,9 +7,9 @@
 
 namespace gw::protocol {
 
-ClientSession::ClientSession(const ClientSessionOptions& options,
-                             std::shared_ptr<MessageSink> sink)
-    : options_(options), clock_(options.clock ? *options.clock : RealClock()),
+ClientSession::ClientSession(const ClientSessionOptions& options, std::shared_ptr<MessageSink> sink)
+    : options_(options),
+      clock_(options.clock ? *options.clock : RealClock()),
       sink_(std::move(sink)) {}
 
 ClientSession::~ClientSession() { Close(); }
@@ -26,8 +26,11 @@ void ClientSession::Initialize(std::function<void(Result<InitializeResult>)> don
   JsonWriter p;
   p.StartObject().Field("protocolVersion", options_.protocol_version);
   p.Key("capabilities").Raw(options_.capabilities);
-  p.Key("clientInfo").StartObject().Field("name", options_.client_name)
-      .Field("version", options_.client_version).EndObject();
+  p.Key("clientInfo")
+      .StartObject()
+      .Field("name", options_.client_name)
+      .Field("version", options_.client_version)
+      .EndObject();
   p.EndObject();
   Request("initialize", p.str(), [this, done = std::move(done)](Result<Message> response) {
     if (!response) return done(response.error());
@@ -75,8 +78,8 @@ std::string ClientSession::Request(std::string_view method, std::string_view par
     callback(Unavailable("session closed"));
     return id;
   }
-  pending_.Add(id, {std::string(method), clock_.Now() + options_.request_timeout,
-                   std::move(callback)});
+  pending_.Add(id,
+               {std::string(method), clock_.Now() + options_.request_timeout, std::move(callback)});
   if (before_send) before_send(id);
   sink_->SendRequest(MakeRequest(id, method, params), id);
   return id;

@@ -80,8 +80,7 @@ class ClientSession {
   // Sends a request and returns its id (serialized). `callback` gets the response message
   // (result or error) or an Error: kUnavailable when the session closes first,
   // kDeadlineExceeded after the timeout, kCancelled after Cancel.
-  std::string Request(std::string_view method, std::string_view params,
-                      ResponseCallback callback);
+  std::string Request(std::string_view method, std::string_view params, ResponseCallback callback);
   // As above; `before_send(id)` runs under the session's lock just before the request
   // leaves, so the caller can file the id before any answer can arrive. It must not call
   // back into the session.

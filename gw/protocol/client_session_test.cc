@@ -106,7 +106,8 @@ TEST_F(ClientSessionTest, HandshakeThenCorrelatedRequests) {
   EXPECT_EQ(a, R"({"n":1})");
   EXPECT_EQ(b, R"({"n":2})");
   int code = 0;
-  client->Request("nope", "", [&](Result<Message> r) { code = IntMember(r->error(), "code").value_or(0); });
+  client->Request("nope", "",
+                  [&](Result<Message> r) { code = IntMember(r->error(), "code").value_or(0); });
   Pump();
   EXPECT_EQ(code, rpc::kMethodNotFound);
 }
@@ -158,7 +159,8 @@ TEST_F(ClientSessionTest, RefusesAnUpstreamSpeakingAnUnknownVersion) {
   ASSERT_EQ(wire.to_server.size(), 1u);
   auto request = ParseMessage(wire.to_server.front());
   wire.to_server.clear();
-  client->ReceiveText(MakeResult(request->id(),
+  client->ReceiveText(MakeResult(
+      request->id(),
       R"({"protocolVersion":"1999-01-01","capabilities":{},"serverInfo":{"name":"old","version":"1"}})"));
   EXPECT_EQ(code, Code::kFailedPrecondition);
   EXPECT_EQ(client->state(), ClientState::kClosed);

@@ -6,11 +6,16 @@ namespace gw::protocol {
 
 int RpcCodeFor(Code code) {
   switch (code) {
-    case Code::kInvalidArgument: return rpc::kInvalidParams;
-    case Code::kNotFound: return rpc::kInvalidParams;  // unknown tool/prompt: MCP uses -32602
-    case Code::kUnimplemented: return rpc::kMethodNotFound;
-    case Code::kFailedPrecondition: return rpc::kInvalidRequest;
-    case Code::kCancelled: return rpc::kRequestCancelled;
+    case Code::kInvalidArgument:
+      return rpc::kInvalidParams;
+    case Code::kNotFound:
+      return rpc::kInvalidParams;  // unknown tool/prompt: MCP uses -32602
+    case Code::kUnimplemented:
+      return rpc::kMethodNotFound;
+    case Code::kFailedPrecondition:
+      return rpc::kInvalidRequest;
+    case Code::kCancelled:
+      return rpc::kRequestCancelled;
     case Code::kUnavailable:
     case Code::kAborted:
     case Code::kDeadlineExceeded:
@@ -18,7 +23,8 @@ int RpcCodeFor(Code code) {
     case Code::kPermissionDenied:
     case Code::kUnauthenticated:
       return rpc::kServerUnavailable;
-    default: return rpc::kInternalError;
+    default:
+      return rpc::kInternalError;
   }
 }
 
@@ -26,12 +32,18 @@ Code CodeForRpc(int rpc_code) {
   switch (rpc_code) {
     case rpc::kParseError:
     case rpc::kInvalidRequest:
-    case rpc::kInvalidParams: return Code::kInvalidArgument;
-    case rpc::kMethodNotFound: return Code::kUnimplemented;
-    case rpc::kResourceNotFound: return Code::kNotFound;
-    case rpc::kRequestCancelled: return Code::kCancelled;
-    case rpc::kServerUnavailable: return Code::kUnavailable;
-    default: return Code::kInternal;
+    case rpc::kInvalidParams:
+      return Code::kInvalidArgument;
+    case rpc::kMethodNotFound:
+      return Code::kUnimplemented;
+    case rpc::kResourceNotFound:
+      return Code::kNotFound;
+    case rpc::kRequestCancelled:
+      return Code::kCancelled;
+    case rpc::kServerUnavailable:
+      return Code::kUnavailable;
+    default:
+      return Code::kInternal;
   }
 }
 

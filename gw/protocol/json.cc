@@ -9,8 +9,8 @@ Result<JsonDocument> ParseJson(std::string_view text) {
   // kParseStopWhenDoneFlag is not set: trailing garbage after the value is an error.
   doc.Parse<rapidjson::kParseDefaultFlags>(text.data(), text.size());
   if (doc.HasParseError()) {
-    std::string message = "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) +
-                          ": " + rapidjson::GetParseError_En(doc.GetParseError());
+    std::string message = "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
+                          rapidjson::GetParseError_En(doc.GetParseError());
     return InvalidArgument(std::move(message));
   }
   return doc;
@@ -25,8 +25,8 @@ std::string Serialize(const JsonValue& value) {
 
 const JsonValue* Member(const JsonValue& object, std::string_view key) {
   if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(
-      rapidjson::Value(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
+  auto it = object.FindMember(rapidjson::Value(
+      rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
@@ -66,13 +66,19 @@ std::optional<bool> BoolMember(const JsonValue& object, std::string_view key) {
 
 std::string_view TypeName(const JsonValue& v) {
   switch (v.GetType()) {
-    case rapidjson::kNullType: return "null";
+    case rapidjson::kNullType:
+      return "null";
     case rapidjson::kFalseType:
-    case rapidjson::kTrueType: return "boolean";
-    case rapidjson::kObjectType: return "object";
-    case rapidjson::kArrayType: return "array";
-    case rapidjson::kStringType: return "string";
-    case rapidjson::kNumberType: return v.IsInt64() || v.IsUint64() ? "integer" : "number";
+    case rapidjson::kTrueType:
+      return "boolean";
+    case rapidjson::kObjectType:
+      return "object";
+    case rapidjson::kArrayType:
+      return "array";
+    case rapidjson::kStringType:
+      return "string";
+    case rapidjson::kNumberType:
+      return v.IsInt64() || v.IsUint64() ? "integer" : "number";
   }
   return "unknown";
 }
@@ -82,8 +88,9 @@ JsonValue& ObjectMemberOrAdd(JsonDocument& doc, std::string_view key) {
   auto it = doc.FindMember(name);
   if (it != doc.MemberEnd() && it->value.IsObject()) return it->value;
   if (it != doc.MemberEnd()) doc.RemoveMember(it);
-  doc.AddMember(JsonValue(key.data(), static_cast<rapidjson::SizeType>(key.size()), doc.GetAllocator()),
-                JsonValue(rapidjson::kObjectType), doc.GetAllocator());
+  doc.AddMember(
+      JsonValue(key.data(), static_cast<rapidjson::SizeType>(key.size()), doc.GetAllocator()),
+      JsonValue(rapidjson::kObjectType), doc.GetAllocator());
   return doc.FindMember(name)->value;
 }
 
@@ -92,7 +99,8 @@ void SetStringMember(JsonValue& object, std::string_view key, std::string_view v
   rapidjson::Value::StringRefType name(key.data(), static_cast<rapidjson::SizeType>(key.size()));
   object.RemoveMember(name);
   object.AddMember(JsonValue(key.data(), static_cast<rapidjson::SizeType>(key.size()), alloc),
-                   JsonValue(value.data(), static_cast<rapidjson::SizeType>(value.size()), alloc), alloc);
+                   JsonValue(value.data(), static_cast<rapidjson::SizeType>(value.size()), alloc),
+                   alloc);
 }
 
 }  // namespace gw::protocol

@@ -4,14 +4,14 @@
 // Thread-safety: free functions are reentrant; a JsonWriter belongs to one thread.
 #pragma once
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "gw/base/result.h"
 
@@ -53,10 +53,22 @@ std::string_view TypeName(const JsonValue& v);
 class JsonWriter {
  public:
   JsonWriter() : writer_(buffer_) {}
-  JsonWriter& StartObject() { writer_.StartObject(); return *this; }
-  JsonWriter& EndObject() { writer_.EndObject(); return *this; }
-  JsonWriter& StartArray() { writer_.StartArray(); return *this; }
-  JsonWriter& EndArray() { writer_.EndArray(); return *this; }
+  JsonWriter& StartObject() {
+    writer_.StartObject();
+    return *this;
+  }
+  JsonWriter& EndObject() {
+    writer_.EndObject();
+    return *this;
+  }
+  JsonWriter& StartArray() {
+    writer_.StartArray();
+    return *this;
+  }
+  JsonWriter& EndArray() {
+    writer_.EndArray();
+    return *this;
+  }
   JsonWriter& Key(std::string_view key) {
     writer_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
     return *this;
@@ -65,11 +77,26 @@ class JsonWriter {
     writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
     return *this;
   }
-  JsonWriter& Int(int64_t v) { writer_.Int64(v); return *this; }
-  JsonWriter& Uint(uint64_t v) { writer_.Uint64(v); return *this; }
-  JsonWriter& Double(double v) { writer_.Double(v); return *this; }
-  JsonWriter& Bool(bool v) { writer_.Bool(v); return *this; }
-  JsonWriter& Null() { writer_.Null(); return *this; }
+  JsonWriter& Int(int64_t v) {
+    writer_.Int64(v);
+    return *this;
+  }
+  JsonWriter& Uint(uint64_t v) {
+    writer_.Uint64(v);
+    return *this;
+  }
+  JsonWriter& Double(double v) {
+    writer_.Double(v);
+    return *this;
+  }
+  JsonWriter& Bool(bool v) {
+    writer_.Bool(v);
+    return *this;
+  }
+  JsonWriter& Null() {
+    writer_.Null();
+    return *this;
+  }
   JsonWriter& Raw(std::string_view json) {
     writer_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
     return *this;

@@ -28,9 +28,9 @@ struct MessageParser {
     m.doc_.Parse(text.data(), text.size());
     if (m.doc_.HasParseError()) {
       Result<JsonDocument> why = ParseJson(text);
-      return tl::unexpected(RpcFailure{rpc::kParseError,
-                                       "Parse error: " + (why ? std::string("invalid JSON")
-                                                              : why.error().message())});
+      return tl::unexpected(RpcFailure{
+          rpc::kParseError,
+          "Parse error: " + (why ? std::string("invalid JSON") : why.error().message())});
     }
     const JsonDocument& d = m.doc_;
     if (d.IsArray()) {
@@ -40,8 +40,8 @@ struct MessageParser {
     }
     if (!d.IsObject()) {
       return tl::unexpected(RpcFailure{
-          rpc::kInvalidRequest,
-          "Invalid Request: a JSON-RPC message must be an object, got " + std::string(TypeName(d))});
+          rpc::kInvalidRequest, "Invalid Request: a JSON-RPC message must be an object, got " +
+                                    std::string(TypeName(d))});
     }
     std::string id = "null";
     const JsonValue* id_value = Member(d, "id");
@@ -49,13 +49,12 @@ struct MessageParser {
 
     auto version = StringMember(d, "jsonrpc");
     if (!version || *version != "2.0") {
-      return tl::unexpected(RpcFailure{rpc::kInvalidRequest,
-                                       "Invalid Request: \"jsonrpc\" must be the string \"2.0\"",
-                                       id});
+      return tl::unexpected(RpcFailure{
+          rpc::kInvalidRequest, "Invalid Request: \"jsonrpc\" must be the string \"2.0\"", id});
     }
     if (id_value && !IsValidId(*id_value)) {
-      return tl::unexpected(RpcFailure{
-          rpc::kInvalidRequest, "Invalid Request: \"id\" must be a string or an integer"});
+      return tl::unexpected(RpcFailure{rpc::kInvalidRequest,
+                                       "Invalid Request: \"id\" must be a string or an integer"});
     }
     const JsonValue* method = Member(d, "method");
     if (method) {
@@ -65,8 +64,8 @@ struct MessageParser {
       }
       const JsonValue* params = Member(d, "params");
       if (params && !params->IsObject() && !params->IsArray()) {
-        return tl::unexpected(RpcFailure{
-            rpc::kInvalidRequest, "Invalid Request: \"params\" must be an object", id});
+        return tl::unexpected(
+            RpcFailure{rpc::kInvalidRequest, "Invalid Request: \"params\" must be an object", id});
       }
       m.method_ = std::string(AsView(*method));
       m.id_ = id;
@@ -84,9 +83,9 @@ struct MessageParser {
           id});
     }
     if (error && (!error->IsObject() || !IntMember(*error, "code"))) {
-      return tl::unexpected(RpcFailure{
-          rpc::kInvalidRequest, "Invalid Request: \"error\" must be an object with an integer code",
-          id});
+      return tl::unexpected(
+          RpcFailure{rpc::kInvalidRequest,
+                     "Invalid Request: \"error\" must be an object with an integer code", id});
     }
     m.id_ = id;
     m.kind_ = result ? MessageKind::kResult : MessageKind::kError;

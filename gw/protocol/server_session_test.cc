@@ -42,9 +42,8 @@ class TestService : public Service {
     }
     if (call->method() == "ask") {
       CallPtr keep = call;
-      call->Request("roots/list", "{}", [keep](Result<Message> r) {
-        keep->Reply(r ? Serialize(r->result()) : "{}");
-      });
+      call->Request("roots/list", "{}",
+                    [keep](Result<Message> r) { keep->Reply(r ? Serialize(r->result()) : "{}"); });
       return true;
     }
     return false;
@@ -56,9 +55,10 @@ class TestService : public Service {
 class ServerSessionTest : public ::testing::Test {
  protected:
   void Initialize(std::string_view version = "2025-11-25") {
-    session.ReceiveText(std::string(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":")") +
-                        std::string(version) +
-                        R"(","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})");
+    session.ReceiveText(
+        std::string(
+            R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":")") +
+        std::string(version) + R"(","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})");
     session.ReceiveText(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
   }
   TestService service;
@@ -75,7 +75,8 @@ TEST_F(ServerSessionTest, NegotiatesRequestedOrLatestVersion) {
   TestService s2;
   auto out2 = std::make_shared<RecordingOutbox>();
   ServerSession other("s2", s2, out2);
-  other.ReceiveText(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})");
+  other.ReceiveText(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})");
   EXPECT_EQ(AsView(out2->Last()["result"]["protocolVersion"]), "2025-11-25");
 }
 
@@ -103,7 +104,8 @@ TEST_F(ServerSessionTest, RejectsSecondInitializeAndBadLogLevel) {
   Initialize();
   // The repeated initialize is refused; the notification that follows is ignored.
   EXPECT_EQ(outbox->Last()["error"]["code"].GetInt(), rpc::kInvalidRequest);
-  session.ReceiveText(R"({"jsonrpc":"2.0","id":4,"method":"logging/setLevel","params":{"level":"loud"}})");
+  session.ReceiveText(
+      R"({"jsonrpc":"2.0","id":4,"method":"logging/setLevel","params":{"level":"loud"}})");
   EXPECT_EQ(outbox->Last()["error"]["code"].GetInt(), rpc::kInvalidParams);
 }
 
@@ -113,7 +115,8 @@ TEST_F(ServerSessionTest, CancellationEndsTheCallWithoutAResponse) {
   ASSERT_EQ(service.held.size(), 1u);
   EXPECT_EQ(session.calls_in_flight(), 1u);
   size_t before = outbox->sent.size();
-  session.ReceiveText(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"h"}})");
+  session.ReceiveText(
+      R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"h"}})");
   EXPECT_EQ(service.cancelled, 1);
   ASSERT_EQ(outbox->sent.size(), before + 1);
   EXPECT_TRUE(outbox->sent.back().message.empty());
@@ -165,7 +168,8 @@ TEST(ServerSessionTimeout, UnansweredClientRequestsExpire) {
   options.clock = &clock;
   options.client_request_timeout = std::chrono::seconds(30);
   ServerSession session("t", service, outbox, options);
-  session.ReceiveText(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})");
+  session.ReceiveText(
+      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})");
   session.ReceiveText(R"({"jsonrpc":"2.0","id":1,"method":"ask"})");
   EXPECT_EQ(session.calls_in_flight(), 1u);
   clock.Advance(std::chrono::seconds(29));
@@ -176,7 +180,6 @@ TEST(ServerSessionTimeout, UnansweredClientRequestsExpire) {
   EXPECT_EQ(session.calls_in_flight(), 0u);
   EXPECT_EQ(outbox->Last()["id"].GetInt(), 1);
 }
-
 
 TEST_F(ServerSessionTest, ResultMetaIsSplicedOrMerged) {
   Initialize();

@@ -32,7 +32,8 @@ std::optional<Precondition> ParsePrecondition(std::string_view json, std::string
   } else if (policy == "last-writer-wins") {
     p.policy = ConflictPolicy::kLastWriterWins;
   } else {
-    *error = "unknown precondition policy '" + std::string(policy) + "' (reject or last-writer-wins)";
+    *error =
+        "unknown precondition policy '" + std::string(policy) + "' (reject or last-writer-wins)";
     return std::nullopt;
   }
   return p;
@@ -46,8 +47,9 @@ Judgement Judge(const Precondition& p, const KeyState& current, const Record& r)
     int64_t base = p.version.value_or(current.version);
     if (current.known && p.version && *p.version != current.version) {
       j.verdict = Verdict::kConflict;
-      j.reason = "conflict on '" + p.key + "': it is at version " + std::to_string(current.version) +
-                 ", this request was made against version " + std::to_string(*p.version);
+      j.reason = "conflict on '" + p.key + "': it is at version " +
+                 std::to_string(current.version) + ", this request was made against version " +
+                 std::to_string(*p.version);
       return j;
     }
     j.after.version = base + 1;
@@ -55,8 +57,8 @@ Judgement Judge(const Precondition& p, const KeyState& current, const Record& r)
   }
   if (current.known && r.created_ms < current.written_ms) {
     j.verdict = Verdict::kSuperseded;
-    j.reason = "superseded: a newer write to '" + p.key + "' (made " + Iso8601Utc(current.written_ms) +
-               ") was delivered first (last writer wins)";
+    j.reason = "superseded: a newer write to '" + p.key + "' (made " +
+               Iso8601Utc(current.written_ms) + ") was delivered first (last writer wins)";
     return j;
   }
   j.after.version = current.version + 1;

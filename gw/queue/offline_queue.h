@@ -31,15 +31,15 @@ struct QueueLimits {
 };
 
 struct AppendOutcome {
-  Record record;          // as stored (seq, task_id assigned)
-  bool duplicate = false; // the idempotency key was known: nothing new was queued
+  Record record;           // as stored (seq, task_id assigned)
+  bool duplicate = false;  // the idempotency key was known: nothing new was queued
 };
 
 struct ListFilter {
   std::optional<RecordState> state;
-  std::string upstream;   // empty: all
+  std::string upstream;  // empty: all
   size_t limit = 100;
-  uint64_t after_seq = 0; // paging: records with a larger seq
+  uint64_t after_seq = 0;  // paging: records with a larger seq
 };
 
 struct QueueStats {
@@ -83,7 +83,8 @@ class OfflineQueue {
     done(Complete(seq, std::move(result)));
   }
   // NOLINTNEXTLINE(performance-unnecessary-value-param): overrides keep `done`
-  virtual void RescheduleAsync(uint64_t seq, int64_t next_attempt_ms, std::string error, StatusDone done) {
+  virtual void RescheduleAsync(uint64_t seq, int64_t next_attempt_ms, std::string error,
+                               StatusDone done) {
     done(Reschedule(seq, next_attempt_ms, std::move(error)));
   }
   // NOLINTNEXTLINE(performance-unnecessary-value-param): overrides keep `done`

@@ -114,7 +114,7 @@ TEST_P(QueueBehaviour, ListsPurgesAndCounts) {
   EXPECT_EQ(q->List(page)->size(), 2u);
   EXPECT_EQ(*q->Purge(ListFilter{}), 2u);  // the done one and the dead one
   EXPECT_EQ(q->List(ListFilter{})->size(), 2u);
-  EXPECT_FALSE(q->Append(Record{}));       // no task id, upstream or method
+  EXPECT_FALSE(q->Append(Record{}));  // no task id, upstream or method
 }
 
 }  // namespace

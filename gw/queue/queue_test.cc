@@ -107,7 +107,8 @@ TEST(Conflicts, RejectIsOptimisticConcurrency) {
   EXPECT_EQ(first.after.version, 4);
   Judgement second = Judge(p, first.after, At(200));  // made against 3, the key is at 4
   EXPECT_EQ(second.verdict, Verdict::kConflict);
-  EXPECT_EQ(second.reason, "conflict on 'doc': it is at version 4, this request was made against version 3");
+  EXPECT_EQ(second.reason,
+            "conflict on 'doc': it is at version 4, this request was made against version 3");
   Judgement next = Judge(Precondition{"doc", 4, ConflictPolicy::kReject}, first.after, At(300));
   EXPECT_EQ(next.verdict, Verdict::kDeliver);
 }

@@ -4,21 +4,30 @@ namespace gw::queue {
 
 std::string_view PriorityName(Priority p) {
   switch (p) {
-    case Priority::kHigh: return "high";
-    case Priority::kNormal: return "normal";
-    case Priority::kLow: return "low";
+    case Priority::kHigh:
+      return "high";
+    case Priority::kNormal:
+      return "normal";
+    case Priority::kLow:
+      return "low";
   }
   return "normal";
 }
 
 std::string_view RecordStateName(RecordState s) {
   switch (s) {
-    case RecordState::kQueued: return "queued";
-    case RecordState::kDelivering: return "delivering";
-    case RecordState::kDone: return "done";
-    case RecordState::kDead: return "dead";
-    case RecordState::kCancelled: return "cancelled";
-    case RecordState::kExpired: return "expired";
+    case RecordState::kQueued:
+      return "queued";
+    case RecordState::kDelivering:
+      return "delivering";
+    case RecordState::kDone:
+      return "done";
+    case RecordState::kDead:
+      return "dead";
+    case RecordState::kCancelled:
+      return "cancelled";
+    case RecordState::kExpired:
+      return "expired";
   }
   return "queued";
 }

@@ -30,22 +30,22 @@ bool ParsePriority(std::string_view text, Priority* out);
 bool ParseRecordState(std::string_view text, RecordState* out);
 
 struct Record {
-  uint64_t seq = 0;              // assigned by Append, increasing
-  std::string task_id;           // the id the client knows it by (MCP Tasks)
-  std::string idempotency_key;   // a repeated key is not queued (or run) twice; may be empty
-  std::string upstream;          // where it goes
-  std::string method;            // "tools/call"
-  std::string params;            // JSON object as the upstream should get it
-  std::string precondition;      // optional version/precondition (conflict policy), JSON
+  uint64_t seq = 0;             // assigned by Append, increasing
+  std::string task_id;          // the id the client knows it by (MCP Tasks)
+  std::string idempotency_key;  // a repeated key is not queued (or run) twice; may be empty
+  std::string upstream;         // where it goes
+  std::string method;           // "tools/call"
+  std::string params;           // JSON object as the upstream should get it
+  std::string precondition;     // optional version/precondition (conflict policy), JSON
   Priority priority = Priority::kNormal;
   RecordState state = RecordState::kQueued;
   uint32_t attempts = 0;
-  int64_t created_ms = 0;        // wall clock, Unix ms
-  int64_t expires_ms = 0;        // 0: never
-  int64_t next_attempt_ms = 0;   // not before this (backoff)
-  int64_t updated_ms = 0;        // wall clock of the last state change
-  std::string result;            // kDone: the JSON-RPC result or error object
-  std::string last_error;        // why the last attempt failed, for people
+  int64_t created_ms = 0;       // wall clock, Unix ms
+  int64_t expires_ms = 0;       // 0: never
+  int64_t next_attempt_ms = 0;  // not before this (backoff)
+  int64_t updated_ms = 0;       // wall clock of the last state change
+  std::string result;           // kDone: the JSON-RPC result or error object
+  std::string last_error;       // why the last attempt failed, for people
 
   // Bytes the record accounts for against the queue's budget.
   size_t footprint() const;

@@ -124,11 +124,13 @@ std::string EncodeRecord(const Record& r) {
 
 Result<Record> DecodeRecord(std::string_view bytes) {
   auto bad = [](const std::string& why) { return Error(Code::kDataLoss, "queue record: " + why); };
-  if (bytes.size() < kHeader) return bad("shorter than its header (" + std::to_string(bytes.size()) + " bytes)");
+  if (bytes.size() < kHeader)
+    return bad("shorter than its header (" + std::to_string(bytes.size()) + " bytes)");
   if (bytes.substr(0, 4) != kMagic) return bad("wrong magic (not an edgegw queue record)");
   uint32_t length = GetU32(bytes.substr(4));
   if (length != bytes.size() - kHeader) {
-    return bad("length says " + std::to_string(length) + " bytes, found " + std::to_string(bytes.size() - kHeader));
+    return bad("length says " + std::to_string(length) + " bytes, found " +
+               std::to_string(bytes.size() - kHeader));
   }
   if (bytes.size() > kMaxEncodedRecordBytes) return bad("larger than the 64 MiB limit");
   std::string_view body = bytes.substr(kHeader);

@@ -6,9 +6,12 @@ namespace gw::resilience {
 
 std::string_view BreakerStateName(BreakerState state) {
   switch (state) {
-    case BreakerState::kClosed: return "closed";
-    case BreakerState::kOpen: return "open";
-    case BreakerState::kHalfOpen: return "half_open";
+    case BreakerState::kClosed:
+      return "closed";
+    case BreakerState::kOpen:
+      return "open";
+    case BreakerState::kHalfOpen:
+      return "half_open";
   }
   return "unknown";
 }
@@ -38,8 +41,10 @@ bool CircuitBreaker::Allow() {
   MutexLock lock(mu_);
   RefreshLocked(clock_.Now());
   switch (state_) {
-    case BreakerState::kClosed: return true;
-    case BreakerState::kOpen: return false;
+    case BreakerState::kClosed:
+      return true;
+    case BreakerState::kOpen:
+      return false;
     case BreakerState::kHalfOpen:
       if (probes_left_ == 0) return false;
       --probes_left_;
@@ -82,7 +87,8 @@ void CircuitBreaker::RecordFailure() {
   if (state_ != BreakerState::kClosed) return;
   PushLocked(true);
   if (outcomes_.size() >= options_.min_calls &&
-      static_cast<double>(failures_) >= options_.failure_ratio * static_cast<double>(outcomes_.size())) {
+      static_cast<double>(failures_) >=
+          options_.failure_ratio * static_cast<double>(outcomes_.size())) {
     OpenLocked(now);
   }
 }

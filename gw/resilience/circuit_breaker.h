@@ -57,8 +57,8 @@ class CircuitBreaker {
   mutable Mutex mu_;
   mutable BreakerState state_ GW_GUARDED_BY(mu_) = BreakerState::kClosed;
   std::vector<bool> outcomes_ GW_GUARDED_BY(mu_);  // ring of failures (true) / successes
-  size_t next_ GW_GUARDED_BY(mu_) = 0;  // next slot in the ring
-  size_t failures_ GW_GUARDED_BY(mu_) = 0;  // failures in the ring
+  size_t next_ GW_GUARDED_BY(mu_) = 0;             // next slot in the ring
+  size_t failures_ GW_GUARDED_BY(mu_) = 0;         // failures in the ring
   Clock::TimePoint opened_at_ GW_GUARDED_BY(mu_){};
   mutable size_t probes_left_ GW_GUARDED_BY(mu_) = 0;
   uint64_t open_count_ GW_GUARDED_BY(mu_) = 0;

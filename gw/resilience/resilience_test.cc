@@ -80,7 +80,7 @@ TEST(CircuitBreaker, OpensAtTheFailureRatioOnceEnoughCallsAreKnown) {
   b.RecordFailure();
   b.RecordFailure();  // 3 of 3, but fewer than min_calls
   EXPECT_EQ(b.state(), BreakerState::kClosed);
-  b.RecordSuccess();  // 3 of 4 failed
+  b.RecordSuccess();                            // 3 of 4 failed
   EXPECT_EQ(b.state(), BreakerState::kClosed);  // success does not open it
   b.RecordFailure();  // window now F,S,F,F (oldest replaced): 3 of 4 -> open
   EXPECT_EQ(b.state(), BreakerState::kOpen);

@@ -6,17 +6,28 @@ namespace gw::resilience {
 
 std::string_view FailureKindName(FailureKind kind) {
   switch (kind) {
-    case FailureKind::kConnectRefused: return "connect_refused";
-    case FailureKind::kResetBeforeSend: return "reset_before_send";
-    case FailureKind::kResetAfterSend: return "reset_after_send";
-    case FailureKind::kTimeout: return "timeout";
-    case FailureKind::kHttpBadGateway: return "http_502";
-    case FailureKind::kHttpUnavailable: return "http_503";
-    case FailureKind::kHttpGatewayTimeout: return "http_504";
-    case FailureKind::kHttpTooManyRequests: return "http_429";
-    case FailureKind::kHttpOtherError: return "http_error";
-    case FailureKind::kProtocolError: return "protocol_error";
-    case FailureKind::kSessionExpired: return "session_expired";
+    case FailureKind::kConnectRefused:
+      return "connect_refused";
+    case FailureKind::kResetBeforeSend:
+      return "reset_before_send";
+    case FailureKind::kResetAfterSend:
+      return "reset_after_send";
+    case FailureKind::kTimeout:
+      return "timeout";
+    case FailureKind::kHttpBadGateway:
+      return "http_502";
+    case FailureKind::kHttpUnavailable:
+      return "http_503";
+    case FailureKind::kHttpGatewayTimeout:
+      return "http_504";
+    case FailureKind::kHttpTooManyRequests:
+      return "http_429";
+    case FailureKind::kHttpOtherError:
+      return "http_error";
+    case FailureKind::kProtocolError:
+      return "protocol_error";
+    case FailureKind::kSessionExpired:
+      return "session_expired";
   }
   return "unknown";
 }
@@ -59,9 +70,8 @@ std::chrono::milliseconds RetryPolicy::Delay(const Failure& failure, int attempt
 bool IsIdempotentMethod(std::string_view method) {
   return method == "ping" || method == "tools/list" || method == "resources/list" ||
          method == "resources/templates/list" || method == "resources/read" ||
-         method == "prompts/list" || method == "prompts/get" ||
-         method == "completion/complete" || method == "tasks/get" || method == "tasks/list" ||
-         method == "tasks/result";
+         method == "prompts/list" || method == "prompts/get" || method == "completion/complete" ||
+         method == "tasks/get" || method == "tasks/list" || method == "tasks/result";
 }
 
 }  // namespace gw::resilience

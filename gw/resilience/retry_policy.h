@@ -20,17 +20,17 @@
 namespace gw::resilience {
 
 enum class FailureKind : uint8_t {
-  kConnectRefused,     // no connection: the request was not sent
-  kResetBeforeSend,    // the connection broke before the request was fully written
-  kResetAfterSend,     // the connection broke after the request was sent: it may have run
-  kTimeout,            // no answer in time: it may have run
-  kHttpBadGateway,     // 502
-  kHttpUnavailable,    // 503
-  kHttpGatewayTimeout, // 504
-  kHttpTooManyRequests,// 429
-  kHttpOtherError,     // any other 4xx/5xx
-  kProtocolError,      // the upstream answered something that is not valid MCP
-  kSessionExpired,     // 404 for our session id: the request was not run; reconnect first
+  kConnectRefused,       // no connection: the request was not sent
+  kResetBeforeSend,      // the connection broke before the request was fully written
+  kResetAfterSend,       // the connection broke after the request was sent: it may have run
+  kTimeout,              // no answer in time: it may have run
+  kHttpBadGateway,       // 502
+  kHttpUnavailable,      // 503
+  kHttpGatewayTimeout,   // 504
+  kHttpTooManyRequests,  // 429
+  kHttpOtherError,       // any other 4xx/5xx
+  kProtocolError,        // the upstream answered something that is not valid MCP
+  kSessionExpired,       // 404 for our session id: the request was not run; reconnect first
 };
 
 std::string_view FailureKindName(FailureKind kind);

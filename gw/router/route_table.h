@@ -24,14 +24,14 @@ namespace gw::router {
 inline constexpr std::string_view kLocalTarget = "local";
 
 struct Route {
-  std::string tool;    // exact tool name (as clients call it), or
-  std::string prefix;  // every tool whose name starts with this
+  std::string tool;                // exact tool name (as clients call it), or
+  std::string prefix;              // every tool whose name starts with this
   std::vector<std::string> chain;  // "local" or upstream names, tried in order
   // After the chain: hold the call in the offline queue for the chain's first upstream and
   // answer with a task (issue 4), instead of an error.
   bool queueable = false;
-  int priority = 1;        // queue::Priority: 0 high, 1 normal, 2 low
-  int64_t ttl_seconds = 0; // how long a queued call may wait; 0: until delivered
+  int priority = 1;         // queue::Priority: 0 high, 1 normal, 2 low
+  int64_t ttl_seconds = 0;  // how long a queued call may wait; 0: until delivered
 };
 
 // What the router chose for one step, for metrics and the result's _meta.
@@ -46,7 +46,8 @@ class RouteTable {
   RouteTable() = default;
   // kInvalidArgument for a route with both or neither of tool/prefix, an empty chain, or a
   // target that is neither "local" nor in `upstreams`.
-  static Result<RouteTable> Make(std::vector<Route> routes, const std::vector<std::string>& upstreams);
+  static Result<RouteTable> Make(std::vector<Route> routes,
+                                 const std::vector<std::string>& upstreams);
 
   // The route for `tool`: an exact match first, else the longest matching prefix; null if
   // none.

@@ -6,7 +6,8 @@ namespace gw::router {
 namespace {
 
 TEST(RouteTable, ExactBeatsPrefixAndLongestPrefixWins) {
-  auto t = RouteTable::Make({{"", "llm_", {"cloud"}}, {"", "llm_small_", {"local", "cloud"}},
+  auto t = RouteTable::Make({{"", "llm_", {"cloud"}},
+                             {"", "llm_small_", {"local", "cloud"}},
                              {"llm_small_chat", "", {"cloud"}}},
                             {"cloud"});
   ASSERT_TRUE(t);

@@ -1,13 +1,12 @@
 #include "gw/server/client_command.h"
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
 #include <optional>
 #include <thread>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "gw/base/log.h"
 #include "gw/platform/process.h"
@@ -84,7 +83,8 @@ class Connection {
       if (request.method() == "elicitation/create")
         return reply.result(ElicitationDefaults(request.params()));
       if (request.method() == "roots/list") return reply.result(R"({"roots":[]})");
-      reply.error(protocol::rpc::kMethodNotFound, "edgegw client cannot answer " + request.method());
+      reply.error(protocol::rpc::kMethodNotFound,
+                  "edgegw client cannot answer " + request.method());
     });
     session_->SetNotificationHandler([](const Message& n) {
       std::fprintf(stderr, "%s %s\n", n.method().c_str(), protocol::Serialize(n.params()).c_str());
@@ -95,7 +95,8 @@ class Connection {
     events.on_message = [weak](std::string_view text, std::string_view) {
       if (auto s = weak.lock()) s->ReceiveText(text);
     };
-    events.on_request_failed = [weak](const std::string& id, resilience::Failure, std::string detail) {
+    events.on_request_failed = [weak](const std::string& id, resilience::Failure,
+                                      std::string detail) {
       if (auto s = weak.lock()) s->Fail(id, Unavailable(std::move(detail)));
     };
     events.on_closed = [weak](const Error& why) {
@@ -108,7 +109,8 @@ class Connection {
       finished_.set_value();
     });
     std::promise<Result<protocol::InitializeResult>> done;
-    session_->Initialize([&](Result<protocol::InitializeResult> r) { done.set_value(std::move(r)); });
+    session_->Initialize(
+        [&](Result<protocol::InitializeResult> r) { done.set_value(std::move(r)); });
     GW_ASSIGN_OR_RETURN(auto init, done.get_future().get());
     // Wait (briefly) for the standalone stream: a server may send requests only there.
     auto listening = std::make_shared<std::promise<void>>();
@@ -172,9 +174,12 @@ int RunConformance(Connection& c) {
       for (const auto& p : props->GetObject()) {
         auto type = protocol::StringMember(p.value, "type");
         args.Key(protocol::AsView(p.name));
-        if (type == "number" || type == "integer") args.Int(++n);
-        else if (type == "boolean") args.Bool(true);
-        else args.String("edgegw");
+        if (type == "number" || type == "integer")
+          args.Int(++n);
+        else if (type == "boolean")
+          args.Bool(true);
+        else
+          args.String("edgegw");
       }
     }
     args.EndObject();
@@ -194,7 +199,8 @@ int RunClient(const ClientFlags& flags) {
   }
   auto params = protocol::ParseJson(flags.params);
   if (!params || !params->IsObject()) {
-    std::fprintf(stderr, "edgegw client: JSON params must be an object, e.g. '{\"name\":\"echo\"}'\n");
+    std::fprintf(stderr,
+                 "edgegw client: JSON params must be an object, e.g. '{\"name\":\"echo\"}'\n");
     return 2;
   }
   Connection c(flags.timeout_seconds);

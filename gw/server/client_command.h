@@ -15,8 +15,8 @@
 namespace gw::server {
 
 struct ClientFlags {
-  std::string target;      // http(s)://... or "stdio:COMMAND ARGS"
-  std::string method;      // e.g. "tools/list"; empty with --conformance
+  std::string target;  // http(s)://... or "stdio:COMMAND ARGS"
+  std::string method;  // e.g. "tools/list"; empty with --conformance
   std::string params = "{}";
   int timeout_seconds = 60;
   bool conformance = false;

@@ -1,12 +1,12 @@
 #include "gw/server/config.h"
 
+#include <toml++/toml.h>
+
 #include <charconv>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 #include "gw/server/internal/config_reader.h"
 
@@ -17,7 +17,8 @@ using namespace internal;  // NOLINT: the config readers
 Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* port) {
   size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) {
-    return InvalidArgument("expected HOST:PORT, e.g. 127.0.0.1:8787 (got '" + std::string(text) + "')");
+    return InvalidArgument("expected HOST:PORT, e.g. 127.0.0.1:8787 (got '" + std::string(text) +
+                           "')");
   }
   std::string_view h = text.substr(0, colon);
   std::string_view p = text.substr(colon + 1);
@@ -37,41 +38,58 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    return InvalidArgument(std::string(source) + ":" + std::to_string(e.source().begin.line) + ": " +
-                           std::string(e.description()));
+    return InvalidArgument(std::string(source) + ":" + std::to_string(e.source().begin.line) +
+                           ": " + std::string(e.description()));
   }
   Config c;
   std::string listen;
   std::string log_level;
   std::map<std::string, TableReader> tables;
-  tables["server"] = {source, "server.", {{"name", String(&c.name)}, {"instructions", String(&c.instructions)},
-                                          {"log_level", String(&log_level)},
-                                          {"client_request_timeout_seconds", Integer(&c.client_request_timeout_seconds, 1, 86400)},
-                                          {"upstream_startup_wait_seconds", Integer(&c.upstream_startup_wait_seconds, 0, 600)}}};
-  tables["http"] = {source, "http.", {{"enabled", Bool(&c.http_enabled)}, {"listen", String(&listen)},
-                                      {"path", String(&c.http_path)},
-                                      {"io_threads", Integer(&c.io_threads, 0, 256)},
-                                      {"max_body_bytes", Integer(&c.max_body_bytes, 1024, int64_t{1} << 30)},
-                                      {"max_sessions", Integer(&c.max_sessions, 1, 1 << 20)},
-                                      {"session_idle_seconds", Integer(&c.session_idle_seconds, 1, 7 * 86400)},
-                                      {"allowed_origins", StringList(&c.allowed_origins)},
-                                      {"allowed_hosts", StringList(&c.allowed_hosts)}}};
-  tables["stdio"] = {source, "stdio.", {{"max_line_bytes", Integer(&c.max_line_bytes, 1024, int64_t{1} << 30)}}};
-  tables["catalog"] = {source, "catalog.", {{"packs", StringList(&c.packs)},
-                                            {"page_size", Integer(&c.page_size, 1, 10000)}}};
+  tables["server"] = {
+      source,
+      "server.",
+      {{"name", String(&c.name)},
+       {"instructions", String(&c.instructions)},
+       {"log_level", String(&log_level)},
+       {"client_request_timeout_seconds", Integer(&c.client_request_timeout_seconds, 1, 86400)},
+       {"upstream_startup_wait_seconds", Integer(&c.upstream_startup_wait_seconds, 0, 600)}}};
+  tables["http"] = {source,
+                    "http.",
+                    {{"enabled", Bool(&c.http_enabled)},
+                     {"listen", String(&listen)},
+                     {"path", String(&c.http_path)},
+                     {"io_threads", Integer(&c.io_threads, 0, 256)},
+                     {"max_body_bytes", Integer(&c.max_body_bytes, 1024, int64_t{1} << 30)},
+                     {"max_sessions", Integer(&c.max_sessions, 1, 1 << 20)},
+                     {"session_idle_seconds", Integer(&c.session_idle_seconds, 1, 7 * 86400)},
+                     {"allowed_origins", StringList(&c.allowed_origins)},
+                     {"allowed_hosts", StringList(&c.allowed_hosts)}}};
+  tables["stdio"] = {
+      source, "stdio.", {{"max_line_bytes", Integer(&c.max_line_bytes, 1024, int64_t{1} << 30)}}};
+  tables["catalog"] = {
+      source,
+      "catalog.",
+      {{"packs", StringList(&c.packs)}, {"page_size", Integer(&c.page_size, 1, 10000)}}};
   tables["storage"] = {source, "storage.", {{"data_dir", String(&c.data_dir)}}};
-  tables["queue"] = {source, "queue.", {{"enabled", Bool(&c.queue_enabled)}, {"file", String(&c.queue_file)},
-                                        {"sync", String(&c.queue_sync)},
-                                        {"max_records", Integer(&c.queue_max_records, 1, 100000000)},
-                                        {"max_bytes", Integer(&c.queue_max_bytes, 4096, int64_t{1} << 40)},
-                                        {"max_attempts", Integer(&c.queue_max_attempts, 1, 1000)}}};
-  tables["models"] = {source, "models.", {{"enabled", Bool(&c.models_enabled)}, {"dir", String(&c.models_dir)},
-                                          {"files", StringList(&c.model_files)},
-                                          {"memory_budget_mb", Integer(&c.models_memory_budget_mb, 1, int64_t{1} << 30)},
-                                          {"threads", Integer(&c.models_threads, 0, 1024)},
-                                          {"context", Integer(&c.models_context, 16, 1 << 20)},
-                                          {"cache_entries", Integer(&c.models_cache_entries, 0, 1 << 20)},
-                                          {"sampling_model", String(&c.sampling_model)}}};
+  tables["queue"] = {source,
+                     "queue.",
+                     {{"enabled", Bool(&c.queue_enabled)},
+                      {"file", String(&c.queue_file)},
+                      {"sync", String(&c.queue_sync)},
+                      {"max_records", Integer(&c.queue_max_records, 1, 100000000)},
+                      {"max_bytes", Integer(&c.queue_max_bytes, 4096, int64_t{1} << 40)},
+                      {"max_attempts", Integer(&c.queue_max_attempts, 1, 1000)}}};
+  tables["models"] = {
+      source,
+      "models.",
+      {{"enabled", Bool(&c.models_enabled)},
+       {"dir", String(&c.models_dir)},
+       {"files", StringList(&c.model_files)},
+       {"memory_budget_mb", Integer(&c.models_memory_budget_mb, 1, int64_t{1} << 30)},
+       {"threads", Integer(&c.models_threads, 0, 1024)},
+       {"context", Integer(&c.models_context, 16, 1 << 20)},
+       {"cache_entries", Integer(&c.models_cache_entries, 0, 1 << 20)},
+       {"sampling_model", String(&c.sampling_model)}}};
 
   for (const auto& [key, node] : root) {
     if (key.str() == "upstream") {
@@ -85,15 +103,19 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
     auto it = tables.find(std::string(key.str()));
     if (it == tables.end()) {
       return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) +
-                             ": unknown section (expected server, http, stdio, catalog, storage, queue, models, [[upstream]] or [[route]])");
+                             ": unknown section (expected server, http, stdio, catalog, storage, "
+                             "queue, models, [[upstream]] or [[route]])");
     }
     const toml::table* table = node.as_table();
-    if (!table) return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) + ": expected a [table]");
+    if (!table)
+      return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) +
+                             ": expected a [table]");
     GW_RETURN_IF_ERROR(it->second.Read(*table));
   }
   auto line_of = [&](const char* section, const char* key) {
     const toml::node* n = root.at_path(std::string(section) + "." + key).node();
-    return n ? Where(source, *n) + ": " + section + "." + key : std::string(source) + ": " + section + "." + key;
+    return n ? Where(source, *n) + ": " + section + "." + key
+             : std::string(source) + ": " + section + "." + key;
   };
   if (!listen.empty()) {
     if (Status s = ParseListenAddress(listen, &c.http_host, &c.http_port); !s) {
@@ -101,13 +123,15 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
     }
   }
   if (!log_level.empty() && !ParseLogLevel(log_level, &c.log_level)) {
-    return InvalidArgument(line_of("server", "log_level") + ": expected debug, info, warning, error or off");
+    return InvalidArgument(line_of("server", "log_level") +
+                           ": expected debug, info, warning, error or off");
   }
   if (c.http_path.empty() || c.http_path[0] != '/') {
     return InvalidArgument(line_of("http", "path") + ": must start with '/'");
   }
   if (c.queue_sync != "full" && c.queue_sync != "normal") {
-    return InvalidArgument(line_of("queue", "sync") + ": expected \"full\" (every commit survives power loss) or \"normal\"");
+    return InvalidArgument(line_of("queue", "sync") +
+                           ": expected \"full\" (every commit survives power loss) or \"normal\"");
   }
   for (const std::string& pack : c.packs) {
     if (pack != "core" && pack != "device" && pack != "conformance") {

@@ -29,7 +29,7 @@ struct UpstreamConfig {
   std::string prefix;      // tool/prompt prefix; default NAME + "__"; "" mounts transparently
   std::string uri_prefix;  // resource URI prefix; default NAME + "+" (empty when prefix is)
   std::map<std::string, std::string> headers;
-  std::string bearer_token;      // or bearer_token_env: the variable that holds it
+  std::string bearer_token;  // or bearer_token_env: the variable that holds it
   std::string bearer_token_env;
   std::string ca_file;
   bool tls_verify = true;
@@ -73,20 +73,20 @@ struct Config {
   std::string data_dir = "var";
   // [queue]
   bool queue_enabled = true;
-  std::string queue_file;             // empty: <data_dir>/queue.db
-  std::string queue_sync = "full";    // "full" or "normal"
+  std::string queue_file;           // empty: <data_dir>/queue.db
+  std::string queue_sync = "full";  // "full" or "normal"
   size_t queue_max_records = 100000;
   int64_t queue_max_bytes = 256ll << 20;
   int queue_max_attempts = 8;
   // [models]: local GGUF models (docs/models.md)
   bool models_enabled = true;
-  std::string models_dir;                 // empty: <data_dir>/models
-  std::vector<std::string> model_files;   // more GGUF files, each named by its file name
+  std::string models_dir;                // empty: <data_dir>/models
+  std::vector<std::string> model_files;  // more GGUF files, each named by its file name
   int64_t models_memory_budget_mb = 1024;
-  int models_threads = 0;                 // 0: one per core
+  int models_threads = 0;  // 0: one per core
   int64_t models_context = 2048;
   int64_t models_cache_entries = 64;
-  std::string sampling_model;             // answers upstreams' sampling/createMessage locally
+  std::string sampling_model;  // answers upstreams' sampling/createMessage locally
   // [[upstream]]
   std::vector<UpstreamConfig> upstreams;
   // [[route]]: tool calls that follow a fallback chain of targets.

@@ -34,7 +34,8 @@ packs = ["device", "conformance"]
 TEST(Config, UnknownKeyNamesKeyAndLine) {
   auto c = ParseConfig("[http]\nlisten = \"127.0.0.1:1\"\nlisten_port = 3\n", "edgegw.toml");
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().message(), "edgegw.toml:3: http.listen_port: unknown key (see docs/configuration.md)");
+  EXPECT_EQ(c.error().message(),
+            "edgegw.toml:3: http.listen_port: unknown key (see docs/configuration.md)");
 }
 
 TEST(Config, WrongTypeAndRangeAndSyntax) {
@@ -68,7 +69,6 @@ TEST(ListenAddress, ParsesForms) {
   EXPECT_FALSE(ParseListenAddress("host", &host, &port));
 }
 
-
 TEST(Config, ReadsUpstreamsWithDefaultPrefixes) {
   auto c = ParseConfig(R"(
 [[upstream]]
@@ -100,9 +100,11 @@ chain = ["local", "cloud"]
 }
 
 TEST(Config, UpstreamErrorsNameTheLineAndTheProblem) {
-  auto both = ParseConfig("[[upstream]]\nname = \"x\"\nurl = \"http://h/\"\ncommand = [\"a\"]\n", "b.toml");
+  auto both =
+      ParseConfig("[[upstream]]\nname = \"x\"\nurl = \"http://h/\"\ncommand = [\"a\"]\n", "b.toml");
   ASSERT_FALSE(both);
-  EXPECT_NE(both.error().message().find("b.toml:1: upstream 'x': give exactly one of url"), std::string::npos)
+  EXPECT_NE(both.error().message().find("b.toml:1: upstream 'x': give exactly one of url"),
+            std::string::npos)
       << both.error().message();
   auto name = ParseConfig("[[upstream]]\nname = \"a b\"\nurl = \"http://h/\"\n", "n.toml");
   ASSERT_FALSE(name);
@@ -110,14 +112,20 @@ TEST(Config, UpstreamErrorsNameTheLineAndTheProblem) {
   auto url = ParseConfig("[[upstream]]\nname = \"a\"\nurl = \"ftp://h/\"\n", "u.toml");
   ASSERT_FALSE(url);
   EXPECT_NE(url.error().message().find("not an http:// or https:// URL"), std::string::npos);
-  auto twice = ParseConfig("[[upstream]]\nname = \"a\"\nurl = \"http://h/\"\n[[upstream]]\nname = \"a\"\nurl = \"http://g/\"\n", "t.toml");
+  auto twice = ParseConfig(
+      "[[upstream]]\nname = \"a\"\nurl = \"http://h/\"\n[[upstream]]\nname = \"a\"\nurl = "
+      "\"http://g/\"\n",
+      "t.toml");
   ASSERT_FALSE(twice);
   EXPECT_NE(twice.error().message().find("used twice"), std::string::npos);
-  auto key = ParseConfig("[[upstream]]\nname = \"a\"\nurl = \"http://h/\"\ntimeout = 3\n", "k.toml");
+  auto key =
+      ParseConfig("[[upstream]]\nname = \"a\"\nurl = \"http://h/\"\ntimeout = 3\n", "k.toml");
   ASSERT_FALSE(key);
-  EXPECT_NE(key.error().message().find("k.toml:4: upstream.timeout: unknown key"), std::string::npos)
+  EXPECT_NE(key.error().message().find("k.toml:4: upstream.timeout: unknown key"),
+            std::string::npos)
       << key.error().message();
-  auto route = ParseConfig("[[route]]\ntool = \"a\"\nprefix = \"b\"\nchain = [\"local\"]\n", "r.toml");
+  auto route =
+      ParseConfig("[[route]]\ntool = \"a\"\nprefix = \"b\"\nchain = [\"local\"]\n", "r.toml");
   ASSERT_FALSE(route);
   EXPECT_NE(route.error().message().find("exactly one of tool or prefix"), std::string::npos);
 }
@@ -166,7 +174,8 @@ sampling_model = "a"
   EXPECT_EQ(c->sampling_model, "a");
   auto bad = ParseConfig("[models]\ncontext = 1\n", "edgegw.toml");
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message().find("models.context"), std::string::npos) << bad.error().message();
+  EXPECT_NE(bad.error().message().find("models.context"), std::string::npos)
+      << bad.error().message();
 }
 
 }  // namespace

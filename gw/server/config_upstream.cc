@@ -14,10 +14,12 @@ Status FinishUpstream(UpstreamConfig& u, bool explicit_prefix, bool explicit_uri
     return InvalidArgument(where + ": " + s.error().message());
   }
   if (u.url.empty() == u.command.empty()) {
-    return InvalidArgument(where + ": give exactly one of url (Streamable HTTP) or command (stdio)");
+    return InvalidArgument(where +
+                           ": give exactly one of url (Streamable HTTP) or command (stdio)");
   }
   if (!u.url.empty()) {
-    if (auto url = upstream::ParseUrl(u.url); !url) return InvalidArgument(where + ": url: " + url.error().message());
+    if (auto url = upstream::ParseUrl(u.url); !url)
+      return InvalidArgument(where + ": url: " + url.error().message());
   }
   if (!explicit_prefix) u.prefix = u.name + "__";
   if (!explicit_uri_prefix) u.uri_prefix = u.prefix.empty() ? "" : u.name + "+";
@@ -48,7 +50,8 @@ Result<UpstreamConfig> ParseUpstreamFlag(std::string_view text, int index) {
       if (end > start) u.command.emplace_back(rest.substr(start, end - start));
       start = end + 1;
     }
-    if (u.command.empty()) return InvalidArgument("--upstream '" + std::string(text) + "': stdio: needs a command");
+    if (u.command.empty())
+      return InvalidArgument("--upstream '" + std::string(text) + "': stdio: needs a command");
   } else {
     u.url = std::string(target);
   }
@@ -59,7 +62,8 @@ Result<UpstreamConfig> ParseUpstreamFlag(std::string_view text, int index) {
 
 namespace internal {
 
-Status ReadUpstreams(const toml::node& node, std::string_view source, std::vector<UpstreamConfig>* out) {
+Status ReadUpstreams(const toml::node& node, std::string_view source,
+                     std::vector<UpstreamConfig>* out) {
   const toml::array* array = node.as_array();
   if (!array || !array->is_array_of_tables()) {
     return InvalidArgument(Where(source, node) + ": upstream: expected [[upstream]] tables");
@@ -68,23 +72,31 @@ Status ReadUpstreams(const toml::node& node, std::string_view source, std::vecto
   for (const toml::node& item : *array) {
     const toml::table& t = *item.as_table();
     UpstreamConfig u;
-    TableReader r{source, "upstream.", {
-        {"name", String(&u.name)}, {"url", String(&u.url)}, {"command", StringList(&u.command)},
-        {"env", StringMap(&u.env)}, {"cwd", String(&u.cwd)}, {"prefix", String(&u.prefix)},
-        {"uri_prefix", String(&u.uri_prefix)}, {"headers", StringMap(&u.headers)},
-        {"bearer_token", String(&u.bearer_token)}, {"bearer_token_env", String(&u.bearer_token_env)},
-        {"ca_file", String(&u.ca_file)}, {"tls_verify", Bool(&u.tls_verify)},
-        {"timeout_seconds", Integer(&u.timeout_seconds, 1, 86400)},
-        {"connect_timeout_seconds", Integer(&u.connect_timeout_seconds, 1, 600)},
-        {"ping_interval_seconds", Integer(&u.ping_interval_seconds, 0, 86400)},
-        {"idempotent_tools", StringList(&u.idempotent_tools)},
-        {"retry_max_attempts", Integer(&u.retry_max_attempts, 1, 20)},
-        {"retry_base_delay_ms", Integer(&u.retry_base_delay_ms, 1, 600000)},
-        {"retry_max_delay_ms", Integer(&u.retry_max_delay_ms, 1, 600000)},
-        {"breaker_window", Integer(&u.breaker_window, 1, 10000)},
-        {"breaker_min_calls", Integer(&u.breaker_min_calls, 1, 10000)},
-        {"breaker_failure_ratio", Double(&u.breaker_failure_ratio, 0.01, 1.0)},
-        {"breaker_cool_down_seconds", Integer(&u.breaker_cool_down_seconds, 1, 86400)}}};
+    TableReader r{source,
+                  "upstream.",
+                  {{"name", String(&u.name)},
+                   {"url", String(&u.url)},
+                   {"command", StringList(&u.command)},
+                   {"env", StringMap(&u.env)},
+                   {"cwd", String(&u.cwd)},
+                   {"prefix", String(&u.prefix)},
+                   {"uri_prefix", String(&u.uri_prefix)},
+                   {"headers", StringMap(&u.headers)},
+                   {"bearer_token", String(&u.bearer_token)},
+                   {"bearer_token_env", String(&u.bearer_token_env)},
+                   {"ca_file", String(&u.ca_file)},
+                   {"tls_verify", Bool(&u.tls_verify)},
+                   {"timeout_seconds", Integer(&u.timeout_seconds, 1, 86400)},
+                   {"connect_timeout_seconds", Integer(&u.connect_timeout_seconds, 1, 600)},
+                   {"ping_interval_seconds", Integer(&u.ping_interval_seconds, 0, 86400)},
+                   {"idempotent_tools", StringList(&u.idempotent_tools)},
+                   {"retry_max_attempts", Integer(&u.retry_max_attempts, 1, 20)},
+                   {"retry_base_delay_ms", Integer(&u.retry_base_delay_ms, 1, 600000)},
+                   {"retry_max_delay_ms", Integer(&u.retry_max_delay_ms, 1, 600000)},
+                   {"breaker_window", Integer(&u.breaker_window, 1, 10000)},
+                   {"breaker_min_calls", Integer(&u.breaker_min_calls, 1, 10000)},
+                   {"breaker_failure_ratio", Double(&u.breaker_failure_ratio, 0.01, 1.0)},
+                   {"breaker_cool_down_seconds", Integer(&u.breaker_cool_down_seconds, 1, 86400)}}};
     GW_RETURN_IF_ERROR(r.Read(t));
     std::string where = Where(source, item) + ": upstream '" + u.name + "'";
     GW_RETURN_IF_ERROR(FinishUpstream(u, t.contains("prefix"), t.contains("uri_prefix"), where));

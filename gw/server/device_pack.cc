@@ -1,6 +1,5 @@
 #include "gw/server/device_pack.h"
 
-
 #include "gw/base/clock.h"
 #include "gw/platform/system_info.h"
 
@@ -16,7 +15,12 @@ Result<std::string> DeviceInfoJson(const std::string& version) {
   JsonWriter w;
   w.StartObject().Field("hostname", s.hostname).Field("os", s.os).Field("machine", s.machine);
   w.Field("cpu_count", s.cpu_count);
-  w.Key("load_average").StartArray().Double(s.load_1m).Double(s.load_5m).Double(s.load_15m).EndArray();
+  w.Key("load_average")
+      .StartArray()
+      .Double(s.load_1m)
+      .Double(s.load_5m)
+      .Double(s.load_15m)
+      .EndArray();
   w.Key("memory_total_bytes").Uint(s.memory_total_bytes);
   w.Key("memory_available_bytes").Uint(s.memory_available_bytes);
   w.Key("uptime_seconds").Uint(s.uptime_seconds);
@@ -47,16 +51,21 @@ Status AddDevicePack(catalog::Catalog& catalog, const std::string& version) {
          if (!info) return call->Reply(catalog::ErrorToolResult(info.error().message()));
          call->Reply(catalog::StructuredToolResult(*info));
        }}));
-  return catalog.AddResource(
-      {"edgegw://device/info", "device-info", "Device information",
-       "Hardware, load and memory of the device the gateway runs on (JSON).", "application/json",
-       [version](std::string_view uri) -> Result<std::string> {
-         GW_ASSIGN_OR_RETURN(std::string info, DeviceInfoJson(version));
-         JsonWriter w;
-         w.StartArray().StartObject().Field("uri", uri).Field("mimeType", "application/json")
-             .Field("text", info).EndObject().EndArray();
-         return w.str();
-       }});
+  return catalog.AddResource({"edgegw://device/info", "device-info", "Device information",
+                              "Hardware, load and memory of the device the gateway runs on (JSON).",
+                              "application/json",
+                              [version](std::string_view uri) -> Result<std::string> {
+                                GW_ASSIGN_OR_RETURN(std::string info, DeviceInfoJson(version));
+                                JsonWriter w;
+                                w.StartArray()
+                                    .StartObject()
+                                    .Field("uri", uri)
+                                    .Field("mimeType", "application/json")
+                                    .Field("text", info)
+                                    .EndObject()
+                                    .EndArray();
+                                return w.str();
+                              }});
 }
 
 }  // namespace gw::server

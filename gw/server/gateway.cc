@@ -1,23 +1,22 @@
 #include "gw/server/gateway.h"
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <cstdio>
-#include <cstdlib>
 #include <thread>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "gw/base/check.h"
 #include "gw/catalog/catalog.h"
 #include "gw/catalog/conformance_pack.h"
 #include "gw/catalog/core_pack.h"
 #include "gw/platform/process.h"
-#include "gw/queue/sqlite/sqlite_queue.h"
 #include "gw/platform/system_info.h"
+#include "gw/queue/sqlite/sqlite_queue.h"
 #include "gw/router/route_table.h"
 #include "gw/server/device_pack.h"
 #include "gw/server/local_models.h"
@@ -52,9 +51,10 @@ class GatewayImpl final : public Gateway {
       auto s = platform::ReadProcessStats();
       return s ? static_cast<double>(s->open_fds) : 0.0;
     });
-    registry_.AddCounterFunction("edgegw_bugs_total",
-                                 "Should-not-happen paths reached (GW_BUG); above 0 is a bug to report.",
-                                 [] { return static_cast<double>(gw::internal::BugCount()); });
+    registry_.AddCounterFunction(
+        "edgegw_bugs_total",
+        "Should-not-happen paths reached (GW_BUG); above 0 is a bug to report.",
+        [] { return static_cast<double>(gw::internal::BugCount()); });
     registry_.AddGaugeFunction("edgegw_catalog_tools", "Tools in the local catalog.",
                                [this] { return static_cast<double>(catalog_.tool_count()); });
   }
@@ -199,8 +199,8 @@ class GatewayImpl final : public Gateway {
       o.client_version = GatewayVersion();
       o.initial_listing = LoadListing(u.name);
       o.local_sampling = local_models_->SamplingHandler();
-      upstreams_.push_back(upstream::MakeUpstream(io_, o, std::move(factory), upstream_metrics_.get(),
-                                                  RealClock(), RealRandom()));
+      upstreams_.push_back(upstream::MakeUpstream(
+          io_, o, std::move(factory), upstream_metrics_.get(), RealClock(), RealRandom()));
       federation_->Add({upstreams_.back(), u.prefix, u.uri_prefix});
     }
     if (config_.queue_enabled) GW_RETURN_IF_ERROR(OpenQueue());
@@ -226,10 +226,12 @@ class GatewayImpl final : public Gateway {
     text << in.rdbuf();
     auto listing = upstream::DecodeListing(text.str());
     if (!listing) {
-      GW_LOG_WARNING("ignoring %s: %s", ListingPath(name).c_str(), listing.error().message().c_str());
+      GW_LOG_WARNING("ignoring %s: %s", ListingPath(name).c_str(),
+                     listing.error().message().c_str());
       return nullptr;
     }
-    GW_LOG_INFO("upstream '%s': %zu tool(s) known from the last run", name.c_str(), listing->tools.size());
+    GW_LOG_INFO("upstream '%s': %zu tool(s) known from the last run", name.c_str(),
+                listing->tools.size());
     return std::make_shared<const upstream::UpstreamListing>(std::move(*listing));
   }
 
@@ -253,11 +255,13 @@ class GatewayImpl final : public Gateway {
 
   // The offline queue: a SQLite file, the tasks on top of it, and the drain that delivers.
   Status OpenQueue() {
-    std::string file = config_.queue_file.empty() ? config_.data_dir + "/queue.db" : config_.queue_file;
+    std::string file =
+        config_.queue_file.empty() ? config_.data_dir + "/queue.db" : config_.queue_file;
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(file).parent_path().empty()
                                             ? std::filesystem::path(".")
-                                            : std::filesystem::path(file).parent_path(), ec);
+                                            : std::filesystem::path(file).parent_path(),
+                                        ec);
     queue::SqliteQueueOptions qo;
     qo.path = file;
     qo.limits.max_records = config_.queue_max_records;
@@ -265,7 +269,8 @@ class GatewayImpl final : public Gateway {
     qo.sync = config_.queue_sync == "normal" ? queue::SyncMode::kNormal : queue::SyncMode::kFull;
     GW_ASSIGN_OR_RETURN(queue_, queue::OpenSqliteQueue(qo));
     queue_metrics_ = std::make_unique<upstream::QueueMetrics>(registry_);
-    tasks_ = std::make_unique<upstream::TaskBook>(*queue_, RealClock(), RealRandom(), queue_metrics_.get());
+    tasks_ = std::make_unique<upstream::TaskBook>(*queue_, RealClock(), RealRandom(),
+                                                  queue_metrics_.get());
     upstream::QueueDrainOptions dro;
     dro.max_attempts = static_cast<uint32_t>(config_.queue_max_attempts);
     drain_ = std::make_shared<upstream::QueueDrain>(io_, *queue_, dro, RealClock(), RealRandom(),
@@ -314,14 +319,13 @@ class GatewayImpl final : public Gateway {
     ho.header_timeout = std::chrono::seconds(u.timeout_seconds);
     // Validate TLS settings now, so a bad CA file fails at startup rather than per connect.
     GW_RETURN_IF_ERROR(upstream::MakeHttpTransport(io_, ho));
-    return upstream::TransportFactory([this, ho] {
-      return *upstream::MakeHttpTransport(io_, ho);
-    });
+    return upstream::TransportFactory([this, ho] { return *upstream::MakeHttpTransport(io_, ho); });
   }
 
   std::optional<transport::PlainResponse> Route(std::string_view method, std::string_view path) {
     if (method != "GET" && method != "HEAD") return std::nullopt;
-    if (path == "/healthz") return transport::PlainResponse{200, "application/json", R"({"status":"ok"})"};
+    if (path == "/healthz")
+      return transport::PlainResponse{200, "application/json", R"({"status":"ok"})"};
     if (path == "/readyz") {
       // Ready when local tools are served; upstreams are reported, since the gateway serves
       // (and falls back) without them.

@@ -54,7 +54,8 @@ Status ReadSampling(const JsonValue& args, engine::GenerateOptions* o, bool* det
   if (auto v = protocol::IntMember(args, "top_k")) s.top_k = static_cast<int32_t>(*v);
   if (auto v = protocol::NumberMember(args, "top_p")) s.top_p = static_cast<float>(*v);
   if (auto v = protocol::NumberMember(args, "min_p")) s.min_p = static_cast<float>(*v);
-  if (auto v = protocol::NumberMember(args, "repeat_penalty")) s.repeat_penalty = static_cast<float>(*v);
+  if (auto v = protocol::NumberMember(args, "repeat_penalty"))
+    s.repeat_penalty = static_cast<float>(*v);
   std::optional<int64_t> seed = protocol::IntMember(args, "seed");
   // Greedy ignores the seed: keep it fixed so that equal requests share a cache entry.
   s.seed = seed ? static_cast<uint64_t>(*seed) : s.temperature == 0 ? 0 : RealRandom().Next();
@@ -64,38 +65,49 @@ Status ReadSampling(const JsonValue& args, engine::GenerateOptions* o, bool* det
 
 }  // namespace
 
-std::string ModelDescriptionJson(const engine::ModelDescription& d, const engine::ModelStatus* loaded) {
+std::string ModelDescriptionJson(const engine::ModelDescription& d,
+                                 const engine::ModelStatus* loaded) {
   JsonWriter m;
   m.StartObject().Field("name", d.name).Field("path", d.path).Field("architecture", "llama");
   m.Field("type", d.type).Key("parameters").Uint(d.parameters).Key("file_bytes").Uint(d.file_bytes);
   m.Key("bytes_per_token").Uint(d.bytes_per_token).Key("vocab").Uint(d.params.n_vocab);
-  m.Key("dim").Uint(d.params.n_embd).Key("layers").Uint(d.params.n_layer).Key("heads").Uint(d.params.n_head);
+  m.Key("dim")
+      .Uint(d.params.n_embd)
+      .Key("layers")
+      .Uint(d.params.n_layer)
+      .Key("heads")
+      .Uint(d.params.n_head);
   m.Key("kv_heads").Uint(d.params.n_head_kv).Key("ff").Uint(d.params.n_ff);
-  m.Key("context").Uint(d.params.n_ctx_train).Field("rope_base", static_cast<double>(d.params.rope_base));
+  m.Key("context")
+      .Uint(d.params.n_ctx_train)
+      .Field("rope_base", static_cast<double>(d.params.rope_base));
   m.Field("tied_output", d.tied_output);
   if (loaded) m.Field("loaded", loaded->loaded).Key("resident_bytes").Uint(loaded->resident_bytes);
   m.EndObject();
   return m.str();
 }
 
-Result<std::unique_ptr<LocalModels>> LocalModels::Create(const Config& config, telemetry::Registry& registry) {
+Result<std::unique_ptr<LocalModels>> LocalModels::Create(const Config& config,
+                                                         telemetry::Registry& registry) {
   engine::ModelManagerOptions o;
   namespace fs = std::filesystem;
   auto add = [&](const fs::path& path) -> Status {
     std::string name = Stem(path);
     if (!o.models.emplace(name, path.string()).second) {
-      return InvalidArgument("two local models are named '" + name + "' (" + o.models[name] + " and " +
-                             path.string() + "); rename one");
+      return InvalidArgument("two local models are named '" + name + "' (" + o.models[name] +
+                             " and " + path.string() + "); rename one");
     }
     return OkStatus();
   };
   if (config.models_enabled) {
-    fs::path dir = config.models_dir.empty() ? fs::path(config.data_dir) / "models" : fs::path(config.models_dir);
+    fs::path dir = config.models_dir.empty() ? fs::path(config.data_dir) / "models"
+                                             : fs::path(config.models_dir);
     std::error_code ec;
     if (fs::is_directory(dir, ec)) {
       std::vector<fs::path> found;
       for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        if (entry.is_regular_file() && entry.path().extension() == ".gguf") found.push_back(entry.path());
+        if (entry.is_regular_file() && entry.path().extension() == ".gguf")
+          found.push_back(entry.path());
       }
       if (ec) return Unavailable("models.dir " + dir.string() + ": " + ec.message());
       std::sort(found.begin(), found.end());
@@ -104,32 +116,39 @@ Result<std::unique_ptr<LocalModels>> LocalModels::Create(const Config& config, t
       return InvalidArgument("models.dir '" + config.models_dir + "' is not a directory");
     }
     for (const std::string& f : config.model_files) {
-      if (!fs::is_regular_file(f, ec)) return InvalidArgument("models.files: '" + f + "' is not a file");
+      if (!fs::is_regular_file(f, ec))
+        return InvalidArgument("models.files: '" + f + "' is not a file");
       GW_RETURN_IF_ERROR(add(f));
     }
   }
   if (!config.sampling_model.empty() && !o.models.count(config.sampling_model)) {
-    return InvalidArgument("models.sampling_model '" + config.sampling_model + "' is not one of the local models");
+    return InvalidArgument("models.sampling_model '" + config.sampling_model +
+                           "' is not one of the local models");
   }
   o.memory_budget_bytes = static_cast<uint64_t>(config.models_memory_budget_mb) << 20;
-  o.threads = config.models_threads > 0 ? config.models_threads
-                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.threads = config.models_threads > 0
+                  ? config.models_threads
+                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.context = static_cast<uint32_t>(config.models_context);
   o.output_cache_entries = static_cast<size_t>(config.models_cache_entries);
   auto opener = [](const std::string& path) -> Result<std::unique_ptr<engine::ModelBytes>> {
-    GW_ASSIGN_OR_RETURN(std::unique_ptr<platform::MappedFile> file, platform::MappedFile::Open(path));
+    GW_ASSIGN_OR_RETURN(std::unique_ptr<platform::MappedFile> file,
+                        platform::MappedFile::Open(path));
     return std::unique_ptr<engine::ModelBytes>(new MappedModel(std::move(file)));
   };
   auto manager = std::make_unique<engine::ModelManager>(std::move(o), opener);
-  return std::unique_ptr<LocalModels>(new LocalModels(std::move(manager), config.sampling_model, registry));
+  return std::unique_ptr<LocalModels>(
+      new LocalModels(std::move(manager), config.sampling_model, registry));
 }
 
 LocalModels::LocalModels(std::unique_ptr<engine::ModelManager> manager, std::string sampling_model,
                          telemetry::Registry& registry)
     : manager_(std::move(manager)),
       sampling_model_(std::move(sampling_model)),
-      requests_(registry.AddCounter("edgegw_model_requests_total", "Local model generations, by outcome.", {"outcome"})),
-      tokens_(registry.AddCounter("edgegw_model_tokens_total", "Tokens generated by local models.").With({})) {
+      requests_(registry.AddCounter("edgegw_model_requests_total",
+                                    "Local model generations, by outcome.", {"outcome"})),
+      tokens_(registry.AddCounter("edgegw_model_tokens_total", "Tokens generated by local models.")
+                  .With({})) {
   if (!manager_->models().empty()) default_model_ = manager_->models().begin()->first;
   engine_thread_ = std::thread([this] { EngineLoop(); });
 }
@@ -176,14 +195,17 @@ Status LocalModels::Register(catalog::Catalog& catalog) {
   for (const auto& [name, path] : manager_->models()) names += (names.empty() ? "" : ", ") + name;
   GW_RETURN_IF_ERROR(catalog.AddTool(
       {"generate", "Generate text with a local model",
-       "Continues a prompt with a language model that runs on this device (no network). Local models: " + names +
+       "Continues a prompt with a language model that runs on this device (no network). Local "
+       "models: " +
+           names +
            ". Tokens stream as progress notifications; cancelling the call stops generation.",
        kGenerateSchema, kGenerateOutputSchema, R"({"readOnlyHint":true,"openWorldHint":false})",
        [this, names](const catalog::CallPtr& call, const JsonValue& args) {
          engine::ModelRequest r;
          r.model = std::string(protocol::StringMember(args, "model").value_or(default_model_));
          r.prompt = std::string(protocol::StringMember(args, "prompt").value_or(""));
-         r.options.max_tokens = static_cast<int32_t>(protocol::IntMember(args, "max_tokens").value_or(128));
+         r.options.max_tokens =
+             static_cast<int32_t>(protocol::IntMember(args, "max_tokens").value_or(128));
          if (Status s = ReadSampling(args, &r.options, &r.deterministic); !s) {
            return call->Reply(catalog::ErrorToolResult(s.error().message()));
          }
@@ -193,7 +215,8 @@ Status LocalModels::Register(catalog::Catalog& catalog) {
            }
          }
          if (!manager_->Has(r.model)) {
-           return call->Reply(catalog::ErrorToolResult("no local model named '" + r.model + "' (have: " + names + ")"));
+           return call->Reply(catalog::ErrorToolResult("no local model named '" + r.model +
+                                                       "' (have: " + names + ")"));
          }
          Post([this, call, r = std::move(r)] { RunGenerate(call, r); });
        }}));
@@ -204,11 +227,18 @@ Status LocalModels::Register(catalog::Catalog& catalog) {
          [this, name = name](std::string_view uri) -> Result<std::string> {
            GW_ASSIGN_OR_RETURN(engine::ModelDescription d, manager_->Describe(name));
            std::vector<engine::ModelStatus> status = manager_->Status();
-           auto mine = std::find_if(status.begin(), status.end(), [&](const auto& s) { return s.name == name; });
-           const std::string info = ModelDescriptionJson(d, mine != status.end() ? &*mine : nullptr);
+           auto mine = std::find_if(status.begin(), status.end(),
+                                    [&](const auto& s) { return s.name == name; });
+           const std::string info =
+               ModelDescriptionJson(d, mine != status.end() ? &*mine : nullptr);
            JsonWriter w;
-           w.StartArray().StartObject().Field("uri", uri).Field("mimeType", "application/json")
-               .Field("text", info).EndObject().EndArray();
+           w.StartArray()
+               .StartObject()
+               .Field("uri", uri)
+               .Field("mimeType", "application/json")
+               .Field("text", info)
+               .EndObject()
+               .EndArray();
            return w.str();
          }}));
   }
@@ -248,7 +278,8 @@ void LocalModels::RunGenerate(const catalog::CallPtr& call, const engine::ModelR
   call->Reply(catalog::StructuredToolResult(w.str()));
 }
 
-std::function<void(std::string, std::function<void(Result<std::string>)>)> LocalModels::SamplingHandler() {
+std::function<void(std::string, std::function<void(Result<std::string>)>)>
+LocalModels::SamplingHandler() {
   if (sampling_model_.empty()) return nullptr;
   return [this](std::string params, std::function<void(Result<std::string>)> done) {
     Post([this, params = std::move(params), done = std::move(done)] { done(Sample(params)); });
@@ -292,7 +323,8 @@ Result<std::string> LocalModels::Sample(const std::string& params_json) {
   r.model = sampling_model_;
   r.prompt = prompt;
   r.options.max_tokens = static_cast<int32_t>(std::min<int64_t>(*max_tokens, 4096));
-  r.options.sampling.temperature = static_cast<float>(protocol::NumberMember(doc, "temperature").value_or(0.7));
+  r.options.sampling.temperature =
+      static_cast<float>(protocol::NumberMember(doc, "temperature").value_or(0.7));
   r.options.sampling.seed = RealRandom().Next();
   r.options.stop = {"\nUser:"};
   if (const JsonValue* stops = protocol::ArrayMember(doc, "stopSequences")) {
@@ -308,12 +340,16 @@ Result<std::string> LocalModels::Sample(const std::string& params_json) {
   Record(reply.cached ? "cached" : "done", reply.cached ? 0 : g.tokens.size());
   std::string_view text = g.text;
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  const char* reason = g.stop_reason == engine::StopReason::kLength ? "maxTokens"
+  const char* reason = g.stop_reason == engine::StopReason::kLength       ? "maxTokens"
                        : g.stop_reason == engine::StopReason::kStopString ? "stopSequence"
                                                                           : "endTurn";
   JsonWriter w;
   w.StartObject().Field("role", "assistant").Key("content").StartObject().Field("type", "text");
-  w.Field("text", text).EndObject().Field("model", sampling_model_).Field("stopReason", reason).EndObject();
+  w.Field("text", text)
+      .EndObject()
+      .Field("model", sampling_model_)
+      .Field("stopReason", reason)
+      .EndObject();
   return w.str();
 }
 

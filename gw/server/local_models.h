@@ -28,7 +28,8 @@ namespace gw::server {
 
 // A model's description as the JSON object of `edgegw model info` and edgegw://models/NAME.
 // `loaded`, when given, adds whether it is loaded and its resident bytes.
-std::string ModelDescriptionJson(const engine::ModelDescription& d, const engine::ModelStatus* loaded = nullptr);
+std::string ModelDescriptionJson(const engine::ModelDescription& d,
+                                 const engine::ModelStatus* loaded = nullptr);
 
 class LocalModels {
  public:
@@ -36,7 +37,8 @@ class LocalModels {
   // directory that cannot be read, a file that does not exist, or two models with one name.
   // Metrics: edgegw_model_requests_total{outcome=done|cached|cancelled|error} and
   // edgegw_model_tokens_total (generated tokens).
-  static Result<std::unique_ptr<LocalModels>> Create(const Config& config, telemetry::Registry& registry);
+  static Result<std::unique_ptr<LocalModels>> Create(const Config& config,
+                                                     telemetry::Registry& registry);
   ~LocalModels();
 
   size_t model_count() const { return manager_->models().size(); }

@@ -1,22 +1,21 @@
 #include "gw/server/model_command.h"
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <thread>
-
-#include <CLI/CLI.hpp>
 
 #include "gw/base/random.h"
 #include "gw/engine/generator.h"
 #include "gw/engine/llama_model.h"
+#include "gw/engine/model_manager.h"
 #include "gw/engine/synth.h"
 #include "gw/platform/mapped_file.h"
-#include "gw/server/local_models.h"
-#include "gw/engine/model_manager.h"
 #include "gw/protocol/json.h"
+#include "gw/server/local_models.h"
 
 namespace gw::server {
 
@@ -54,7 +53,8 @@ int Fail(const std::string& message) {
 }
 
 double MsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 std::optional<engine::TensorType> ParseType(const std::string& s) {
@@ -75,7 +75,8 @@ Result<std::vector<int32_t>> ParseTokenList(const std::string& s) {
       std::string item = s.substr(i, end - i);
       char* rest = nullptr;
       long v = std::strtol(item.c_str(), &rest, 10);
-      if (*rest != '\0' || v < 0 || v > INT32_MAX) return InvalidArgument("--prompt-tokens: '" + item + "' is not a token id");
+      if (*rest != '\0' || v < 0 || v > INT32_MAX)
+        return InvalidArgument("--prompt-tokens: '" + item + "' is not a token id");
       out.push_back(static_cast<int32_t>(v));
     }
     i = end + 1;
@@ -112,8 +113,9 @@ int RunSynth(ModelCommands::Flags& f) {
   out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
   out.close();
   if (!out) return Fail(f.out + ": cannot write the file");
-  std::fprintf(stderr, "edgegw: wrote %s (%s, %.1fM parameters, %.1f MiB)\n", f.out.c_str(), f.type.c_str(),
-               engine::SynthParameterCount(f.synth_options) / 1e6, bytes->size() / 1048576.0);
+  std::fprintf(stderr, "edgegw: wrote %s (%s, %.1fM parameters, %.1f MiB)\n", f.out.c_str(),
+               f.type.c_str(), engine::SynthParameterCount(f.synth_options) / 1e6,
+               bytes->size() / 1048576.0);
   return 0;
 }
 
@@ -143,7 +145,8 @@ int RunTokenize(ModelCommands::Flags& f) {
 Result<const engine::Kernels*> ChosenKernels(const std::string& name) {
   if (name.empty()) return &engine::BestKernels();
   const engine::Kernels* kernels = engine::KernelsNamed(name);
-  if (kernels == nullptr) return InvalidArgument("--kernels: '" + name + "' is not available on this CPU or build");
+  if (kernels == nullptr)
+    return InvalidArgument("--kernels: '" + name + "' is not available on this CPU or build");
   return kernels;
 }
 
@@ -160,7 +163,8 @@ int RunEval(ModelCommands::Flags& f) {
   Result<std::vector<int32_t>> tokens = ParseTokenList(f.prompt_tokens);
   if (!tokens) return Fail(tokens.error().message());
   if (f.from < 1 || f.from > tokens->size()) {
-    return Fail("--from: must be between 1 and the number of tokens (" + std::to_string(tokens->size()) + ")");
+    return Fail("--from: must be between 1 and the number of tokens (" +
+                std::to_string(tokens->size()) + ")");
   }
   Result<LoadedModel> m = Load(f.file);
   if (!m) return Fail(m.error().message());
@@ -170,7 +174,11 @@ int RunEval(ModelCommands::Flags& f) {
   auto session = engine::LlamaSession::Create(*m->model, pool, **kernels, ctx);
   if (!session) return Fail(session.error().message());
   JsonWriter w;
-  w.StartObject().Key("from").Uint(f.from).Field("kernels", (*kernels)->name).Field("threads", threads);
+  w.StartObject()
+      .Key("from")
+      .Uint(f.from)
+      .Field("kernels", (*kernels)->name)
+      .Field("threads", threads);
   w.Key("steps").StartArray();
   std::span<const int32_t> all(*tokens);
   for (size_t at = f.from; at <= all.size(); ++at) {
@@ -183,7 +191,11 @@ int RunEval(ModelCommands::Flags& f) {
     double sum = 0;
     for (float v : *logits) sum += std::exp(static_cast<double>(v) - max);
     const double log_z = max + std::log(sum);
-    w.StartObject().Key("top").Uint(engine::Sampler::FirstOfTheLargest(*logits)).Key("logprobs").StartArray();
+    w.StartObject()
+        .Key("top")
+        .Uint(engine::Sampler::FirstOfTheLargest(*logits))
+        .Key("logprobs")
+        .StartArray();
     for (float v : *logits) w.Double(static_cast<double>(v) - log_z);
     w.EndArray().EndObject();
   }
@@ -193,7 +205,8 @@ int RunEval(ModelCommands::Flags& f) {
 }
 
 int RunGenerate(ModelCommands::Flags& f) {
-  if (f.prompt.empty() == f.prompt_tokens.empty()) return Fail("give exactly one of --prompt and --prompt-tokens");
+  if (f.prompt.empty() == f.prompt_tokens.empty())
+    return Fail("give exactly one of --prompt and --prompt-tokens");
   Result<const engine::Kernels*> chosen = ChosenKernels(f.kernels);
   if (!chosen) return Fail(chosen.error().message());
   const engine::Kernels* kernels = *chosen;
@@ -225,13 +238,16 @@ int RunGenerate(ModelCommands::Flags& f) {
   }
   Result<engine::GenerateResult> r = engine::Generate(**session, prompt, f.options, stream);
   if (!r) return Fail(r.error().message());
-  const double decode_tps = r->tokens.size() > 1 ? (r->tokens.size() - 1) * 1000.0 / r->decode_ms : 0;
+  const double decode_tps =
+      r->tokens.size() > 1 ? (r->tokens.size() - 1) * 1000.0 / r->decode_ms : 0;
   const double prefill_tps = r->prefill_ms > 0 ? r->prompt_tokens * 1000.0 / r->prefill_ms : 0;
   if (!f.json) {
     std::printf("\n");
-    std::fprintf(stderr, "edgegw: %zu tokens (%s); prompt %u tokens at %.1f tok/s, decode %.1f tok/s; %s, %d threads\n",
-                 r->tokens.size(), std::string(engine::StopReasonName(r->stop_reason)).c_str(), r->prompt_tokens,
-                 prefill_tps, decode_tps, kernels->name, threads);
+    std::fprintf(stderr,
+                 "edgegw: %zu tokens (%s); prompt %u tokens at %.1f tok/s, decode %.1f tok/s; %s, "
+                 "%d threads\n",
+                 r->tokens.size(), std::string(engine::StopReasonName(r->stop_reason)).c_str(),
+                 r->prompt_tokens, prefill_tps, decode_tps, kernels->name, threads);
     return 0;
   }
   JsonWriter w;
@@ -251,57 +267,84 @@ int RunGenerate(ModelCommands::Flags& f) {
 
 ModelCommands::ModelCommands(CLI::App& app) : flags_(std::make_unique<Flags>()) {
   Flags& f = *flags_;
-  f.model = app.add_subcommand("model", "Local models: synthesize a test model, inspect one, tokenize text, evaluate token sequences");
+  f.model = app.add_subcommand("model",
+                               "Local models: synthesize a test model, inspect one, tokenize text, "
+                               "evaluate token sequences");
   f.model->require_subcommand(1);
-  f.synth = f.model->add_subcommand("synth", "Write a llama GGUF file with random weights (for tests and benchmarks)");
+  f.synth = f.model->add_subcommand(
+      "synth", "Write a llama GGUF file with random weights (for tests and benchmarks)");
   engine::SynthOptions& o = f.synth_options;
   f.synth->add_option("--out", f.out, "The GGUF file to write")->required();
   f.synth->add_option("--type", f.type, "Weight type: f32, f16, q8_0 or q4_0 (default q8_0)");
   f.synth->add_option("--layers", o.layers, "Transformer blocks (default 2)");
   f.synth->add_option("--dim", o.dim, "Embedding size (default 64)");
   f.synth->add_option("--heads", o.heads, "Attention heads (default 4)");
-  f.synth->add_option("--kv-heads", o.kv_heads, "Key/value heads; fewer than --heads is grouped-query attention (default 4)");
+  f.synth->add_option("--kv-heads", o.kv_heads,
+                      "Key/value heads; fewer than --heads is grouped-query attention (default 4)");
   f.synth->add_option("--ff", o.ff, "Feed-forward size (default 128)");
   f.synth->add_option("--vocab", o.vocab, "Vocabulary size, at least 260 (default 512)");
   f.synth->add_option("--ctx", o.ctx, "Training context length (default 256)");
   f.synth->add_option("--seed", o.seed, "Seed of the random weights (default 1)");
   f.synth->add_flag("--tied", o.tied_output, "No output matrix: reuse the embeddings");
-  f.synth->footer("Example: edgegw model synth --out var/models/tiny.gguf --type q4_0 --layers 4 --dim 256 --heads 8 --kv-heads 2 --ff 768 --vocab 4096 --ctx 512");
+  f.synth->footer(
+      "Example: edgegw model synth --out var/models/tiny.gguf --type q4_0 --layers 4 --dim 256 "
+      "--heads 8 --kv-heads 2 --ff 768 --vocab 4096 --ctx 512");
   f.info = f.model->add_subcommand("info", "Print a model's shape and size as JSON");
   f.info->add_option("file", f.file, "GGUF file")->required();
   f.tokenize = f.model->add_subcommand("tokenize", "Print the token ids of a text as JSON");
   f.tokenize->add_option("file", f.file, "GGUF file")->required();
   f.tokenize->add_option("text", f.text, "Text to tokenize")->required();
-  f.tokenize->add_flag("--bos", f.bos, "Prepend the beginning-of-sequence token (as a prompt gets)");
-  f.eval = f.model->add_subcommand("eval", "Teacher forcing: the next-token log-probabilities at each position, as JSON");
+  f.tokenize->add_flag("--bos", f.bos,
+                       "Prepend the beginning-of-sequence token (as a prompt gets)");
+  f.eval = f.model->add_subcommand(
+      "eval", "Teacher forcing: the next-token log-probabilities at each position, as JSON");
   f.eval->add_option("file", f.file, "GGUF file")->required();
-  f.eval->add_option("--tokens", f.prompt_tokens, "The token ids to read, e.g. 1,450,22")->required();
-  f.eval->add_option("--from", f.from, "Tokens read as one prompt before the first reported step (at least 1)")->required();
+  f.eval->add_option("--tokens", f.prompt_tokens, "The token ids to read, e.g. 1,450,22")
+      ->required();
+  f.eval
+      ->add_option("--from", f.from,
+                   "Tokens read as one prompt before the first reported step (at least 1)")
+      ->required();
   f.eval->add_option("-t,--threads", f.threads, "Compute threads (default: one per core)");
   f.eval->add_option("--ctx", f.ctx, "Context size (default: the number of tokens)");
-  f.eval->add_option("--kernels", f.kernels, "Kernel set: generic, avx2, avx512vnni, neon or simd128 (default: the fastest here)");
-  f.eval->footer("Prints {\"steps\": [{\"top\": id, \"logprobs\": [...]}, ...]}: one step after the first --from tokens, then one after each further token.\n"
-                 "Example: edgegw model eval var/models/tiny.gguf --tokens 1,450,22,97 --from 2");
+  f.eval->add_option(
+      "--kernels", f.kernels,
+      "Kernel set: generic, avx2, avx512vnni, neon or simd128 (default: the fastest here)");
+  f.eval->footer(
+      "Prints {\"steps\": [{\"top\": id, \"logprobs\": [...]}, ...]}: one step after the first "
+      "--from tokens, then one after each further token.\n"
+      "Example: edgegw model eval var/models/tiny.gguf --tokens 1,450,22,97 --from 2");
 
-  f.generate = app.add_subcommand("generate", "Generate text with a local GGUF model (llama architecture)");
+  f.generate =
+      app.add_subcommand("generate", "Generate text with a local GGUF model (llama architecture)");
   f.generate->add_option("-m,--model", f.file, "GGUF file")->required();
   f.generate->add_option("-p,--prompt", f.prompt, "Prompt text (tokenized with a leading BOS)");
   f.generate->add_option("--prompt-tokens", f.prompt_tokens, "Prompt as token ids, e.g. 1,450,22");
   f.generate->add_option("-n,--max-tokens", f.n, "Tokens to generate at most (default 128)");
   f.generate->add_option("--temp", f.temp, "Temperature; 0 is greedy (default 0.8)");
-  f.generate->add_option("--top-k", f.options.sampling.top_k, "Keep the k likeliest tokens; 0 is off (default 40)");
-  f.generate->add_option("--top-p", f.options.sampling.top_p, "Nucleus sampling; 1 is off (default 0.95)");
-  f.generate->add_option("--min-p", f.options.sampling.min_p, "Drop tokens below this share of the likeliest; 0 is off (default 0.05)");
-  f.generate->add_option("--repeat-penalty", f.options.sampling.repeat_penalty, "Penalty for repeated tokens; 1 is off (default 1)");
-  f.generate->add_option("--repeat-last-n", f.options.sampling.repeat_last_n, "Tokens the penalty looks back on (default 64)");
+  f.generate->add_option("--top-k", f.options.sampling.top_k,
+                         "Keep the k likeliest tokens; 0 is off (default 40)");
+  f.generate->add_option("--top-p", f.options.sampling.top_p,
+                         "Nucleus sampling; 1 is off (default 0.95)");
+  f.generate->add_option("--min-p", f.options.sampling.min_p,
+                         "Drop tokens below this share of the likeliest; 0 is off (default 0.05)");
+  f.generate->add_option("--repeat-penalty", f.options.sampling.repeat_penalty,
+                         "Penalty for repeated tokens; 1 is off (default 1)");
+  f.generate->add_option("--repeat-last-n", f.options.sampling.repeat_last_n,
+                         "Tokens the penalty looks back on (default 64)");
   f.generate->add_option("--seed", f.seed, "Sampling seed (default: random, reported with --json)");
   f.generate->add_option("--stop", f.options.stop, "Stop before this text (repeatable)");
   f.generate->add_flag("--ignore-eos", f.options.ignore_eos, "Go on past end-of-generation tokens");
   f.generate->add_option("-t,--threads", f.threads, "Compute threads (default: one per core)");
   f.generate->add_option("--ctx", f.ctx, "Context size (default: the model's, at most 4096)");
-  f.generate->add_option("--kernels", f.kernels, "Kernel set: generic, avx2, avx512vnni, neon or simd128 (default: the fastest here)");
-  f.generate->add_flag("--json", f.json, "Print one JSON object: tokens, text, stop_reason, timings");
-  f.generate->footer("Example: edgegw generate --model var/models/tiny.gguf --prompt 'Hello' -n 32 --temp 0 --json");
+  f.generate->add_option(
+      "--kernels", f.kernels,
+      "Kernel set: generic, avx2, avx512vnni, neon or simd128 (default: the fastest here)");
+  f.generate->add_flag("--json", f.json,
+                       "Print one JSON object: tokens, text, stop_reason, timings");
+  f.generate->footer(
+      "Example: edgegw generate --model var/models/tiny.gguf --prompt 'Hello' -n 32 --temp 0 "
+      "--json");
 }
 
 ModelCommands::~ModelCommands() = default;

@@ -19,9 +19,16 @@ int Fail(const std::string& message, int code = 1) {
 }
 
 void WriteRecord(JsonWriter& w, const Record& r, bool whole) {
-  w.StartObject().Key("seq").Uint(r.seq).Field("task_id", r.task_id).Field("state", queue::RecordStateName(r.state))
-      .Field("upstream", r.upstream).Field("priority", queue::PriorityName(r.priority))
-      .Key("attempts").Uint(r.attempts).Field("created", Iso8601Utc(r.created_ms))
+  w.StartObject()
+      .Key("seq")
+      .Uint(r.seq)
+      .Field("task_id", r.task_id)
+      .Field("state", queue::RecordStateName(r.state))
+      .Field("upstream", r.upstream)
+      .Field("priority", queue::PriorityName(r.priority))
+      .Key("attempts")
+      .Uint(r.attempts)
+      .Field("created", Iso8601Utc(r.created_ms))
       .Field("updated", Iso8601Utc(r.updated_ms ? r.updated_ms : r.created_ms));
   if (r.expires_ms) w.Field("expires", Iso8601Utc(r.expires_ms));
   if (!r.last_error.empty()) w.Field("last_error", r.last_error);
@@ -38,8 +45,9 @@ void PrintTable(const std::vector<Record>& records) {
               "ATTEMPTS", "LAST ERROR");
   for (const Record& r : records) {
     std::printf("%-6llu %-32s %-10s %-12s %-6s %-8u %s\n", static_cast<unsigned long long>(r.seq),
-                r.task_id.c_str(), std::string(queue::RecordStateName(r.state)).c_str(), r.upstream.c_str(),
-                std::string(queue::PriorityName(r.priority)).c_str(), r.attempts, r.last_error.c_str());
+                r.task_id.c_str(), std::string(queue::RecordStateName(r.state)).c_str(),
+                r.upstream.c_str(), std::string(queue::PriorityName(r.priority)).c_str(),
+                r.attempts, r.last_error.c_str());
   }
 }
 
@@ -65,7 +73,8 @@ int RunQueueCommand(const QueueFlags& f) {
     }
     file = config.queue_file.empty() ? config.data_dir + "/queue.db" : config.queue_file;
   }
-  if (!std::filesystem::exists(file)) return Fail("no queue at '" + file + "' (use --file or --config)");
+  if (!std::filesystem::exists(file))
+    return Fail("no queue at '" + file + "' (use --file or --config)");
   queue::SqliteQueueOptions o;
   o.path = file;
   o.limits.max_records = SIZE_MAX;
@@ -115,7 +124,8 @@ int RunQueueCommand(const QueueFlags& f) {
       std::printf("%s\n", w.str().c_str());
     } else {
       PrintTable({*r});
-      if (f.command == "show") std::printf("params: %s\nresult: %s\n", r->params.c_str(), r->result.c_str());
+      if (f.command == "show")
+        std::printf("params: %s\nresult: %s\n", r->params.c_str(), r->result.c_str());
     }
     return 0;
   }
@@ -138,11 +148,14 @@ int RunQueueCommand(const QueueFlags& f) {
   if (f.command == "purge") {
     auto n = q.Purge(filter);
     if (!n) return Fail(n.error().message());
-    if (f.json) std::printf("{\"purged\":%zu}\n", *n);
-    else std::printf("purged %zu request(s)\n", *n);
+    if (f.json)
+      std::printf("{\"purged\":%zu}\n", *n);
+    else
+      std::printf("purged %zu request(s)\n", *n);
     return 0;
   }
-  return Fail("unknown command '" + f.command + "' (ls, show, retry, purge, dead-letter, corrupt)", 2);
+  return Fail("unknown command '" + f.command + "' (ls, show, retry, purge, dead-letter, corrupt)",
+              2);
 }
 
 }  // namespace gw::server

@@ -15,14 +15,14 @@
 namespace gw::server {
 
 struct QueueFlags {
-  std::string command;     // ls, show, retry, purge, dead-letter
-  std::string id;          // show, retry
-  std::string state;       // filter
-  std::string upstream;    // filter
+  std::string command;   // ls, show, retry, purge, dead-letter
+  std::string id;        // show, retry
+  std::string state;     // filter
+  std::string upstream;  // filter
   size_t limit = 100;
   bool json = false;
-  std::string config_path; // to find storage.data_dir / queue.file
-  std::string file;        // the queue file itself (overrides the config)
+  std::string config_path;  // to find storage.data_dir / queue.file
+  std::string file;         // the queue file itself (overrides the config)
 };
 
 // Exit code: 0 done, 1 failure (printed on stderr), 2 bad flags.

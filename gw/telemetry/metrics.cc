@@ -33,8 +33,8 @@ double Histogram::sum() const {
 Family<Counter>& Registry::AddCounter(std::string name, std::string help,
                                       std::vector<std::string> labels) {
   MutexLock lock(mu_);
-  counters_.push_back(std::make_unique<Family<Counter>>(std::move(name), std::move(help),
-                                                        std::move(labels)));
+  counters_.push_back(
+      std::make_unique<Family<Counter>>(std::move(name), std::move(help), std::move(labels)));
   return *counters_.back();
 }
 
@@ -51,8 +51,8 @@ Family<Histogram>& Registry::AddHistogram(std::string name, std::string help,
                                           std::vector<double> bounds) {
   std::sort(bounds.begin(), bounds.end());
   MutexLock lock(mu_);
-  histograms_.push_back(std::make_unique<Family<Histogram>>(
-      std::move(name), std::move(help), std::move(labels), std::move(bounds)));
+  histograms_.push_back(std::make_unique<Family<Histogram>>(std::move(name), std::move(help),
+                                                            std::move(labels), std::move(bounds)));
   return *histograms_.back();
 }
 
@@ -61,14 +61,15 @@ void Registry::AddGaugeFunction(std::string name, std::string help, std::functio
   functions_.push_back({std::move(name), std::move(help), MetricType::kGauge, std::move(read)});
 }
 
-void Registry::AddCounterFunction(std::string name, std::string help, std::function<double()> read) {
+void Registry::AddCounterFunction(std::string name, std::string help,
+                                  std::function<double()> read) {
   MutexLock lock(mu_);
   functions_.push_back({std::move(name), std::move(help), MetricType::kCounter, std::move(read)});
 }
 
 std::vector<double> LatencyBuckets() {
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-          0.025,   0.05,   0.1,     0.25,   0.5,   1,      2.5,    5,     10};
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10};
 }
 
 }  // namespace gw::telemetry

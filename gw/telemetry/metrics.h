@@ -12,9 +12,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include "gw/base/mutex.h"
 #include <string>
 #include <vector>
+
+#include "gw/base/mutex.h"
 
 namespace gw::telemetry {
 
@@ -63,7 +64,9 @@ class Family {
  public:
   Family(std::string name, std::string help, std::vector<std::string> labels,
          std::vector<double> bounds = {})
-      : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)),
+      : name_(std::move(name)),
+        help_(std::move(help)),
+        labels_(std::move(labels)),
         bounds_(std::move(bounds)) {}
 
   // The child for `values` (one per label name), created on first use.
@@ -114,8 +117,7 @@ class Registry {
  public:
   Family<Counter>& AddCounter(std::string name, std::string help,
                               std::vector<std::string> labels = {});
-  Family<Gauge>& AddGauge(std::string name, std::string help,
-                          std::vector<std::string> labels = {});
+  Family<Gauge>& AddGauge(std::string name, std::string help, std::vector<std::string> labels = {});
   Family<Histogram>& AddHistogram(std::string name, std::string help,
                                   std::vector<std::string> labels, std::vector<double> bounds);
   void AddGaugeFunction(std::string name, std::string help, std::function<double()> read);

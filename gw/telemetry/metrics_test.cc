@@ -26,7 +26,8 @@ TEST(Registry, EncodesCumulativeHistogramBuckets) {
   h.With({"x"}).Observe(5);
   std::string text = r.EncodePrometheus();
   EXPECT_NE(text.find("gw_seconds_bucket{m=\"x\",le=\"0.10000000000000001\"} 1\n"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("gw_seconds_bucket{m=\"x\",le=\"1\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("gw_seconds_bucket{m=\"x\",le=\"+Inf\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("gw_seconds_count{m=\"x\"} 3\n"), std::string::npos);

@@ -6,10 +6,9 @@
 // request (measured with heaptrack; docs/decisions/0001-http-stack.md).
 #pragma once
 
-#include <chrono>
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <chrono>
 
 namespace gw::transport::asio_types {
 

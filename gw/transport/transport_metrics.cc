@@ -22,11 +22,23 @@ TransportMetrics::TransportMetrics(telemetry::Registry& registry)
 namespace {
 
 bool IsMcpMethod(std::string_view m) {
-  static constexpr std::string_view kMethods[] = {
-      "initialize", "ping", "tools/list", "tools/call", "resources/list",
-      "resources/templates/list", "resources/read", "resources/subscribe",
-      "resources/unsubscribe", "prompts/list", "prompts/get", "completion/complete",
-      "logging/setLevel", "tasks/get", "tasks/result", "tasks/list", "tasks/cancel"};
+  static constexpr std::string_view kMethods[] = {"initialize",
+                                                  "ping",
+                                                  "tools/list",
+                                                  "tools/call",
+                                                  "resources/list",
+                                                  "resources/templates/list",
+                                                  "resources/read",
+                                                  "resources/subscribe",
+                                                  "resources/unsubscribe",
+                                                  "prompts/list",
+                                                  "prompts/get",
+                                                  "completion/complete",
+                                                  "logging/setLevel",
+                                                  "tasks/get",
+                                                  "tasks/result",
+                                                  "tasks/list",
+                                                  "tasks/cancel"};
   for (std::string_view known : kMethods) {
     if (known == m) return true;
   }
@@ -57,9 +69,9 @@ void TransportMetrics::RecordRequest(std::string_view method, std::string_view o
 
 void TransportMetrics::RecordAnswer(std::string_view method, std::string_view final_message,
                                     double seconds) {
-  const char* outcome = final_message.empty()                          ? "cancelled"
+  const char* outcome = final_message.empty()                      ? "cancelled"
                         : protocol::IsErrorResponse(final_message) ? "error"
-                                                                       : "ok";
+                                                                   : "ok";
   RecordRequest(method, outcome, seconds);
 }
 

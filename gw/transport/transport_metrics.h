@@ -7,9 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "gw/base/mutex.h"
-
 #include "gw/base/clock.h"
+#include "gw/base/mutex.h"
 #include "gw/telemetry/metrics.h"
 
 namespace gw::transport {

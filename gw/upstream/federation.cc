@@ -26,9 +26,10 @@ Federation::Federation(catalog::Catalog& local, FederationOptions options,
                        telemetry::Registry* registry)
     : local_(local), options_(std::move(options)) {
   if (registry) {
-    routes_ = &registry->AddCounter("edgegw_route_decisions_total",
-                                    "Requests by where they ran (local or an upstream) and outcome.",
-                                    {"route", "target", "outcome"});
+    routes_ =
+        &registry->AddCounter("edgegw_route_decisions_total",
+                              "Requests by where they ran (local or an upstream) and outcome.",
+                              {"route", "target", "outcome"});
   }
   Rebuild(false);
 }
@@ -117,7 +118,8 @@ void Federation::Rebuild(bool notify) {
   for (const router::Route& r : options_.routes.routes()) {
     if (r.tool.empty() || built->tool_owner.count(r.tool)) continue;
     for (const std::string& target : r.chain) {
-      std::optional<size_t> source = target == router::kLocalTarget ? std::optional<size_t>(0) : SourceOf(target);
+      std::optional<size_t> source =
+          target == router::kLocalTarget ? std::optional<size_t>(0) : SourceOf(target);
       if (!source) continue;
       const std::vector<std::string>& items = sources[*source].tools;
       auto item = std::find_if(items.begin(), items.end(), [&](const std::string& json) {
@@ -218,7 +220,8 @@ void Federation::SessionClosed(const std::string& session_id) {
     sessions_.erase(session_id);
     for (auto it = subscribers_.begin(); it != subscribers_.end();) {
       if (it->second.erase(session_id) && it->second.empty()) {
-        if (auto owner = OwnerOfUri(*v, it->first)) unsubscribe.emplace_back(owner->original, owner->source);
+        if (auto owner = OwnerOfUri(*v, it->first))
+          unsubscribe.emplace_back(owner->original, owner->source);
         it = subscribers_.erase(it);
       } else {
         ++it;
@@ -233,7 +236,8 @@ void Federation::SessionClosed(const std::string& session_id) {
   }
 }
 
-void Federation::RecordRoute(std::string_view route, std::string_view target, std::string_view outcome) {
+void Federation::RecordRoute(std::string_view route, std::string_view target,
+                             std::string_view outcome) {
   if (!routes_) return;
   std::string key = std::string(route) + '\n' + std::string(target) + '\n' + std::string(outcome);
   telemetry::Counter* counter;
@@ -241,8 +245,10 @@ void Federation::RecordRoute(std::string_view route, std::string_view target, st
     MutexLock lock(routes_mu_);
     auto it = route_counters_.find(key);
     if (it == route_counters_.end()) {
-      it = route_counters_.emplace(key, &routes_->With({std::string(route), std::string(target),
-                                                        std::string(outcome)})).first;
+      it = route_counters_
+               .emplace(key, &routes_->With(
+                                 {std::string(route), std::string(target), std::string(outcome)}))
+               .first;
     }
     counter = it->second;
   }
@@ -254,8 +260,10 @@ bool Federation::Handle(const CallPtr& call) {
   const std::string& m = call->method();
   std::shared_ptr<const FederatedView> v = view();
   const JsonValue& params = call->params();
-  if (m == "tools/list") return catalog::ReplyPage(call, v->tools, "tools", options_.page_size), true;
-  if (m == "prompts/list") return catalog::ReplyPage(call, v->prompts, "prompts", options_.page_size), true;
+  if (m == "tools/list")
+    return catalog::ReplyPage(call, v->tools, "tools", options_.page_size), true;
+  if (m == "prompts/list")
+    return catalog::ReplyPage(call, v->prompts, "prompts", options_.page_size), true;
   if (m == "resources/list") {
     return catalog::ReplyPage(call, v->resources, "resources", options_.page_size), true;
   }
@@ -271,7 +279,8 @@ bool Federation::Handle(const CallPtr& call) {
     auto name = protocol::StringMember(params, "name");
     auto it = name ? v->prompt_owner.find(*name) : v->prompt_owner.end();
     if (it != v->prompt_owner.end() && it->second.source != kLocal) {
-      ForwardTo(call, it->second.source, WithStringMember(params, {}, "name", it->second.original), {}, {},
+      ForwardTo(call, it->second.source, WithStringMember(params, {}, "name", it->second.original),
+                {}, {},
                 router::Decide(mounts_[it->second.source - 1].upstream->name(), 0, {}, nullptr));
       return true;
     }
@@ -339,8 +348,8 @@ void Federation::Subscribe(const CallPtr& call, bool subscribe) {
     }
   }
   if (!forward) return call->Reply("{}");
-  ForwardTo(call, owner->source, WithStringMember(call->params(), {}, "uri", owner->original), {}, {},
-            router::Decide(mounts_[owner->source - 1].upstream->name(), 0, {}, nullptr));
+  ForwardTo(call, owner->source, WithStringMember(call->params(), {}, "uri", owner->original), {},
+            {}, router::Decide(mounts_[owner->source - 1].upstream->name(), 0, {}, nullptr));
 }
 
 void Federation::ForwardTo(const CallPtr& call, size_t source, std::string params, std::string tool,
@@ -360,15 +369,18 @@ void Federation::ForwardTo(const CallPtr& call, size_t source, std::string param
                  RecordRoute("cloud", target, "error");
                  const JsonValue& e = r->error();
                  const JsonValue* data = protocol::Member(e, "data");
-                 return call->Fail(static_cast<int>(protocol::IntMember(e, "code").value_or(protocol::rpc::kInternalError)),
+                 return call->Fail(static_cast<int>(protocol::IntMember(e, "code").value_or(
+                                       protocol::rpc::kInternalError)),
                                    protocol::StringMember(e, "message").value_or("upstream error"),
                                    data ? protocol::Serialize(*data) : std::string());
                }
                const JsonValue& result = r->result();
-               const bool tool_error = result.IsObject() && protocol::BoolMember(result, "isError").value_or(false);
+               const bool tool_error =
+                   result.IsObject() && protocol::BoolMember(result, "isError").value_or(false);
                RecordRoute("cloud", target, tool_error ? "error" : "ok");
                call->AddResultMeta(kRouteMetaKey, route_json);
-               if (uri_prefix.empty() || !result.IsObject()) return call->Reply(protocol::Serialize(result));
+               if (uri_prefix.empty() || !result.IsObject())
+                 return call->Reply(protocol::Serialize(result));
                // resources/read: the contents' URIs are the upstream's; give them our prefix.
                JsonDocument doc;
                doc.CopyFrom(result, doc.GetAllocator());
@@ -379,7 +391,8 @@ void Federation::ForwardTo(const CallPtr& call, size_t source, std::string param
                    auto u = item.IsObject() ? item.FindMember("uri") : item.MemberEnd();
                    if (item.IsObject() && u != item.MemberEnd() && u->value.IsString()) {
                      std::string prefixed = uri_prefix + std::string(protocol::AsView(u->value));
-                     u->value.SetString(prefixed.c_str(), static_cast<rapidjson::SizeType>(prefixed.size()), alloc);
+                     u->value.SetString(prefixed.c_str(),
+                                        static_cast<rapidjson::SizeType>(prefixed.size()), alloc);
                    }
                  }
                }

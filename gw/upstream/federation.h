@@ -104,9 +104,9 @@ class Federation final : public protocol::Service, public UpstreamListener {
 
   catalog::Catalog& local_;
   const FederationOptions options_;
-  TaskBook* tasks_ = nullptr;            // set before Start
-  std::shared_ptr<QueueDrain> drain_;    // set before Start
-  std::vector<Mount> mounts_;  // fixed after Start; source i+1 of the view is mounts_[i]
+  TaskBook* tasks_ = nullptr;          // set before Start
+  std::shared_ptr<QueueDrain> drain_;  // set before Start
+  std::vector<Mount> mounts_;          // fixed after Start; source i+1 of the view is mounts_[i]
   telemetry::Family<telemetry::Counter>* routes_ = nullptr;
 
   mutable Mutex mu_;

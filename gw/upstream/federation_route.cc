@@ -11,10 +11,13 @@ using protocol::JsonWriter;
 
 std::string_view Federation::OutcomeName(protocol::CallOutcome outcome) {
   switch (outcome) {
-    case protocol::CallOutcome::kResult: return "ok";
+    case protocol::CallOutcome::kResult:
+      return "ok";
     case protocol::CallOutcome::kToolError:
-    case protocol::CallOutcome::kError: return "error";
-    case protocol::CallOutcome::kCancelled: return "cancelled";
+    case protocol::CallOutcome::kError:
+      return "error";
+    case protocol::CallOutcome::kCancelled:
+      return "cancelled";
   }
   return "error";
 }
@@ -28,7 +31,11 @@ std::optional<size_t> Federation::SourceOf(std::string_view upstream_name) const
 
 std::string Federation::DecisionJson(const router::RoutingDecision& d) const {
   JsonWriter w;
-  w.StartObject().Field("route", d.route).Field("target", d.target).Field("reason", d.reason).EndObject();
+  w.StartObject()
+      .Field("route", d.route)
+      .Field("target", d.target)
+      .Field("reason", d.reason)
+      .EndObject();
   return w.str();
 }
 
@@ -48,7 +55,8 @@ void Federation::CallTool(const CallPtr& call, const std::shared_ptr<const Feder
   }
   // A client that asks for a task on a queueable tool gets one; the drain delivers it at
   // once when the upstream is up.
-  if (protocol::ObjectMember(call->params(), "task") && TryQueue(call, view, route, "the client asked for a task")) {
+  if (protocol::ObjectMember(call->params(), "task") &&
+      TryQueue(call, view, route, "the client asked for a task")) {
     return;
   }
   RunChain(call, view, std::move(chain), 0, {}, route);
@@ -68,14 +76,19 @@ bool Federation::TryQueue(const CallPtr& call, const std::shared_ptr<const Feder
   std::string name(protocol::StringMember(call->params(), "name").value_or(""));
   std::string original = name;
   auto it = view->tool_owner.find(name);
-  if (it != view->tool_owner.end() && it->second.source == *SourceOf(*upstream)) original = it->second.original;
+  if (it != view->tool_owner.end() && it->second.source == *SourceOf(*upstream))
+    original = it->second.original;
   const protocol::JsonValue* args = protocol::Member(call->params(), "arguments");
   TaskPolicy policy;
   policy.priority = static_cast<queue::Priority>(route->priority);
   policy.ttl = std::chrono::seconds(route->ttl_seconds);
   RecordRoute("queue", *upstream, "queued");
   JsonWriter d;
-  d.StartObject().Field("route", "queue").Field("target", *upstream).Field("reason", why).EndObject();
+  d.StartObject()
+      .Field("route", "queue")
+      .Field("target", *upstream)
+      .Field("reason", why)
+      .EndObject();
   call->AddResultMeta("io.edgegw/route", d.str());
   tasks_->Enqueue(call, *upstream, original, args ? protocol::Serialize(*args) : "{}", policy, why);
   return true;
@@ -86,7 +99,8 @@ void Federation::RunChain(const CallPtr& call, std::shared_ptr<const FederatedVi
                           std::vector<std::string> reasons, const router::Route* route) {
   std::string name(protocol::StringMember(call->params(), "name").value_or(""));
   if (step >= chain.size()) {
-    if (TryQueue(call, view, route, reasons.empty() ? "no target could run it" : reasons.back())) return;
+    if (TryQueue(call, view, route, reasons.empty() ? "no target could run it" : reasons.back()))
+      return;
     RecordRoute("none", "none", "failed");
     return call->Fail(protocol::rpc::kServerUnavailable, router::NoRouteMessage(name, reasons));
   }
@@ -102,7 +116,9 @@ void Federation::RunChain(const CallPtr& call, std::shared_ptr<const FederatedVi
     // Routed or federated calls say where they ran; a plain local call needs no note.
     if (route || !mounts_.empty()) call->AddResultMeta("io.edgegw/route", DecisionJson(decision));
     // Counted when the call ends, with how it ended (a local tool may answer much later).
-    call->OnComplete([this](protocol::CallOutcome outcome) { RecordRoute("local", "local", OutcomeName(outcome)); });
+    call->OnComplete([this](protocol::CallOutcome outcome) {
+      RecordRoute("local", "local", OutcomeName(outcome));
+    });
     local_.Handle(call);
     return;
   }
@@ -124,8 +140,10 @@ void Federation::RunChain(const CallPtr& call, std::shared_ptr<const FederatedVi
     if (step + 1 >= chain.size()) {
       if (TryQueue(call, view, route, e.message())) return true;
       if (reasons.size() == 1) return false;  // a one-target chain: its own error says it all
-      call->Fail(protocol::rpc::kServerUnavailable, router::NoRouteMessage(
-          std::string(protocol::StringMember(call->params(), "name").value_or("")), reasons));
+      call->Fail(
+          protocol::rpc::kServerUnavailable,
+          router::NoRouteMessage(
+              std::string(protocol::StringMember(call->params(), "name").value_or("")), reasons));
       return true;
     }
     GW_LOG_DEBUG("route: %s", e.message().c_str());

@@ -55,7 +55,8 @@ Task<bool> HttpTransport::ReadAnswerStream(ConnPtr conn, ResponseReader& reader,
   co_return answered;
 }
 
-Task<void> HttpTransport::Post(std::shared_ptr<HttpTransport> self, std::string body, std::string id) {
+Task<void> HttpTransport::Post(std::shared_ptr<HttpTransport> self, std::string body,
+                               std::string id) {
   if (self->closed_ || self->lost_) {
     self->Fail(id, {FailureKind::kSessionExpired, {}}, "the upstream session is closed");
     co_return;
@@ -66,13 +67,15 @@ Task<void> HttpTransport::Post(std::shared_ptr<HttpTransport> self, std::string 
   std::string detail;
   ConnPtr conn = co_await self->Exchange(wire, reader, failure, detail);
   if (!conn) co_return self->Fail(id, *failure, std::move(detail));
-  if (self->session_id_.empty() && !reader.session_id().empty()) self->session_id_ = reader.session_id();
+  if (self->session_id_.empty() && !reader.session_id().empty())
+    self->session_id_ = reader.session_id();
   int status = reader.status();
   if (reader.is_event_stream() && !id.empty()) {
     transport::SseDecoder decoder(self->options_.max_response_bytes);
     bool answered = co_await self->ReadAnswerStream(std::move(conn), reader, decoder, id);
     if (!answered && !self->abandoned_.count(id)) {
-      int retry = decoder.retry_ms().value_or(static_cast<int>(self->options_.default_retry.count()));
+      int retry =
+          decoder.retry_ms().value_or(static_cast<int>(self->options_.default_retry.count()));
       co_await Resume(self, id, decoder.last_event_id(), retry);
     }
     self->abandoned_.erase(id);
@@ -81,8 +84,10 @@ Task<void> HttpTransport::Post(std::shared_ptr<HttpTransport> self, std::string 
   bool clean = co_await self->ReadBody(*conn, reader, nullptr, id, nullptr);
   std::string response = std::move(reader.body());
   auto retry_after = ParseRetryAfter(reader.retry_after());
-  if (clean) self->Release(std::move(conn), reader);
-  else conn->Close();
+  if (clean)
+    self->Release(std::move(conn), reader);
+  else
+    conn->Close();
   if (!clean) {
     co_return self->Fail(id, {FailureKind::kResetAfterSend, {}},
                          self->Describe() + ": the answer broke off (or exceeded the size limit)");
@@ -91,12 +96,14 @@ Task<void> HttpTransport::Post(std::shared_ptr<HttpTransport> self, std::string 
     if (!response.empty()) {
       if (self->events_.on_message) self->events_.on_message(response, id);
     } else if (!id.empty()) {
-      self->Fail(id, {FailureKind::kProtocolError, {}}, self->Describe() + " answered a request with an empty body");
+      self->Fail(id, {FailureKind::kProtocolError, {}},
+                 self->Describe() + " answered a request with an empty body");
     }
     co_return;
   }
   if (status == 404 && !self->session_id_.empty()) {
-    self->Fail(id, {FailureKind::kSessionExpired, {}}, self->Describe() + " no longer knows our session");
+    self->Fail(id, {FailureKind::kSessionExpired, {}},
+               self->Describe() + " no longer knows our session");
     co_return self->SessionLost();
   }
   FailureKind kind = status == 429   ? FailureKind::kHttpTooManyRequests
@@ -107,7 +114,8 @@ Task<void> HttpTransport::Post(std::shared_ptr<HttpTransport> self, std::string 
   if (kind == FailureKind::kHttpOtherError && !id.empty()) {
     // A 4xx whose body is the JSON-RPC error for our request says more than the status.
     auto m = protocol::ParseMessage(response);
-    if (m && m->kind() == protocol::MessageKind::kError && m->id() == id && self->events_.on_message) {
+    if (m && m->kind() == protocol::MessageKind::kError && m->id() == id &&
+        self->events_.on_message) {
       co_return self->events_.on_message(response, id);
     }
   }
@@ -131,13 +139,15 @@ Task<void> HttpTransport::Resume(std::shared_ptr<HttpTransport> self, std::strin
     int status = reader.status();
     if (status == 404 && !self->session_id_.empty()) {
       conn->Close();
-      self->Fail(id, {FailureKind::kResetAfterSend, {}}, self->Describe() + " ended our session while a call ran");
+      self->Fail(id, {FailureKind::kResetAfterSend, {}},
+                 self->Describe() + " ended our session while a call ran");
       co_return self->SessionLost();
     }
     if (!reader.is_event_stream()) {
       conn->Close();
-      co_return self->Fail(id, {FailureKind::kResetAfterSend, {}},
-                           self->Describe() + " refused to resume the stream: HTTP " + std::to_string(status));
+      co_return self->Fail(
+          id, {FailureKind::kResetAfterSend, {}},
+          self->Describe() + " refused to resume the stream: HTTP " + std::to_string(status));
     }
     transport::SseDecoder decoder(self->options_.max_response_bytes);
     bool answered = co_await self->ReadAnswerStream(std::move(conn), reader, decoder, id);
@@ -149,7 +159,8 @@ Task<void> HttpTransport::Resume(std::shared_ptr<HttpTransport> self, std::strin
              self->Describe() + ": the stream broke before the answer and could not be resumed");
 }
 
-Task<void> HttpTransport::Listen(std::shared_ptr<HttpTransport> self, std::function<void()> listening) {
+Task<void> HttpTransport::Listen(std::shared_ptr<HttpTransport> self,
+                                 std::function<void()> listening) {
   std::string last_event_id;
   int failures = 0;
   auto tell = [&listening] {
@@ -199,10 +210,15 @@ Task<void> HttpTransport::Delete(std::shared_ptr<HttpTransport> self) {
   ResponseReader reader(64 << 10);
   if (conn->tls) {
     co_await asio::async_write(*conn->tls, asio::buffer(wire), asio::redirect_error(kUseTask, ec));
-    if (!ec) co_await http::async_read(*conn->tls, conn->buffer, reader, asio::redirect_error(kUseTask, ec));
+    if (!ec)
+      co_await http::async_read(*conn->tls, conn->buffer, reader,
+                                asio::redirect_error(kUseTask, ec));
   } else {
-    co_await asio::async_write(*conn->plain, asio::buffer(wire), asio::redirect_error(kUseTask, ec));
-    if (!ec) co_await http::async_read(*conn->plain, conn->buffer, reader, asio::redirect_error(kUseTask, ec));
+    co_await asio::async_write(*conn->plain, asio::buffer(wire),
+                               asio::redirect_error(kUseTask, ec));
+    if (!ec)
+      co_await http::async_read(*conn->plain, conn->buffer, reader,
+                                asio::redirect_error(kUseTask, ec));
   }
   conn->Close();
 }

@@ -24,7 +24,9 @@ void Conn::Close() {
 
 HttpTransport::HttpTransport(asio::io_context& io, HttpTransportOptions options,
                              std::unique_ptr<ssl::context> tls)
-    : strand_(asio::make_strand(io)), options_(std::move(options)), tls_(std::move(tls)),
+    : strand_(asio::make_strand(io)),
+      options_(std::move(options)),
+      tls_(std::move(tls)),
       host_header_(options_.url.HostHeader()) {}
 
 Status HttpTransport::Start(TransportEvents events) {
@@ -38,14 +40,15 @@ void HttpTransport::SendRequest(std::string message, const std::string& id) {
 
 void HttpTransport::Initialized(const std::string& protocol_version,
                                 std::function<void()> listening) {
-  asio::post(strand_, [self = shared_from_this(), protocol_version, listening = std::move(listening)] {
-    self->protocol_version_ = protocol_version;
-    if (self->closed_) {
-      if (listening) listening();
-      return;
-    }
-    asio::co_spawn(self->strand_, Listen(self, listening), asio::detached);
-  });
+  asio::post(strand_,
+             [self = shared_from_this(), protocol_version, listening = std::move(listening)] {
+               self->protocol_version_ = protocol_version;
+               if (self->closed_) {
+                 if (listening) listening();
+                 return;
+               }
+               asio::co_spawn(self->strand_, Listen(self, listening), asio::detached);
+             });
 }
 
 void HttpTransport::Abandon(const std::string& id) {
@@ -83,13 +86,16 @@ std::string HttpTransport::Wire(std::string_view method, std::string_view body,
   if (!session_id_.empty()) h.emplace_back("Mcp-Session-Id", session_id_);
   if (!protocol_version_.empty()) h.emplace_back("MCP-Protocol-Version", protocol_version_);
   if (!last_event_id.empty()) h.emplace_back("Last-Event-ID", std::string(last_event_id));
-  if (!options_.bearer_token.empty()) h.emplace_back("Authorization", "Bearer " + options_.bearer_token);
+  if (!options_.bearer_token.empty())
+    h.emplace_back("Authorization", "Bearer " + options_.bearer_token);
   for (const auto& header : options_.headers) h.push_back(header);
   // W3C trace context: the Upstream puts the hop's traceparent in params._meta; HTTP
   // tracing (proxies, collectors) reads it from the header.
-  if (size_t at = body.find("\"traceparent\":\""); at != std::string_view::npos && body.size() >= at + 15 + 55) {
+  if (size_t at = body.find("\"traceparent\":\"");
+      at != std::string_view::npos && body.size() >= at + 15 + 55) {
     std::string_view value = body.substr(at + 15, 55);
-    if (value.find_first_of("\"\\\r\n") == std::string_view::npos) h.emplace_back("traceparent", std::string(value));
+    if (value.find_first_of("\"\\\r\n") == std::string_view::npos)
+      h.emplace_back("traceparent", std::string(value));
   }
   return FormatRequest(method, options_.url.target, host_header_, h, body);
 }
@@ -114,12 +120,15 @@ Task<ConnPtr> HttpTransport::Connect(beast::error_code& ec) {
     beast::error_code not_ip;
     asio::ip::make_address(options_.url.host, not_ip);
     // SNI names hosts, never IP addresses (RFC 6066 §3).
-    if (not_ip && !SSL_set_tlsext_host_name(conn->tls->native_handle(), options_.url.host.c_str())) {
+    if (not_ip &&
+        !SSL_set_tlsext_host_name(conn->tls->native_handle(), options_.url.host.c_str())) {
       ec = beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
       co_return nullptr;
     }
-    if (options_.verify_tls) conn->tls->set_verify_callback(ssl::host_name_verification(options_.url.host));
-    co_await conn->tls->async_handshake(ssl::stream_base::client, asio::redirect_error(kUseTask, ec));
+    if (options_.verify_tls)
+      conn->tls->set_verify_callback(ssl::host_name_verification(options_.url.host));
+    co_await conn->tls->async_handshake(ssl::stream_base::client,
+                                        asio::redirect_error(kUseTask, ec));
     if (ec) co_return nullptr;
   }
   co_return conn;
@@ -166,9 +175,11 @@ Task<ConnPtr> HttpTransport::Exchange(const std::string& wire, ResponseReader& r
     bool reused = conn->reused;
     conn->tcp().expires_after(options_.header_timeout);
     if (conn->tls) {
-      co_await asio::async_write(*conn->tls, asio::buffer(wire), asio::redirect_error(kUseTask, ec));
+      co_await asio::async_write(*conn->tls, asio::buffer(wire),
+                                 asio::redirect_error(kUseTask, ec));
     } else {
-      co_await asio::async_write(*conn->plain, asio::buffer(wire), asio::redirect_error(kUseTask, ec));
+      co_await asio::async_write(*conn->plain, asio::buffer(wire),
+                                 asio::redirect_error(kUseTask, ec));
     }
     if (ec) {
       conn->Close();
@@ -181,9 +192,11 @@ Task<ConnPtr> HttpTransport::Exchange(const std::string& wire, ResponseReader& r
       co_return nullptr;
     }
     if (conn->tls) {
-      co_await http::async_read_header(*conn->tls, conn->buffer, reader, asio::redirect_error(kUseTask, ec));
+      co_await http::async_read_header(*conn->tls, conn->buffer, reader,
+                                       asio::redirect_error(kUseTask, ec));
     } else {
-      co_await http::async_read_header(*conn->plain, conn->buffer, reader, asio::redirect_error(kUseTask, ec));
+      co_await http::async_read_header(*conn->plain, conn->buffer, reader,
+                                       asio::redirect_error(kUseTask, ec));
     }
     if (ec) {
       conn->Close();
@@ -209,8 +222,9 @@ Task<ConnPtr> HttpTransport::Exchange(const std::string& wire, ResponseReader& r
 // Reads the rest of a body into reader.body(). For SSE (decoder set), each event goes to
 // on_message (related to `id`) and `answered` is set when our response arrives. Returns
 // false if the stream broke or a JSON body outgrew its bound.
-Task<bool> HttpTransport::ReadBody(Conn& conn, ResponseReader& reader, transport::SseDecoder* decoder,
-                                   const std::string& id, bool* answered) {
+Task<bool> HttpTransport::ReadBody(Conn& conn, ResponseReader& reader,
+                                   transport::SseDecoder* decoder, const std::string& id,
+                                   bool* answered) {
   auto feed = [&]() -> bool {
     if (!decoder) return true;
     Status fed = decoder->Feed(reader.body(), [&](const transport::SseEvent& event) {
@@ -234,9 +248,11 @@ Task<bool> HttpTransport::ReadBody(Conn& conn, ResponseReader& reader, transport
       conn.tcp().expires_after(options_.header_timeout);
     }
     if (conn.tls) {
-      co_await http::async_read_some(*conn.tls, conn.buffer, reader, asio::redirect_error(kUseTask, ec));
+      co_await http::async_read_some(*conn.tls, conn.buffer, reader,
+                                     asio::redirect_error(kUseTask, ec));
     } else {
-      co_await http::async_read_some(*conn.plain, conn.buffer, reader, asio::redirect_error(kUseTask, ec));
+      co_await http::async_read_some(*conn.plain, conn.buffer, reader,
+                                     asio::redirect_error(kUseTask, ec));
     }
     if (ec) co_return false;
     if (!feed()) co_return false;
@@ -276,9 +292,10 @@ Result<std::shared_ptr<UpstreamTransport>> MakeHttpTransport(boost::asio::io_con
         tls->load_verify_file(options.ca_file, ec);
       }
       if (ec) {
-        return InvalidArgument("cannot load CA certificates" +
-                               (options.ca_file.empty() ? std::string() : " from " + options.ca_file) +
-                               ": " + ec.message());
+        return InvalidArgument(
+            "cannot load CA certificates" +
+            (options.ca_file.empty() ? std::string() : " from " + options.ca_file) + ": " +
+            ec.message());
       }
     } else {
       tls->set_verify_mode(internal::ssl::verify_none, ec);

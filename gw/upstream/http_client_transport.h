@@ -11,13 +11,12 @@
 // MakeHttpTransport; the io_context must outlive the transport.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "gw/upstream/upstream_transport.h"
 #include "gw/upstream/url.h"
@@ -35,8 +34,8 @@ struct HttpTransportOptions {
   // as long as the call; the session's request timeout bounds that).
   std::chrono::milliseconds header_timeout{60000};
   size_t max_idle_connections = 32;
-  size_t max_response_bytes = 16 << 20;  // a JSON answer or one SSE event
-  int max_resume_attempts = 5;           // GET + Last-Event-ID per broken stream
+  size_t max_response_bytes = 16 << 20;           // a JSON answer or one SSE event
+  int max_resume_attempts = 5;                    // GET + Last-Event-ID per broken stream
   std::chrono::milliseconds default_retry{1000};  // when the server sent no "retry:"
 };
 

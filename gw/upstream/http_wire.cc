@@ -1,9 +1,8 @@
 #include "gw/upstream/http_wire.h"
 
-#include <limits>
-
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
+#include <limits>
 
 namespace gw::upstream {
 
@@ -15,9 +14,16 @@ std::string FormatRequest(std::string_view method, std::string_view target, std:
   for (const auto& [name, value] : headers) size += name.size() + value.size() + 4;
   std::string out;
   out.reserve(size);
-  out.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
-  for (const auto& [name, value] : headers) out.append(name).append(": ").append(value).append("\r\n");
-  if (!body.empty() || method == "POST") out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  out.append(method)
+      .append(" ")
+      .append(target)
+      .append(" HTTP/1.1\r\nHost: ")
+      .append(host)
+      .append("\r\n");
+  for (const auto& [name, value] : headers)
+    out.append(name).append(": ").append(value).append("\r\n");
+  if (!body.empty() || method == "POST")
+    out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   out.append("\r\n").append(body);
   return out;
 }
@@ -28,10 +34,13 @@ Status CheckHeader(std::string_view name, std::string_view value) {
   for (char c : name) {
     bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
               kTokenExtra.find(c) != std::string_view::npos;
-    if (!ok) return InvalidArgument("HTTP header name '" + std::string(name) + "' has a character headers cannot have");
+    if (!ok)
+      return InvalidArgument("HTTP header name '" + std::string(name) +
+                             "' has a character headers cannot have");
   }
   if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
-    return InvalidArgument("HTTP header '" + std::string(name) + "': the value may not contain CR, LF or NUL");
+    return InvalidArgument("HTTP header '" + std::string(name) +
+                           "': the value may not contain CR, LF or NUL");
   }
   return OkStatus();
 }
@@ -56,7 +65,8 @@ void ResponseReader::on_field_impl(http::field name, boost::beast::string_view n
   }
 }
 
-std::size_t ResponseReader::on_body_impl(boost::beast::string_view body, boost::beast::error_code& ec) {
+std::size_t ResponseReader::on_body_impl(boost::beast::string_view body,
+                                         boost::beast::error_code& ec) {
   if (body_.size() + body.size() > max_body_bytes_) {
     ec = http::error::body_limit;
     return 0;

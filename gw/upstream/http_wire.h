@@ -6,13 +6,12 @@
 // Thread-safety: a ResponseReader belongs to one exchange.
 #pragma once
 
+#include <boost/beast/http/basic_parser.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/beast/http/basic_parser.hpp>
 
 #include "gw/base/result.h"
 
@@ -44,17 +43,20 @@ class ResponseReader final : public boost::beast::http::basic_parser<false> {
   std::string& body() { return body_; }
 
  private:
-  void on_request_impl(boost::beast::http::verb, boost::beast::string_view, boost::beast::string_view,
-                       int, boost::beast::error_code&) override {}
-  void on_response_impl(int code, boost::beast::string_view, int, boost::beast::error_code&) override {
+  void on_request_impl(boost::beast::http::verb, boost::beast::string_view,
+                       boost::beast::string_view, int, boost::beast::error_code&) override {}
+  void on_response_impl(int code, boost::beast::string_view, int,
+                        boost::beast::error_code&) override {
     status_ = code;
   }
   void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_string,
                      boost::beast::string_view value, boost::beast::error_code&) override;
   void on_header_impl(boost::beast::error_code&) override {}
-  void on_body_init_impl(boost::optional<std::uint64_t> const&, boost::beast::error_code&) override {}
+  void on_body_init_impl(boost::optional<std::uint64_t> const&,
+                         boost::beast::error_code&) override {}
   std::size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code& ec) override;
-  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::beast::error_code&) override {}
+  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view,
+                            boost::beast::error_code&) override {}
   std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
                                  boost::beast::error_code& ec) override;
   void on_finish_impl(boost::beast::error_code&) override {}

@@ -31,8 +31,9 @@ boost::beast::error_code Feed(ResponseReader& reader, std::string_view text, siz
 TEST(HttpWire, FormatsOneRequestString) {
   std::string r = FormatRequest("POST", "/mcp", "127.0.0.1:9000",
                                 {{"Accept", "application/json, text/event-stream"}}, R"({"a":1})");
-  EXPECT_EQ(r, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:9000\r\nAccept: application/json, "
-               "text/event-stream\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
+  EXPECT_EQ(r,
+            "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:9000\r\nAccept: application/json, "
+            "text/event-stream\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
   EXPECT_EQ(FormatRequest("GET", "/", "h", {}, ""), "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
 }
 

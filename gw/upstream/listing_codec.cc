@@ -16,11 +16,14 @@ void WriteItems(JsonWriter& w, std::string_view key, const std::vector<std::stri
   w.EndArray();
 }
 
-Status ReadItems(const protocol::JsonValue& doc, std::string_view key, std::vector<std::string>* out) {
+Status ReadItems(const protocol::JsonValue& doc, std::string_view key,
+                 std::vector<std::string>* out) {
   const protocol::JsonValue* items = protocol::ArrayMember(doc, key);
   if (!items) return Error(Code::kDataLoss, "saved listing: no '" + std::string(key) + "' array");
   for (const auto& item : items->GetArray()) {
-    if (!item.IsObject()) return Error(Code::kDataLoss, "saved listing: an item of '" + std::string(key) + "' is not an object");
+    if (!item.IsObject())
+      return Error(Code::kDataLoss,
+                   "saved listing: an item of '" + std::string(key) + "' is not an object");
     out->push_back(protocol::Serialize(item));
   }
   return OkStatus();
@@ -44,7 +47,8 @@ std::string EncodeListing(const UpstreamListing& l, int64_t saved_ms) {
 Result<UpstreamListing> DecodeListing(std::string_view json) {
   auto doc = protocol::ParseJson(json);
   if (!doc || !doc->IsObject()) return Error(Code::kDataLoss, "saved listing: not a JSON object");
-  if (protocol::IntMember(*doc, "version") != kVersion) return Error(Code::kDataLoss, "saved listing: unknown version");
+  if (protocol::IntMember(*doc, "version") != kVersion)
+    return Error(Code::kDataLoss, "saved listing: unknown version");
   UpstreamListing l;
   l.server_name = std::string(protocol::StringMember(*doc, "server_name").value_or(""));
   l.server_version = std::string(protocol::StringMember(*doc, "server_version").value_or(""));

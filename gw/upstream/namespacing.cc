@@ -9,8 +9,8 @@
 namespace gw::upstream {
 namespace {
 
-using protocol::JsonValue;
 using protocol::JsonDocument;
+using protocol::JsonValue;
 
 // Adds each item of one kind, renaming member `key` with `prefix`, unless the new name is
 // taken. Returns nothing; fills `out`, `owners` and `clashes`.
@@ -86,7 +86,7 @@ std::optional<Owner> OwnerOfUri(const FederatedView& view, std::string_view uri)
 
 // A copy of `params` with member `key` (inside member `object`, when given) set to `value`.
 std::string WithStringMember(const JsonValue& params, std::string_view object, std::string_view key,
-                       std::string_view value) {
+                             std::string_view value) {
   JsonDocument doc;
   doc.CopyFrom(params, doc.GetAllocator());
   JsonValue* target = &doc;
@@ -97,10 +97,10 @@ std::string WithStringMember(const JsonValue& params, std::string_view object, s
   }
   auto it = target->FindMember(rapidjson::StringRef(key.data(), key.size()));
   if (it == target->MemberEnd()) return protocol::Serialize(params);
-  it->value.SetString(value.data(), static_cast<rapidjson::SizeType>(value.size()), doc.GetAllocator());
+  it->value.SetString(value.data(), static_cast<rapidjson::SizeType>(value.size()),
+                      doc.GetAllocator());
   return protocol::Serialize(doc);
 }
-
 
 Status ValidateUpstreamName(std::string_view name) {
   bool ok = !name.empty() && name.size() <= 64 && std::isalpha(static_cast<unsigned char>(name[0]));

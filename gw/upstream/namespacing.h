@@ -10,13 +10,13 @@
 // Thread-safety: a FederatedView is immutable once built; share it by shared_ptr<const>.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 #include "gw/base/result.h"
 

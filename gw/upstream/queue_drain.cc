@@ -1,7 +1,6 @@
 #include "gw/upstream/queue_drain.h"
 
 #include <algorithm>
-
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -29,8 +28,12 @@ std::string WithIdempotencyKey(const std::string& params, const std::string& key
 QueueDrain::QueueDrain(boost::asio::io_context& io, queue::OfflineQueue& queue,
                        QueueDrainOptions options, const Clock& clock, Random& random,
                        QueueMetrics* metrics)
-    : strand_(boost::asio::make_strand(io)), queue_(queue), options_(options), clock_(clock),
-      random_(random), metrics_(metrics) {}
+    : strand_(boost::asio::make_strand(io)),
+      queue_(queue),
+      options_(options),
+      clock_(clock),
+      random_(random),
+      metrics_(metrics) {}
 
 void QueueDrain::Add(std::shared_ptr<Upstream> upstream) {
   MutexLock lock(mu_);
@@ -44,7 +47,9 @@ void QueueDrain::SetListener(Listener listener) {
 
 Status QueueDrain::Start() {
   GW_ASSIGN_OR_RETURN(size_t requeued, queue_.RequeueInFlight());
-  if (requeued) GW_LOG_INFO("offline queue: %zu request(s) were in flight at the last stop; sending them again", requeued);
+  if (requeued)
+    GW_LOG_INFO("offline queue: %zu request(s) were in flight at the last stop; sending them again",
+                requeued);
   boost::asio::post(strand_, [self = shared_from_this()] { self->Tick(); });
   return OkStatus();
 }
@@ -83,7 +88,9 @@ void QueueDrain::Tick() {
 }
 
 void QueueDrain::Drain(const std::shared_ptr<Upstream>& up) {
-  if (up->state() != UpstreamState::kReady || up->breaker_state() == resilience::BreakerState::kOpen) return;
+  if (up->state() != UpstreamState::kReady ||
+      up->breaker_state() == resilience::BreakerState::kOpen)
+    return;
   size_t room;
   {
     MutexLock lock(mu_);
@@ -116,17 +123,21 @@ void QueueDrain::Screen(const std::shared_ptr<Upstream>& up, queue::Record recor
   auto precondition = queue::ParsePrecondition(record.precondition, &error);
   if (!precondition) {
     if (error.empty()) return Deliver(up, record, std::nullopt, {});
-    return Settle(up->name(), record, [&] { return queue_.DeadLetter(record.seq, error); }, true);
+    return Settle(
+        up->name(), record, [&] { return queue_.DeadLetter(record.seq, error); }, true);
   }
   {
     MutexLock lock(mu_);
     if (!keys_in_flight_.insert(precondition->key).second) {
       lock.Unlock();
       // An earlier write to the same key is on its way: this one waits its turn.
-      return Settle(up->name(), record, [&] {
-        return queue_.Reschedule(record.seq, clock_.WallMillis() + 100,
-                                 "waiting for an earlier write to '" + precondition->key + "'");
-      }, false);
+      return Settle(
+          up->name(), record,
+          [&] {
+            return queue_.Reschedule(record.seq, clock_.WallMillis() + 100,
+                                     "waiting for an earlier write to '" + precondition->key + "'");
+          },
+          false);
     }
   }
   auto current = queue_.GetKey(precondition->key);
@@ -138,9 +149,11 @@ void QueueDrain::Screen(const std::shared_ptr<Upstream>& up, queue::Record recor
   }
   GW_LOG_WARNING("offline queue: task %s: %s", record.task_id.c_str(), j.reason.c_str());
   if (j.verdict == queue::Verdict::kConflict) {
-    return Settle(up->name(), record, [&] { return queue_.DeadLetter(record.seq, j.reason); }, true);
+    return Settle(
+        up->name(), record, [&] { return queue_.DeadLetter(record.seq, j.reason); }, true);
   }
-  Settle(up->name(), record, [&] { return queue_.Cancel(record.seq, j.reason); }, true);
+  Settle(
+      up->name(), record, [&] { return queue_.Cancel(record.seq, j.reason); }, true);
 }
 
 // Records an outcome decided here (not by the upstream): frees the in-flight slot and
@@ -158,11 +171,11 @@ void QueueDrain::FreeSlot(const std::string& upstream) {
 
 // After an outcome is stored: reports a failure to store it, tells the listener when the
 // record is final, and looks for more work.
-void QueueDrain::Recorded(const std::string& upstream, const queue::Record& record, const Status& stored,
-                          bool final) {
+void QueueDrain::Recorded(const std::string& upstream, const queue::Record& record,
+                          const Status& stored, bool final) {
   if (!stored) {
-    GW_LOG_ERROR("offline queue: cannot record the outcome of task '%s': %s", record.task_id.c_str(),
-                 stored.error().message().c_str());
+    GW_LOG_ERROR("offline queue: cannot record the outcome of task '%s': %s",
+                 record.task_id.c_str(), stored.error().message().c_str());
   }
   Listener listener;
   {
@@ -179,27 +192,29 @@ void QueueDrain::Deliver(const std::shared_ptr<Upstream>& up, const queue::Recor
                          const std::optional<std::string>& key, queue::KeyState after) {
   std::string params = WithIdempotencyKey(record.params, record.idempotency_key);
   std::string name = up->name();
-  up->Request(record.method, std::move(params),
-              [self = shared_from_this(), name, record, key, after](Result<protocol::Message> response) {
-                if (key) {
-                  // A write the upstream accepted moves the key; a failed one leaves it.
-                  if (response && response->kind() != protocol::MessageKind::kError) {
-                    if (Status s = self->queue_.PutKey(*key, after); !s) {
-                      GW_LOG_ERROR("offline queue: %s", s.error().message().c_str());
-                    }
-                  }
-                  MutexLock lock(self->mu_);
-                  self->keys_in_flight_.erase(*key);
-                }
-                self->Outcome(name, record, std::move(response));
-              });
+  up->Request(
+      record.method, std::move(params),
+      [self = shared_from_this(), name, record, key, after](Result<protocol::Message> response) {
+        if (key) {
+          // A write the upstream accepted moves the key; a failed one leaves it.
+          if (response && response->kind() != protocol::MessageKind::kError) {
+            if (Status s = self->queue_.PutKey(*key, after); !s) {
+              GW_LOG_ERROR("offline queue: %s", s.error().message().c_str());
+            }
+          }
+          MutexLock lock(self->mu_);
+          self->keys_in_flight_.erase(*key);
+        }
+        self->Outcome(name, record, std::move(response));
+      });
 }
 
 std::chrono::milliseconds QueueDrain::Backoff(uint32_t attempts) {
   int64_t ceiling = options_.base_delay.count();
   for (uint32_t i = 1; i < attempts && ceiling < options_.max_delay.count(); ++i) ceiling *= 2;
   ceiling = std::min<int64_t>(ceiling, options_.max_delay.count());
-  return std::chrono::milliseconds(static_cast<int64_t>(random_.Uniform(static_cast<uint64_t>(ceiling) + 1)));
+  return std::chrono::milliseconds(
+      static_cast<int64_t>(random_.Uniform(static_cast<uint64_t>(ceiling) + 1)));
 }
 
 void QueueDrain::Outcome(const std::string& upstream, const queue::Record& record,
@@ -227,8 +242,10 @@ void QueueDrain::Outcome(const std::string& upstream, const queue::Record& recor
   }
   if (record.attempts >= options_.max_attempts) {
     if (metrics_) metrics_->RecordDelivery("dead");
-    return queue_.DeadLetterAsync(record.seq, "gave up after " + std::to_string(record.attempts) +
-                                                  " attempts: " + response.error().message(), after(true));
+    return queue_.DeadLetterAsync(record.seq,
+                                  "gave up after " + std::to_string(record.attempts) +
+                                      " attempts: " + response.error().message(),
+                                  after(true));
   }
   if (metrics_) metrics_->RecordDelivery("retry");
   auto next = clock_.WallMillis() + Backoff(record.attempts).count();

@@ -31,8 +31,12 @@ class FakeUpstream final : public Upstream {
     Forward(nullptr, std::move(method), std::move(params), {}, std::move(done));
   }
   std::shared_ptr<const UpstreamListing> listing() const override { return nullptr; }
-  UpstreamState state() const override { return ready ? UpstreamState::kReady : UpstreamState::kBackoff; }
-  resilience::BreakerState breaker_state() const override { return resilience::BreakerState::kClosed; }
+  UpstreamState state() const override {
+    return ready ? UpstreamState::kReady : UpstreamState::kBackoff;
+  }
+  resilience::BreakerState breaker_state() const override {
+    return resilience::BreakerState::kClosed;
+  }
   std::string Describe() const override { return name_; }
 
   bool ready = true;
@@ -141,7 +145,8 @@ TEST_F(QueueDrainTest, AnUpstreamErrorIsAnOutcomeAndNothingGoesToAnUnreadyUpstre
   drain->Kick("cloud");
   RunIdle();
   ASSERT_EQ(cloud->sent.size(), 1u);
-  cloud->sent[0].done(Response(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Unknown tool"}})"));
+  cloud->sent[0].done(
+      Response(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Unknown tool"}})"));
   RunIdle();
   EXPECT_EQ(queue->GetByTask("a")->state, queue::RecordState::kDone);
   EXPECT_EQ(queue->GetByTask("a")->result, R"({"error":{"code":-32602,"message":"Unknown tool"}})");
@@ -175,7 +180,8 @@ TEST_F(QueueDrainTest, AStaleWriteIsAConflictAndAnOlderOneIsSuperseded) {
   RunIdle();
   auto b = queue->GetByTask("b");
   EXPECT_EQ(b->state, queue::RecordState::kDead);
-  EXPECT_EQ(b->last_error, "conflict on 'doc-1': it is at version 2, this request was made against version 1");
+  EXPECT_EQ(b->last_error,
+            "conflict on 'doc-1': it is at version 2, this request was made against version 1");
   EXPECT_EQ(cloud->sent.size(), 1u);
 
   // Last writer wins on doc-2: the newer write goes first (high priority), the older one

@@ -2,9 +2,8 @@
 
 #include <unistd.h>
 
-#include <deque>
-
 #include <boost/asio.hpp>
+#include <deque>
 
 #include "gw/base/log.h"
 #include "gw/transport/asio_types.h"
@@ -29,8 +28,11 @@ class StdioTransport final : public UpstreamTransport,
                              public std::enable_shared_from_this<StdioTransport> {
  public:
   StdioTransport(asio::io_context& io, ProcessSpawner& spawner, StdioTransportOptions options)
-      : strand_(asio::make_strand(io)), spawner_(spawner), options_(std::move(options)),
-        in_(strand_), out_(strand_) {}
+      : strand_(asio::make_strand(io)),
+        spawner_(spawner),
+        options_(std::move(options)),
+        in_(strand_),
+        out_(strand_) {}
 
   ~StdioTransport() override {
     if (pid_ > 0 && !reaped_) {  // never closed: do not leave the child behind
@@ -81,7 +83,8 @@ class StdioTransport final : public UpstreamTransport,
       std::string message = std::move(self->queue_.front());
       self->queue_.pop_front();
       error_code ec;
-      co_await asio::async_write(self->in_, asio::buffer(message), asio::redirect_error(kUseTask, ec));
+      co_await asio::async_write(self->in_, asio::buffer(message),
+                                 asio::redirect_error(kUseTask, ec));
       if (ec) {
         GW_LOG_WARNING("%s: writing to the child failed: %s", self->Describe().c_str(),
                        ec.message().c_str());
@@ -97,7 +100,8 @@ class StdioTransport final : public UpstreamTransport,
     char chunk[16384];
     while (true) {
       error_code ec;
-      size_t n = co_await self->out_.async_read_some(asio::buffer(chunk), asio::redirect_error(kUseTask, ec));
+      size_t n = co_await self->out_.async_read_some(asio::buffer(chunk),
+                                                     asio::redirect_error(kUseTask, ec));
       if (ec) break;
       buffer.append(chunk, n);
       size_t start = 0;
@@ -119,7 +123,8 @@ class StdioTransport final : public UpstreamTransport,
     // stdout closed: the child is gone or going. Reap it (with escalation) and report.
     int status = co_await Reap(self);
     if (!self->closing_ && self->events_.on_closed) {
-      self->events_.on_closed(Unavailable(self->Describe() + " exited with status " + std::to_string(status)));
+      self->events_.on_closed(
+          Unavailable(self->Describe() + " exited with status " + std::to_string(status)));
     }
   }
 

@@ -8,10 +8,9 @@
 // and io_context must outlive the transport.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <memory>
-
-#include <boost/asio/io_context.hpp>
 
 #include "gw/base/process.h"
 #include "gw/upstream/upstream_transport.h"

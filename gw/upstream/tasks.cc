@@ -75,23 +75,29 @@ std::string TaskBook::NewTaskId() {
 std::string TaskBook::TaskJson(const Record& r) const {
   JsonWriter w;
   w.StartObject().Field("taskId", r.task_id).Field("status", TaskStatus(r));
-  if (r.state == RecordState::kDead || r.state == RecordState::kExpired || r.state == RecordState::kCancelled ||
+  if (r.state == RecordState::kDead || r.state == RecordState::kExpired ||
+      r.state == RecordState::kCancelled ||
       (r.state == RecordState::kQueued && !r.last_error.empty())) {
-    std::string message = r.state == RecordState::kExpired ? "expired before the upstream could take it"
-                                                           : r.last_error;
+    std::string message = r.state == RecordState::kExpired
+                              ? "expired before the upstream could take it"
+                              : r.last_error;
     if (!message.empty()) w.Field("statusMessage", message);
   }
-  w.Field("createdAt", Iso8601Utc(r.created_ms)).Field("lastUpdatedAt", Iso8601Utc(r.updated_ms ? r.updated_ms : r.created_ms));
+  w.Field("createdAt", Iso8601Utc(r.created_ms))
+      .Field("lastUpdatedAt", Iso8601Utc(r.updated_ms ? r.updated_ms : r.created_ms));
   w.Key("ttl");
-  if (r.expires_ms) w.Int(r.expires_ms - r.created_ms);
-  else w.Null();
+  if (r.expires_ms)
+    w.Int(r.expires_ms - r.created_ms);
+  else
+    w.Null();
   w.Field("pollInterval", kPollIntervalMs);
   w.EndObject();
   return w.str();
 }
 
 void TaskBook::Enqueue(const CallPtr& call, const std::string& upstream, const std::string& tool,
-                       const std::string& arguments, const TaskPolicy& policy, const std::string& why) {
+                       const std::string& arguments, const TaskPolicy& policy,
+                       const std::string& why) {
   const protocol::JsonValue& params = call->params();
   const protocol::JsonValue* task_param = protocol::ObjectMember(params, "task");
   int64_t now = clock_.WallMillis();
@@ -100,7 +106,11 @@ void TaskBook::Enqueue(const CallPtr& call, const std::string& upstream, const s
   r.upstream = upstream;
   r.method = "tools/call";
   JsonWriter p;
-  p.StartObject().Field("name", tool).Key("arguments").Raw(arguments.empty() ? "{}" : arguments).EndObject();
+  p.StartObject()
+      .Field("name", tool)
+      .Key("arguments")
+      .Raw(arguments.empty() ? "{}" : arguments)
+      .EndObject();
   r.params = p.str();
   r.priority = policy.priority;
   r.created_ms = now;
@@ -116,27 +126,31 @@ void TaskBook::Enqueue(const CallPtr& call, const std::string& upstream, const s
   auto key = meta ? protocol::StringMember(*meta, "io.edgegw/idempotency-key") : std::nullopt;
   r.idempotency_key = key ? std::string(*key) : r.task_id;
   // A precondition (conflicts.h) travels with the record; the drain applies it.
-  if (const protocol::JsonValue* pre = meta ? protocol::Member(*meta, queue::kPreconditionMetaKey) : nullptr) {
+  if (const protocol::JsonValue* pre =
+          meta ? protocol::Member(*meta, queue::kPreconditionMetaKey) : nullptr) {
     std::string error;
     r.precondition = protocol::Serialize(*pre);
     if (!queue::ParsePrecondition(r.precondition, &error)) {
-      return call->Fail(rpc::kInvalidParams, "Invalid params: _meta[\"io.edgegw/precondition\"]: " + error);
+      return call->Fail(rpc::kInvalidParams,
+                        "Invalid params: _meta[\"io.edgegw/precondition\"]: " + error);
     }
   }
   // The I/O thread does not wait for the commit: the answer goes out once the record is
   // durable (the queue's writer thread runs this), so concurrent calls share commits.
   bool wants_task = task_param != nullptr;
-  queue_.AppendAsync(std::move(r), [this, call, upstream, why, wants_task](Result<queue::AppendOutcome> appended) {
-    Acknowledge(call, upstream, why, wants_task, std::move(appended));
-  });
+  queue_.AppendAsync(
+      std::move(r), [this, call, upstream, why, wants_task](Result<queue::AppendOutcome> appended) {
+        Acknowledge(call, upstream, why, wants_task, std::move(appended));
+      });
 }
 
 void TaskBook::Acknowledge(const CallPtr& call, const std::string& upstream, const std::string& why,
                            bool wants_task, Result<queue::AppendOutcome> appended) {
-  if (metrics_) metrics_->RecordEnqueue(!appended ? "refused" : appended->duplicate ? "duplicate" : "queued");
+  if (metrics_)
+    metrics_->RecordEnqueue(!appended ? "refused" : appended->duplicate ? "duplicate" : "queued");
   if (!appended) {
-    return call->Fail(rpc::kServerUnavailable, "the upstream '" + upstream + "' is unreachable (" + why +
-                                                   ") and " + appended.error().message());
+    return call->Fail(rpc::kServerUnavailable, "the upstream '" + upstream + "' is unreachable (" +
+                                                   why + ") and " + appended.error().message());
   }
   const Record& stored = appended->record;
   std::function<void(const std::string&)> on_queued;
@@ -146,7 +160,8 @@ void TaskBook::Acknowledge(const CallPtr& call, const std::string& upstream, con
     on_queued = on_queued_;
   }
   if (on_queued) on_queued(upstream);
-  GW_LOG_DEBUG("queued task %s for '%s' (%s)", stored.task_id.c_str(), upstream.c_str(), why.c_str());
+  GW_LOG_DEBUG("queued task %s for '%s' (%s)", stored.task_id.c_str(), upstream.c_str(),
+               why.c_str());
   call->AddResultMeta(kRelatedTaskMetaKey, RelatedTask(stored.task_id));
   if (wants_task) {
     JsonWriter w;
@@ -158,8 +173,15 @@ void TaskBook::Acknowledge(const CallPtr& call, const std::string& upstream, con
                      "). It is queued as task " + stored.task_id + " and will be delivered when '" +
                      upstream + "' is back. Get the result with tasks/result {\"taskId\":\"" +
                      stored.task_id + "\"}, or poll tasks/get.";
-  w.StartObject().Key("content").StartArray().StartObject().Field("type", "text").Field("text", text)
-      .EndObject().EndArray().EndObject();
+  w.StartObject()
+      .Key("content")
+      .StartArray()
+      .StartObject()
+      .Field("type", "text")
+      .Field("text", text)
+      .EndObject()
+      .EndArray()
+      .EndObject();
   call->Reply(w.str());
 }
 
@@ -170,18 +192,24 @@ void TaskBook::SetOnQueued(std::function<void(const std::string& upstream)> on_q
 
 bool TaskBook::Handle(const CallPtr& call) {
   const std::string& m = call->method();
-  if (m == "tasks/get") Get(call);
-  else if (m == "tasks/result") GetResult(call);
-  else if (m == "tasks/list") List(call);
-  else if (m == "tasks/cancel") Cancel(call);
-  else return false;
+  if (m == "tasks/get")
+    Get(call);
+  else if (m == "tasks/result")
+    GetResult(call);
+  else if (m == "tasks/list")
+    List(call);
+  else if (m == "tasks/cancel")
+    Cancel(call);
+  else
+    return false;
   return true;
 }
 
 std::optional<Record> TaskBook::Lookup(const CallPtr& call) {
   auto id = protocol::StringMember(call->params(), "taskId");
   if (!id) {
-    call->Fail(rpc::kInvalidParams, "Invalid params: " + call->method() + " needs a string \"taskId\"");
+    call->Fail(rpc::kInvalidParams,
+               "Invalid params: " + call->method() + " needs a string \"taskId\"");
     return std::nullopt;
   }
   auto r = queue_.GetByTask(std::string(*id));
@@ -202,7 +230,8 @@ void TaskBook::Get(const CallPtr& call) {
 void TaskBook::GetResult(const CallPtr& call) {
   auto r = Lookup(call);
   if (!r) return;
-  if (r->state != RecordState::kQueued && r->state != RecordState::kDelivering) return AnswerResult(call, *r);
+  if (r->state != RecordState::kQueued && r->state != RecordState::kDelivering)
+    return AnswerResult(call, *r);
   // Not there yet: the call waits (the spec's tasks/result blocks) until Finished.
   {
     MutexLock lock(mu_);
@@ -218,8 +247,8 @@ void TaskBook::GetResult(const CallPtr& call) {
     if (it->second.empty()) waiters_.erase(it);
   });
   // It may have finished between the lookup and filing the waiter.
-  if (auto now = queue_.GetByTask(id); now && now->state != RecordState::kQueued &&
-                                       now->state != RecordState::kDelivering) {
+  if (auto now = queue_.GetByTask(id);
+      now && now->state != RecordState::kQueued && now->state != RecordState::kDelivering) {
     Finished(*now);
   }
 }
@@ -236,15 +265,18 @@ void TaskBook::AnswerResult(const CallPtr& call, const Record& r) {
       }
       if (error) {
         const protocol::JsonValue* data = protocol::Member(*error, "data");
-        return call->Fail(static_cast<int>(protocol::IntMember(*error, "code").value_or(rpc::kInternalError)),
-                          protocol::StringMember(*error, "message").value_or("upstream error"),
-                          data ? protocol::Serialize(*data) : std::string());
+        return call->Fail(
+            static_cast<int>(protocol::IntMember(*error, "code").value_or(rpc::kInternalError)),
+            protocol::StringMember(*error, "message").value_or("upstream error"),
+            data ? protocol::Serialize(*data) : std::string());
       }
-      return call->Fail(rpc::kInternalError, "task " + r.task_id + ": its stored result is unreadable");
+      return call->Fail(rpc::kInternalError,
+                        "task " + r.task_id + ": its stored result is unreadable");
     }
     case RecordState::kDead:
-      return call->Fail(rpc::kServerUnavailable, "task " + r.task_id + " failed: " + r.last_error +
-                                                     " (an operator can retry it: edgegw queue retry)");
+      return call->Fail(rpc::kServerUnavailable,
+                        "task " + r.task_id + " failed: " + r.last_error +
+                            " (an operator can retry it: edgegw queue retry)");
     case RecordState::kCancelled:
       return call->Fail(rpc::kRequestCancelled, "task " + r.task_id + " was cancelled");
     case RecordState::kExpired:
@@ -260,8 +292,10 @@ void TaskBook::List(const CallPtr& call) {
   if (auto cursor = protocol::StringMember(call->params(), "cursor")) {
     uint64_t after = 0;
     if (cursor->size() < 2 || (*cursor)[0] != 's' ||
-        std::from_chars(cursor->data() + 1, cursor->data() + cursor->size(), after).ec != std::errc()) {
-      return call->Fail(rpc::kInvalidParams, "Invalid params: unknown cursor '" + std::string(*cursor) + "'");
+        std::from_chars(cursor->data() + 1, cursor->data() + cursor->size(), after).ec !=
+            std::errc()) {
+      return call->Fail(rpc::kInvalidParams,
+                        "Invalid params: unknown cursor '" + std::string(*cursor) + "'");
     }
     f.after_seq = after;
   }
@@ -271,7 +305,8 @@ void TaskBook::List(const CallPtr& call) {
   w.StartObject().Key("tasks").StartArray();
   for (const Record& r : *records) w.Raw(TaskJson(AsOf(r, clock_.WallMillis())));
   w.EndArray();
-  if (records->size() == kListPage) w.Field("nextCursor", "s" + std::to_string(records->back().seq));
+  if (records->size() == kListPage)
+    w.Field("nextCursor", "s" + std::to_string(records->back().seq));
   w.EndObject();
   call->Reply(w.str());
 }

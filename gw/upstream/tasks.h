@@ -71,8 +71,8 @@ class TaskBook {
   void AnswerResult(const protocol::CallPtr& call, const queue::Record& record);
   std::string NewTaskId();
   // Answers an Enqueue'd call once its record is durable (or refused).
-  void Acknowledge(const protocol::CallPtr& call, const std::string& upstream, const std::string& why,
-                   bool wants_task, Result<queue::AppendOutcome> appended);
+  void Acknowledge(const protocol::CallPtr& call, const std::string& upstream,
+                   const std::string& why, bool wants_task, Result<queue::AppendOutcome> appended);
 
   queue::OfflineQueue& queue_;
   const Clock& clock_;

@@ -9,10 +9,14 @@ namespace gw::upstream {
 
 std::string_view UpstreamStateName(UpstreamState state) {
   switch (state) {
-    case UpstreamState::kConnecting: return "connecting";
-    case UpstreamState::kReady: return "ready";
-    case UpstreamState::kBackoff: return "backoff";
-    case UpstreamState::kStopped: return "stopped";
+    case UpstreamState::kConnecting:
+      return "connecting";
+    case UpstreamState::kReady:
+      return "ready";
+    case UpstreamState::kBackoff:
+      return "backoff";
+    case UpstreamState::kStopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -33,8 +37,12 @@ using protocol::Message;
 UpstreamImpl::UpstreamImpl(boost::asio::io_context& io, UpstreamOptions options,
                            TransportFactory transports, UpstreamMetrics* metrics,
                            const Clock& clock, Random& random)
-    : strand_(boost::asio::make_strand(io)), options_(std::move(options)),
-      transports_(std::move(transports)), metrics_(metrics), clock_(clock), random_(random),
+    : strand_(boost::asio::make_strand(io)),
+      options_(std::move(options)),
+      transports_(std::move(transports)),
+      metrics_(metrics),
+      clock_(clock),
+      random_(random),
       breaker_(options_.breaker, clock) {
   listing_ = options_.initial_listing;
 }
@@ -204,8 +212,8 @@ void UpstreamImpl::OnInitialized(uint64_t generation, Result<protocol::Initializ
 
 void UpstreamImpl::Publish(const std::function<void(UpstreamListing&)>& change) {
   MutexLock lock(mu_);
-  auto next = listing_ ? std::make_shared<UpstreamListing>(*listing_)
-                       : std::make_shared<UpstreamListing>();
+  auto next =
+      listing_ ? std::make_shared<UpstreamListing>(*listing_) : std::make_shared<UpstreamListing>();
   change(*next);
   listing_ = std::move(next);
 }
@@ -223,22 +231,27 @@ void UpstreamImpl::FetchPages(uint64_t generation, const std::string& method,
   if (!cursor.empty()) params.Field("cursor", cursor);
   params.EndObject();
   auto self = shared_from_this();
-  session->Request(method, params.str(), [self, generation, method, key, items, page,
-                                          done = std::move(done)](Result<Message> r) mutable {
-    if (!r) return done(r.error());
-    if (r->kind() == protocol::MessageKind::kError) {
-      return done(Unavailable("answered " + protocol::Serialize(r->error())));
-    }
-    const protocol::JsonValue* list = protocol::ArrayMember(r->result(), key);
-    if (!list) return done(Unavailable("the result has no '" + key + "' array"));
-    for (const auto& item : list->GetArray()) {
-      if (item.IsObject() && items->size() < kMaxItems) items->push_back(protocol::Serialize(item));
-    }
-    auto next = protocol::StringMember(r->result(), "nextCursor");
-    if (!next || next->empty()) return done(OkStatus());
-    if (page + 1 >= kMaxPages) return done(Unavailable("more than " + std::to_string(kMaxPages) + " pages"));
-    self->FetchPages(generation, method, key, std::string(*next), items, page + 1, std::move(done));
-  });
+  session->Request(
+      method, params.str(),
+      [self, generation, method, key, items, page,
+       done = std::move(done)](Result<Message> r) mutable {
+        if (!r) return done(r.error());
+        if (r->kind() == protocol::MessageKind::kError) {
+          return done(Unavailable("answered " + protocol::Serialize(r->error())));
+        }
+        const protocol::JsonValue* list = protocol::ArrayMember(r->result(), key);
+        if (!list) return done(Unavailable("the result has no '" + key + "' array"));
+        for (const auto& item : list->GetArray()) {
+          if (item.IsObject() && items->size() < kMaxItems)
+            items->push_back(protocol::Serialize(item));
+        }
+        auto next = protocol::StringMember(r->result(), "nextCursor");
+        if (!next || next->empty()) return done(OkStatus());
+        if (page + 1 >= kMaxPages)
+          return done(Unavailable("more than " + std::to_string(kMaxPages) + " pages"));
+        self->FetchPages(generation, method, key, std::string(*next), items, page + 1,
+                         std::move(done));
+      });
 }
 
 void UpstreamImpl::Refresh(uint64_t generation, std::string_view kind) {
@@ -273,15 +286,16 @@ void UpstreamImpl::FetchList(uint64_t generation, const std::string& method, con
                              const std::function<void()>& then) {
   auto items = std::make_shared<std::vector<std::string>>();
   auto self = shared_from_this();
-  FetchPages(generation, method, key, {}, items, 0, [self, items, field, first, then, method](Status s) {
-    if (!s) {
-      GW_LOG_WARNING("upstream '%s': %s%s failed: %s", self->options_.name.c_str(),
-                     first ? "" : "refreshing ", method.c_str(), s.error().message().c_str());
-      if (!first) return;
-    }
-    self->Publish([&](UpstreamListing& l) { l.*field = std::move(*items); });
-    then();
-  });
+  FetchPages(
+      generation, method, key, {}, items, 0, [self, items, field, first, then, method](Status s) {
+        if (!s) {
+          GW_LOG_WARNING("upstream '%s': %s%s failed: %s", self->options_.name.c_str(),
+                         first ? "" : "refreshing ", method.c_str(), s.error().message().c_str());
+          if (!first) return;
+        }
+        self->Publish([&](UpstreamListing& l) { l.*field = std::move(*items); });
+        then();
+      });
 }
 
 void UpstreamImpl::OnClosed(uint64_t generation, const Error& why) {
@@ -301,12 +315,14 @@ void UpstreamImpl::OnClosed(uint64_t generation, const Error& why) {
     for (int i = 0; i < reconnect_failures_ && ceiling < options_.reconnect_max; ++i) ceiling *= 2;
     ceiling = std::min(ceiling, options_.reconnect_max);
     delay = std::chrono::milliseconds(
-        ceiling.count() / 2 + static_cast<int64_t>(random_.Uniform(static_cast<uint64_t>(ceiling.count() / 2) + 1)));
+        ceiling.count() / 2 +
+        static_cast<int64_t>(random_.Uniform(static_cast<uint64_t>(ceiling.count() / 2) + 1)));
     ++reconnect_failures_;
   }
-  GW_LOG_WARNING("upstream '%s' (%s): %s; reconnecting in %lld ms", options_.name.c_str(),
-                 transport ? transport->Describe().c_str() : "", why.message().c_str(),
-                 static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()));
+  GW_LOG_WARNING(
+      "upstream '%s' (%s): %s; reconnecting in %lld ms", options_.name.c_str(),
+      transport ? transport->Describe().c_str() : "", why.message().c_str(),
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()));
   if (metrics_) {
     metrics_->SetConnected(options_.name, false);
     metrics_->RecordReconnect(options_.name);
@@ -348,7 +364,8 @@ void UpstreamImpl::Tick() {
         self->breaker_.RecordFailure();
         self->OnClosed(generation, Unavailable("it did not answer a health ping"));
       }
-      if (self->metrics_) self->metrics_->SetBreakerState(self->options_.name, self->breaker_.state());
+      if (self->metrics_)
+        self->metrics_->SetBreakerState(self->options_.name, self->breaker_.state());
     });
   }
   auto self = shared_from_this();

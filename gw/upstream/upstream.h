@@ -12,13 +12,12 @@
 // outlive it. Thread-safety: all methods are thread-safe.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "gw/base/clock.h"
 #include "gw/base/random.h"
@@ -35,7 +34,7 @@ struct UpstreamOptions {
   std::chrono::milliseconds call_timeout{60000};
   resilience::RetryPolicy retry;
   resilience::CircuitBreakerOptions breaker;
-  std::vector<std::string> idempotent_tools;  // tool calls that may be retried after sending
+  std::vector<std::string> idempotent_tools;       // tool calls that may be retried after sending
   std::chrono::milliseconds ping_interval{30000};  // 0: no health pings
   std::chrono::milliseconds reconnect_base{250};
   std::chrono::milliseconds reconnect_max{30000};
@@ -44,7 +43,8 @@ struct UpstreamOptions {
   // When set, the upstream's sampling/createMessage requests are answered here (by the
   // gateway's local model) instead of by the client: called with the request's params, it
   // calls `done` with the CreateMessageResult JSON or an error, from any thread.
-  std::function<void(std::string params, std::function<void(Result<std::string>)> done)> local_sampling;
+  std::function<void(std::string params, std::function<void(Result<std::string>)> done)>
+      local_sampling;
   // What it offered last time (saved by the gateway): listed until it connects again.
   std::shared_ptr<const struct UpstreamListing> initial_listing;
 };

@@ -64,12 +64,13 @@ void UpstreamImpl::Forward(const protocol::CallPtr& call, std::string method, st
   auto ex = std::make_shared<Exchange>(mu_, call);
   ex->method = std::move(method);
   ex->idempotent = resilience::IsIdempotentMethod(ex->method) ||
-                   (!tool.empty() && std::find(options_.idempotent_tools.begin(),
-                                               options_.idempotent_tools.end(),
-                                               tool) != options_.idempotent_tools.end());
+                   (!tool.empty() &&
+                    std::find(options_.idempotent_tools.begin(), options_.idempotent_tools.end(),
+                              tool) != options_.idempotent_tools.end());
   ex->done = std::move(done);
   ex->started = clock_.Now();
-  const protocol::JsonValue* meta = call ? protocol::ObjectMember(call->params(), "_meta") : nullptr;
+  const protocol::JsonValue* meta =
+      call ? protocol::ObjectMember(call->params(), "_meta") : nullptr;
   if (meta && protocol::Member(*meta, "progressToken")) {
     MutexLock lock(mu_);
     ex->progress_token = "edgegw-" + std::to_string(next_token_++);
@@ -110,7 +111,8 @@ void UpstreamImpl::Attempt(const ExchangePtr& ex) {
     return Finish(ex, "rejected",
                   Unavailable("upstream '" + options_.name +
                               "' is unavailable: its circuit breaker is open after repeated "
-                              "failures (next probe in " + std::to_string(wait) + " s)"));
+                              "failures (next probe in " +
+                              std::to_string(wait) + " s)"));
   }
   if (!session) {
     return FailAttempt(ex, Failure{FailureKind::kConnectRefused, {}},
@@ -160,13 +162,18 @@ void UpstreamImpl::OnAttemptDone(const ExchangePtr& ex, Result<Message> response
   if (timed_out && !id.empty()) {
     // Tell the upstream to stop, and drop the stream that carried it.
     JsonWriter p;
-    p.StartObject().Key("requestId").Raw(id).Field("reason", "timed out at the gateway").EndObject();
+    p.StartObject()
+        .Key("requestId")
+        .Raw(id)
+        .Field("reason", "timed out at the gateway")
+        .EndObject();
     if (session) session->Notify("notifications/cancelled", p.str());
     if (transport) transport->Abandon(id);
   }
   if (!failure) {
     failure = Failure{error.code() == Code::kDeadlineExceeded ? FailureKind::kTimeout
-                                                              : FailureKind::kResetAfterSend, {}};
+                                                              : FailureKind::kResetAfterSend,
+                      {}};
   }
   if (detail.empty()) detail = error.message();
   FailAttempt(ex, *failure, detail);
@@ -208,8 +215,7 @@ void UpstreamImpl::FailAttempt(const ExchangePtr& ex, Failure failure, const std
   Finish(ex, "failed", MakeError(code, std::move(message)));
 }
 
-void UpstreamImpl::Finish(const ExchangePtr& ex, std::string_view outcome,
-                          Result<Message> result) {
+void UpstreamImpl::Finish(const ExchangePtr& ex, std::string_view outcome, Result<Message> result) {
   protocol::CallPtr call;  // dropped at the end, outside the lock
   {
     MutexLock lock(mu_);
@@ -297,8 +303,9 @@ void UpstreamImpl::OnServerRequest(const Message& request, const ClientSession::
     std::string params = request.params().IsObject() ? protocol::Serialize(request.params()) : "{}";
     options_.local_sampling(std::move(params), [reply](Result<std::string> result) {
       if (!result) {
-        return reply.error(result.error().code() == Code::kInvalidArgument ? protocol::rpc::kInvalidParams
-                                                                           : protocol::rpc::kInternalError,
+        return reply.error(result.error().code() == Code::kInvalidArgument
+                               ? protocol::rpc::kInvalidParams
+                               : protocol::rpc::kInternalError,
                            result.error().message());
       }
       reply.result(*result);
@@ -316,8 +323,9 @@ void UpstreamImpl::OnServerRequest(const Message& request, const ClientSession::
     if (!response) return reply.error(protocol::rpc::kInternalError, response.error().message());
     if (response->kind() == protocol::MessageKind::kError) {
       const protocol::JsonValue& e = response->error();
-      return reply.error(static_cast<int>(protocol::IntMember(e, "code").value_or(protocol::rpc::kInternalError)),
-                         protocol::StringMember(e, "message").value_or("error"));
+      return reply.error(
+          static_cast<int>(protocol::IntMember(e, "code").value_or(protocol::rpc::kInternalError)),
+          protocol::StringMember(e, "message").value_or("error"));
     }
     reply.result(protocol::Serialize(response->result()));
   });

@@ -10,7 +10,6 @@
 #include <string_view>
 
 #include "gw/base/mutex.h"
-
 #include "gw/resilience/circuit_breaker.h"
 #include "gw/resilience/retry_policy.h"
 #include "gw/telemetry/metrics.h"

@@ -38,7 +38,8 @@ Result<Url> ParseUrl(std::string_view text) {
   std::string_view port_text;
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return InvalidArgument("'" + std::string(text) + "': unclosed '['");
+    if (close == std::string_view::npos)
+      return InvalidArgument("'" + std::string(text) + "': unclosed '['");
     url.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
@@ -55,7 +56,8 @@ Result<Url> ParseUrl(std::string_view text) {
   if (!port_text.empty() || authority.back() == ':') {
     if (port_text.empty() || port_text.size() > 5 ||
         port_text.find_first_not_of("0123456789") != std::string_view::npos) {
-      return InvalidArgument("'" + std::string(text) + "': bad port '" + std::string(port_text) + "'");
+      return InvalidArgument("'" + std::string(text) + "': bad port '" + std::string(port_text) +
+                             "'");
     }
     int port = std::stoi(std::string(port_text));
     if (port < 1 || port > 65535) {

@@ -40,7 +40,9 @@ bool SameBits(const T& a, const T& b) {
 }
 // The same bits, or both NaN (payloads may follow operand order).
 bool SameOrNaN(float a, float b) { return SameBits(a, b) || (std::isnan(a) && std::isnan(b)); }
-bool Near(float want, float got, float rel) { return std::fabs(want - got) <= rel * (1 + std::fabs(want)); }
+bool Near(float want, float got, float rel) {
+  return std::fabs(want - got) <= rel * (1 + std::fabs(want));
+}
 // gtest's FLOAT_EQ: within 4 units in the last place.
 bool FloatEq(float a, float b) {
   if (std::isnan(a) || std::isnan(b)) return false;
@@ -76,7 +78,8 @@ void CheckQuantize(const Kernels& k) {
   }
   // Ties: amax 127 makes the scale exactly 1, so every k + 0.5 must round to even.
   std::vector<float> ties(256);
-  for (size_t i = 0; i < ties.size(); ++i) ties[i] = i % 32 == 0 ? 127.0f : static_cast<float>(i % 127) - 63.5f;
+  for (size_t i = 0; i < ties.size(); ++i)
+    ties[i] = i % 32 == 0 ? 127.0f : static_cast<float>(i % 127) - 63.5f;
   inputs.push_back(ties);
   inputs.push_back(std::vector<float>(64, 0.0f));  // all-zero blocks: d = 0, q = 0
   for (const std::vector<float>& x : inputs) {
@@ -86,7 +89,8 @@ void CheckQuantize(const Kernels& k) {
     k.quantize_q8_0(x.data(), b.data(), n);
     for (size_t i = 0; i < a.size(); ++i) {
       Expect(a[i].d == b[i].d, Tag(k, "quantize_q8_0 scale", n, static_cast<int>(i)));
-      Expect(std::memcmp(a[i].q, b[i].q, kBlock) == 0, Tag(k, "quantize_q8_0 quants", n, static_cast<int>(i)));
+      Expect(std::memcmp(a[i].q, b[i].q, kBlock) == 0,
+             Tag(k, "quantize_q8_0 quants", n, static_cast<int>(i)));
     }
   }
 }
@@ -145,7 +149,8 @@ void CheckTile(const Kernels& k, const char* what, Tile tile, Dot dot, const std
 
 // tile_q4_0_scaled, where the table has it, gives tile_q4_0's bits: three groups of the four
 // rows in other orders, each where y_stride puts it.
-void CheckScaledTile(const Kernels& k, const std::vector<BlockQ4_0>& w4, const std::vector<BlockQ8_0>& x, size_t n) {
+void CheckScaledTile(const Kernels& k, const std::vector<BlockQ4_0>& w4,
+                     const std::vector<BlockQ8_0>& x, size_t n) {
   if (!k.tile_q4_0_scaled) return;
   const size_t blocks = n / kBlock, groups = 3, y_stride = 4 * groups + 1;
   std::vector<BlockQ4_0> w(blocks * 4 * groups);
@@ -160,13 +165,15 @@ void CheckScaledTile(const Kernels& k, const std::vector<BlockQ4_0>& w4, const s
   for (size_t i = 0; i < x.size(); ++i) xs[i] = Fp16ToFp32(x[i].d);
   for (int cols = 1; cols <= kMaxDotRows; ++cols) {
     std::vector<float> y(kMaxDotRows * y_stride);
-    k.tile_q4_0_scaled(w.data(), blocks, ws.data(), x.data(), xs.data(), blocks, cols, n, groups, y.data(), y_stride);
+    k.tile_q4_0_scaled(w.data(), blocks, ws.data(), x.data(), xs.data(), blocks, cols, n, groups,
+                       y.data(), y_stride);
     for (size_t g = 0; g < groups; ++g) {
       float want[16];
       k.tile_q4_0(w.data() + 4 * g * blocks, blocks, x.data(), blocks, cols, n, want);
       for (int j = 0; j < cols; ++j) {
         for (int i = 0; i < 4; ++i) {
-          Expect(SameOrNaN(want[j * 4 + i], y[j * y_stride + 4 * g + i]), Tag(k, "tile_q4_0_scaled", n, cols));
+          Expect(SameOrNaN(want[j * 4 + i], y[j * y_stride + 4 * g + i]),
+                 Tag(k, "tile_q4_0_scaled", n, cols));
         }
       }
     }
@@ -200,11 +207,13 @@ std::vector<float> HalfBoundaryFloats() {
   std::vector<uint32_t> bits;
   for (uint32_t e = 90; e <= 150; ++e) {
     for (uint32_t m = 0; m < (1u << 23); m += 1u << 13) {
-      for (uint32_t r : {0u, 1u, 0xfffu, 0x1000u, 0x1001u, 0x1fffu}) bits.push_back(e << 23 | m | r);
+      for (uint32_t r : {0u, 1u, 0xfffu, 0x1000u, 0x1001u, 0x1fffu})
+        bits.push_back(e << 23 | m | r);
     }
   }
-  for (uint32_t u : {0x00000000u, 0x00000001u, 0x007fffffu, 0x7f7fffffu, 0x7f800000u, 0x7f800001u, 0x7fc00000u,
-                     0x7fc02000u, 0x7fffffffu, 0x477fefffu, 0x477ff000u, 0x477ff001u, 0x33000000u, 0x33000001u}) {
+  for (uint32_t u : {0x00000000u, 0x00000001u, 0x007fffffu, 0x7f7fffffu, 0x7f800000u, 0x7f800001u,
+                     0x7fc00000u, 0x7fc02000u, 0x7fffffffu, 0x477fefffu, 0x477ff000u, 0x477ff001u,
+                     0x33000000u, 0x33000001u}) {
     bits.push_back(u);
   }
   std::mt19937 rng(7);
@@ -232,8 +241,8 @@ void CheckHalves(const Kernels& k) {
       if (a[i] != b[i]) {
         uint32_t u;
         std::memcpy(&u, &x[i], sizeof u);
-        std::snprintf(what, sizeof what, "%s fp32_to_fp16 of 0x%08" PRIx32 ": 0x%04x, not 0x%04x", k.name, u,
-                      b[i], a[i]);
+        std::snprintf(what, sizeof what, "%s fp32_to_fp16 of 0x%08" PRIx32 ": 0x%04x, not 0x%04x",
+                      k.name, u, b[i], a[i]);
       }
       Expect(a[i] == b[i], what);
     }
@@ -244,7 +253,8 @@ void CheckHalves(const Kernels& k) {
   std::vector<float> y1 = Random(1003, 32), y2 = y1;
   g.axpy_f16(0.375f, h16.data(), y1.data(), h16.size());
   k.axpy_f16(0.375f, h16.data(), y2.data(), h16.size());
-  for (size_t i = 0; i < y1.size(); ++i) Expect(FloatEq(y1[i], y2[i]), Tag(k, "axpy_f16", y1.size()));
+  for (size_t i = 0; i < y1.size(); ++i)
+    Expect(FloatEq(y1[i], y2[i]), Tag(k, "axpy_f16", y1.size()));
   // Every half, widened through axpy (0 + 1 * h): the same bits, NaN payloads included.
   std::vector<uint16_t> all(1 << 16);
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint16_t>(i);
@@ -269,7 +279,8 @@ void CheckCompatLoops(const Kernels& k) {
       std::vector<float> o1(gate.size()), o2(gate.size());
       g.swiglu(f, gate.data(), up.data(), o1.data(), gate.size());
       k.swiglu(f, gate.data(), up.data(), o2.data(), gate.size());
-      for (size_t i = 0; i < o1.size(); ++i) Expect(SameBits(o1[i], o2[i]), Tag(k, "swiglu", 1003) + " " + fl);
+      for (size_t i = 0; i < o1.size(); ++i)
+        Expect(SameBits(o1[i], o2[i]), Tag(k, "swiglu", 1003) + " " + fl);
     }
     for (size_t n : {1u, 5u, 8u, 13u, 16u, 31u, 300u}) {
       for (float scale : {20.0f, 200.0f}) {
@@ -277,36 +288,45 @@ void CheckCompatLoops(const Kernels& k) {
         const double a = g.softmax_exp(f, s1.data(), n, scale);
         const double b = k.softmax_exp(f, s2.data(), n, scale);
         Expect(SameBits(a, b), Tag(k, "softmax_exp sum", n) + " " + fl);
-        for (size_t i = 0; i < n; ++i) Expect(SameBits(s1[i], s2[i]), Tag(k, "softmax_exp", n) + " " + fl);
+        for (size_t i = 0; i < n; ++i)
+          Expect(SameBits(s1[i], s2[i]), Tag(k, "softmax_exp", n) + " " + fl);
       }
     }
     // Many seeds: two summation orders differ in the last bit only now and then.
     for (uint32_t seed = 0; seed < 40; ++seed) {
       for (size_t n : {16u, 64u, 100u, 257u, 1000u}) {
         const size_t stride = n + 5, count = 6;  // rows closer than a padded step; 4 + 2 rows
-        std::vector<float> a = Random(stride * count, 36 + 2 * seed, 3.0f), b = Random(n, 37 + 2 * seed, 3.0f);
+        std::vector<float> a = Random(stride * count, 36 + 2 * seed, 3.0f),
+                           b = Random(n, 37 + 2 * seed, 3.0f);
         std::vector<uint16_t> rows(a.size() + kAttnPad, 0x7c00);  // +inf in the spare values
         g.fp32_to_fp16(a.data(), rows.data(), a.size());
         // Some seeds put an infinity or a NaN inside the rows (SIMD tables that convert halves
         // without looking for them must notice and sum those rows again).
         if (seed % 4 == 1) rows[n / 2] = 0x7c00;
-        if (seed % 4 == 2) rows[stride + n - 1] = 0xfe01;  // a leftover, where n is not a whole step
+        if (seed % 4 == 2)
+          rows[stride + n - 1] = 0xfe01;  // a leftover, where n is not a whole step
         if (seed % 4 == 3) rows[2 * stride] = 0xfc00;
         std::vector<float> values(rows.size());
         for (size_t i = 0; i < rows.size(); ++i) values[i] = Fp16ToFp32(rows[i]);
         std::vector<float> y((n + kAttnPad - 1) / kAttnPad * kAttnPad, 0.0f), y_k(y.size(), 0.0f);
         g.round_fp16(b.data(), y.data(), n);
         k.round_fp16(b.data(), y_k.data(), n);
-        for (size_t i = 0; i < n; ++i) Expect(SameBits(y[i], y_k[i]), Tag(k, "round_fp16", n) + " " + fl);
+        for (size_t i = 0; i < n; ++i)
+          Expect(SameBits(y[i], y_k[i]), Tag(k, "round_fp16", n) + " " + fl);
         for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
           for (bool padded : {false, true}) {
             float want[count], got[count];
-            g.attn_dots_f16(f, o, rows.data(), stride, kAttnSegment, count, y.data(), n, padded, want);
-            k.attn_dots_f16(f, o, rows.data(), stride, kAttnSegment, count, y.data(), n, padded, got);
-            const char* what = o == DotOrder::kTiled ? "attn_dots_f16 tiled" : "attn_dots_f16 vecdot";
-            for (size_t i = 0; i < count; ++i) Expect(SameOrNaN(want[i], got[i]), Tag(k, what, n, padded) + " " + fl);
+            g.attn_dots_f16(f, o, rows.data(), stride, kAttnSegment, count, y.data(), n, padded,
+                            want);
+            k.attn_dots_f16(f, o, rows.data(), stride, kAttnSegment, count, y.data(), n, padded,
+                            got);
+            const char* what =
+                o == DotOrder::kTiled ? "attn_dots_f16 tiled" : "attn_dots_f16 vecdot";
+            for (size_t i = 0; i < count; ++i)
+              Expect(SameOrNaN(want[i], got[i]), Tag(k, what, n, padded) + " " + fl);
             if (k.attn_dots_f32) {  // the same rows as floats: the same bits
-              k.attn_dots_f32(f, o, values.data(), stride, kAttnSegment, count, y.data(), n, padded, got);
+              k.attn_dots_f32(f, o, values.data(), stride, kAttnSegment, count, y.data(), n, padded,
+                              got);
               for (size_t i = 0; i < count; ++i) {
                 Expect(SameOrNaN(want[i], got[i]), Tag(k, "attn_dots_f32", n, padded) + " " + fl);
               }
@@ -334,8 +354,8 @@ int main(int argc, char** argv) {
     CheckTiles(*k);
     CheckHalves(*k);
     CheckCompatLoops(*k);
-    std::printf("kernels_check: table %s: %d checks, %d mismatches\n", k->name, g_checks - before_checks,
-                g_failures - before_failures);
+    std::printf("kernels_check: table %s: %d checks, %d mismatches\n", k->name,
+                g_checks - before_checks, g_failures - before_failures);
   }
   if (want && !found) {
     std::printf("kernels_check: table %s is not in this build\n", want);
@@ -345,7 +365,7 @@ int main(int argc, char** argv) {
     std::printf("kernels_check: no table besides the generic one in this build\n");
     return 1;
   }
-  std::printf("kernels_check: %s (%d checks, %d mismatches)\n", g_failures == 0 ? "PASS" : "FAIL", g_checks,
-              g_failures);
+  std::printf("kernels_check: %s (%d checks, %d mismatches)\n", g_failures == 0 ? "PASS" : "FAIL",
+              g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }

@@ -31,7 +31,8 @@ const std::vector<const Kernels*>& Available() {
 
 ExpFlavor CpuExpFlavor() {
 #if defined(GW_KERNELS_X86)
-  static const ExpFlavor flavor = internal::X86CpuHasAvx512() ? ExpFlavor::kWide : ExpFlavor::kNarrow;
+  static const ExpFlavor flavor =
+      internal::X86CpuHasAvx512() ? ExpFlavor::kWide : ExpFlavor::kNarrow;
   return flavor;
 #else
   return ExpFlavor::kNarrow;

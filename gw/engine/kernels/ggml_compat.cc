@@ -28,7 +28,8 @@ inline float Value(uint16_t h) { return Fp16ToFp32(h); }
 inline float Value(float v) { return v; }
 
 template <class T>
-float DotCompat(ExpFlavor f, DotOrder order, const T* x, size_t segment_stride, const float* y, size_t n, bool padded) {
+float DotCompat(ExpFlavor f, DotOrder order, const T* x, size_t segment_stride, const float* y,
+                size_t n, bool padded) {
   auto xv = [&](size_t j) { return Value(*SegmentAt(x, segment_stride, j)); };
   const size_t w = static_cast<size_t>(f);
   float acc[4][16] = {};
@@ -51,13 +52,13 @@ float DotCompat(ExpFlavor f, DotOrder order, const T* x, size_t segment_stride, 
 
 }  // namespace
 
-float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, size_t segment_stride, const float* y, size_t n,
-                   bool padded) {
+float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, size_t segment_stride,
+                   const float* y, size_t n, bool padded) {
   return DotCompat(f, order, x, segment_stride, y, n, padded);
 }
 
-float DotF16Compat(ExpFlavor f, DotOrder order, const float* x, size_t segment_stride, const float* y, size_t n,
-                   bool padded) {
+float DotF16Compat(ExpFlavor f, DotOrder order, const float* x, size_t segment_stride,
+                   const float* y, size_t n, bool padded) {
   return DotCompat(f, order, x, segment_stride, y, n, padded);
 }
 
@@ -66,7 +67,8 @@ namespace internal {
 void SwigluCompat(ExpFlavor f, const float* gate, const float* up, float* out, size_t n) {
   const size_t lanes = static_cast<size_t>(f);
   const size_t whole = n / lanes * lanes;
-  for (size_t i = 0; i < whole; ++i) out[i] = gate[i] / (1.0f + exp_compat::Exp(f, -gate[i])) * up[i];
+  for (size_t i = 0; i < whole; ++i)
+    out[i] = gate[i] / (1.0f + exp_compat::Exp(f, -gate[i])) * up[i];
   for (size_t i = whole; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 

@@ -57,7 +57,8 @@ inline float ExpWide(float x) {
   const float n = z - kShift;
   const float b = std::fma(-n, kLn2Lo, std::fma(-n, kLn2Hi, x));
   const float u = b * b;
-  const float j = std::fma(std::fma(std::fma(kC4, b, kC3), u, std::fma(kC2, b, kC1)), u, std::fma(kC0, b, 1.0f));
+  const float j = std::fma(std::fma(std::fma(kC4, b, kC3), u, std::fma(kC2, b, kC1)), u,
+                           std::fma(kC0, b, 1.0f));
   if (std::fabs(n) > 192) return n <= 0 ? 0.0f : INFINITY;
   return std::ldexp(j, static_cast<int>(n));
 }
@@ -113,9 +114,9 @@ inline const T* SegmentAt(const T* row, size_t segment_stride, size_t i) {
 // The dot of n halves in ggml's order for lane width `f`; x is a segmented row, y's halves
 // are given as floats. `padded`: the row continues with zeros to a multiple of 256
 // (llama.cpp's KV cache padding), so no element is a leftover.
-float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, size_t segment_stride, const float* y, size_t n,
-                   bool padded);
+float DotF16Compat(ExpFlavor f, DotOrder order, const uint16_t* x, size_t segment_stride,
+                   const float* y, size_t n, bool padded);
 // The same for a row of halves' values kept as floats (a KV cache in floats): the same bits.
-float DotF16Compat(ExpFlavor f, DotOrder order, const float* x, size_t segment_stride, const float* y, size_t n,
-                   bool padded);
+float DotF16Compat(ExpFlavor f, DotOrder order, const float* x, size_t segment_stride,
+                   const float* y, size_t n, bool padded);
 }  // namespace gw::engine

@@ -45,16 +45,16 @@ struct Kernels {
   // Tiles: four weight rows (w_stride blocks apart) against `cols` (1..4) activation rows;
   // out[j * 4 + i] for activation row j and weight row i, each summed exactly as the dots
   // above sum it.
-  void (*tile_q8_0)(const BlockQ8_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n,
-                    float* out);
-  void (*tile_q4_0)(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n,
-                    float* out);
+  void (*tile_q8_0)(const BlockQ8_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride,
+                    int cols, size_t n, float* out);
+  void (*tile_q4_0)(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride,
+                    int cols, size_t n, float* out);
   // Eight repacked Q4_0 rows (one BlockQ4_0x8 per block) against `cols` (1..4) activation
   // rows: out[j * 8 + k] for activation row j and weight row k, summed block by block into one
   // float as llama.cpp's repacked kernels sum (acc = fma(block total, dw * dx, acc)).
   // x_sums[j * x_stride + b] is BlockSumsQ8_0 of activation row j's block b.
-  void (*tile_q4_0x8)(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* x_sums, size_t x_stride, int cols,
-                      size_t n, float* out);
+  void (*tile_q4_0x8)(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* x_sums,
+                      size_t x_stride, int cols, size_t n, float* out);
   void (*dot_f16)(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n,
                   float* out);
   void (*dot_f32)(const float* w, const float* x, size_t x_stride, int rows, size_t n, float* out);
@@ -70,14 +70,16 @@ struct Kernels {
   // (round_fp16), readable and zero from n up to a multiple of kAttnPad, so one conversion
   // serves every row. Each row too must be readable up to that multiple (past n it may hold
   // anything: a row's segment runs on, or the buffer has kAttnPad spare values at its end).
-  void (*attn_dots_f16)(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
-                        size_t count, const float* y, size_t n, bool padded, float* out);
+  void (*attn_dots_f16)(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride,
+                        size_t segment_stride, size_t count, const float* y, size_t n, bool padded,
+                        float* out);
   // attn_dots_f16 over rows that hold the halves' values as floats, with the same bits. A
   // table that has it makes its sessions keep the KV cache in floats: twice the memory, and no
   // conversion on every read, which costs most where there is no half instruction (simd128).
   // Null where the table keeps halves.
-  void (*attn_dots_f32)(ExpFlavor f, DotOrder order, const float* rows, size_t row_stride, size_t segment_stride,
-                        size_t count, const float* y, size_t n, bool padded, float* out);
+  void (*attn_dots_f32)(ExpFlavor f, DotOrder order, const float* rows, size_t row_stride,
+                        size_t segment_stride, size_t count, const float* y, size_t n, bool padded,
+                        float* out);
   // tile_q4_0 with the scales already floats, for `groups` groups of four rows one after
   // another, the same bits: w_scales[4 * (g * blocks + b) + i] is row 4g + i's scale in block
   // b, x_scales[j * x_stride + b] activation row j's, and the result of row 4g + i against
@@ -85,9 +87,9 @@ struct Kernels {
   // such scales beside each Q4_0 matrix (Weight::scales4) and MatMul keep the activations'
   // (Activations::block_scales); that spares a half conversion per block where there is no
   // half instruction, and one call per four rows (simd128). Null elsewhere.
-  void (*tile_q4_0_scaled)(const BlockQ4_0* w, size_t w_stride, const float* w_scales, const BlockQ8_0* x,
-                           const float* x_scales, size_t x_stride, int cols, size_t n, int groups, float* y,
-                           size_t y_stride);
+  void (*tile_q4_0_scaled)(const BlockQ4_0* w, size_t w_stride, const float* w_scales,
+                           const BlockQ8_0* x, const float* x_scales, size_t x_stride, int cols,
+                           size_t n, int groups, float* y, size_t y_stride);
 };
 
 const Kernels& GenericKernels();
@@ -102,14 +104,15 @@ bool Q4_0SumsByBlock();
 const Kernels& BestKernels();
 // Every table this build and CPU can run, generic first (for tests and benchmarks).
 std::span<const Kernels* const> AvailableKernels();
-// A table by name ("generic", "avx2", "avx512vnni", "neon", "simd128"), or null if not available here.
+// A table by name ("generic", "avx2", "avx512vnni", "neon", "simd128"), or null if not available
+// here.
 const Kernels* KernelsNamed(std::string_view name);
 
 namespace internal {
 // Per-architecture tables, defined only in builds for that architecture (CMake defines
 // GW_KERNELS_X86, GW_KERNELS_NEON or GW_KERNELS_SIMD128 accordingly).
 const Kernels& X86Avx2Table();
-bool X86CpuRunsAvx2();  // AVX2, FMA and F16C present and enabled by the OS
+bool X86CpuRunsAvx2();   // AVX2, FMA and F16C present and enabled by the OS
 bool X86CpuHasAvx512();  // AVX-512 F and DQ (llama.cpp then takes its AVX-512 paths)
 const Kernels& X86VnniTable();
 bool X86CpuRunsVnni();  // AVX-512 F, VL and VNNI, besides the AVX2 set
@@ -118,7 +121,8 @@ void SwigluCompat(ExpFlavor f, const float* gate, const float* up, float* out, s
 double SoftmaxExpCompat(ExpFlavor f, float* x, size_t n, float max);
 // Tiles built from a table's own dots (for tables without tile kernels).
 template <auto kDot, class W>
-void TileFromDots(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n, float* out) {
+void TileFromDots(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols,
+                  size_t n, float* out) {
   float col[kMaxDotRows];
   for (int i = 0; i < 4; ++i) {
     kDot(w + i * w_stride, x, x_stride, cols, n, col);
@@ -127,21 +131,24 @@ void TileFromDots(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stri
 }
 // The reference repacked Q4_0 tile (generic_kernels.cc); tables whose targets never repack
 // (Q4_0SumsByBlock false) carry it to stay complete.
-void TileQ4_0x8Generic(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* x_sums, size_t x_stride, int cols,
-                       size_t n, float* out);
+void TileQ4_0x8Generic(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* x_sums,
+                       size_t x_stride, int cols, size_t n, float* out);
 // Their AVX2 forms (x86/avx2_compat.cc).
 void SwigluAvx2(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
 double SoftmaxExpAvx2(ExpFlavor f, float* x, size_t n, float max);
-void AttnDotsAvx2(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
-                  size_t count, const float* y, size_t n, bool padded, float* out);
+void AttnDotsAvx2(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride,
+                  size_t segment_stride, size_t count, const float* y, size_t n, bool padded,
+                  float* out);
 void RoundFp16Avx2(const float* x, float* y, size_t n);
 const Kernels& ArmNeonTable();
 const Kernels& WasmSimd128Table();
 // The simd128 table's ggml-compatible loops (wasm/simd128_compat.cc).
-void AttnDotsSimd128(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
-                     size_t count, const float* y, size_t n, bool padded, float* out);
-void AttnDotsF32Simd128(ExpFlavor f, DotOrder order, const float* rows, size_t row_stride, size_t segment_stride,
-                        size_t count, const float* y, size_t n, bool padded, float* out);
+void AttnDotsSimd128(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride,
+                     size_t segment_stride, size_t count, const float* y, size_t n, bool padded,
+                     float* out);
+void AttnDotsF32Simd128(ExpFlavor f, DotOrder order, const float* rows, size_t row_stride,
+                        size_t segment_stride, size_t count, const float* y, size_t n, bool padded,
+                        float* out);
 void SwigluSimd128(ExpFlavor f, const float* gate, const float* up, float* out, size_t n);
 double SoftmaxExpSimd128(ExpFlavor f, float* x, size_t n, float max);
 }  // namespace internal

@@ -42,7 +42,8 @@ TEST_P(KernelTables, QuantizeQ8_0MatchesGenericExactly) {
     k.quantize_q8_0(x.data(), b.data(), n);
     for (size_t i = 0; i < a.size(); ++i) {
       EXPECT_EQ(a[i].d, b[i].d);
-      for (size_t j = 0; j < kBlock; ++j) ASSERT_EQ(a[i].q[j], b[i].q[j]) << k.name << " block " << i << " " << j;
+      for (size_t j = 0; j < kBlock; ++j)
+        ASSERT_EQ(a[i].q[j], b[i].q[j]) << k.name << " block " << i << " " << j;
     }
   }
 }
@@ -62,10 +63,12 @@ TEST_P(KernelTables, DotsMatchGenericForEveryRowCount) {
       const size_t stride = n / kBlock;
       g.dot_q8_0(w8.data(), x8.data(), stride, rows, n, a);
       k.dot_q8_0(w8.data(), x8.data(), stride, rows, n, b);
-      for (int r = 0; r < rows; ++r) EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " q8_0";
+      for (int r = 0; r < rows; ++r)
+        EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " q8_0";
       g.dot_q4_0(w4.data(), x8.data(), stride, rows, n, a);
       k.dot_q4_0(w4.data(), x8.data(), stride, rows, n, b);
-      for (int r = 0; r < rows; ++r) EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " q4_0";
+      for (int r = 0; r < rows; ++r)
+        EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " q4_0";
     }
   }
   for (size_t n : {7u, 33u, 100u, 1000u}) {  // float rows of any length
@@ -77,10 +80,12 @@ TEST_P(KernelTables, DotsMatchGenericForEveryRowCount) {
       float a[kMaxDotRows], b[kMaxDotRows];
       g.dot_f32(w.data(), x.data(), n, rows, n, a);
       k.dot_f32(w.data(), x.data(), n, rows, n, b);
-      for (int r = 0; r < rows; ++r) EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " f32 n=" << n;
+      for (int r = 0; r < rows; ++r)
+        EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " f32 n=" << n;
       g.dot_f16(w16.data(), x16.data(), n, rows, n, a);
       k.dot_f16(w16.data(), x16.data(), n, rows, n, b);
-      for (int r = 0; r < rows; ++r) EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " f16 n=" << n;
+      for (int r = 0; r < rows; ++r)
+        EXPECT_NEAR(a[r], b[r], 1e-4f * (1 + std::fabs(a[r]))) << k.name << " f16 n=" << n;
     }
   }
 }
@@ -100,12 +105,14 @@ TEST_P(KernelTables, TilesSumExactlyAsTheTablesOwnDots) {
       k.tile_q8_0(w8.data(), blocks, x8.data(), blocks, cols, n, tile);
       for (int i = 0; i < 4; ++i) {
         k.dot_q8_0(w8.data() + i * blocks, x8.data(), blocks, cols, n, dot);
-        for (int j = 0; j < cols; ++j) ASSERT_EQ(tile[j * 4 + i], dot[j]) << k.name << " q8_0 n=" << n;
+        for (int j = 0; j < cols; ++j)
+          ASSERT_EQ(tile[j * 4 + i], dot[j]) << k.name << " q8_0 n=" << n;
       }
       k.tile_q4_0(w4.data(), blocks, x8.data(), blocks, cols, n, tile);
       for (int i = 0; i < 4; ++i) {
         k.dot_q4_0(w4.data() + i * blocks, x8.data(), blocks, cols, n, dot);
-        for (int j = 0; j < cols; ++j) ASSERT_EQ(tile[j * 4 + i], dot[j]) << k.name << " q4_0 n=" << n;
+        for (int j = 0; j < cols; ++j)
+          ASSERT_EQ(tile[j * 4 + i], dot[j]) << k.name << " q4_0 n=" << n;
       }
     }
   }
@@ -117,7 +124,8 @@ float BlockOrderDot(const BlockQ4_0* w, const BlockQ8_0* x, size_t blocks) {
   for (size_t b = 0; b < blocks; ++b) {
     int32_t total = 0;
     for (size_t j = 0; j < kBlock / 2; ++j) {
-      total += ((w[b].qs[j] & 0x0f) - 8) * x[b].q[j] + ((w[b].qs[j] >> 4) - 8) * x[b].q[j + kBlock / 2];
+      total +=
+          ((w[b].qs[j] & 0x0f) - 8) * x[b].q[j] + ((w[b].qs[j] >> 4) - 8) * x[b].q[j + kBlock / 2];
     }
     acc = std::fma(static_cast<float>(total), Fp16ToFp32(w[b].d) * Fp16ToFp32(x[b].d), acc);
   }
@@ -130,7 +138,8 @@ TEST_P(KernelTables, RepackedQ4_0TilesGiveTheBlockOrderBitsOfThePlainRows) {
     const size_t blocks = n / kBlock;
     std::vector<float> wf = Random(n * 8, 61), xf = Random(n * kMaxDotRows, 62, 3.0f);
     // Extremes too: nibbles 0 and 15 against activations of +-127 (the 16-bit sums' worst case).
-    for (size_t i = 0; i < kBlock; ++i) wf[i] = (i % 2 ? 1.0f : -1.0f), xf[i] = (i % 2 ? 5.0f : -5.0f);
+    for (size_t i = 0; i < kBlock; ++i)
+      wf[i] = (i % 2 ? 1.0f : -1.0f), xf[i] = (i % 2 ? 5.0f : -5.0f);
     std::vector<BlockQ4_0> w4(blocks * 8);
     std::vector<BlockQ8_0> x8(blocks * kMaxDotRows);
     QuantizeRowQ4_0(wf.data(), w4.data(), n * 8);
@@ -144,7 +153,8 @@ TEST_P(KernelTables, RepackedQ4_0TilesGiveTheBlockOrderBitsOfThePlainRows) {
       k.tile_q4_0x8(packed.data(), x8.data(), sums.data(), blocks, cols, n, tile);
       for (int j = 0; j < cols; ++j) {
         for (int r = 0; r < 8; ++r) {
-          ASSERT_EQ(tile[j * 8 + r], BlockOrderDot(w4.data() + r * blocks, x8.data() + j * blocks, blocks))
+          ASSERT_EQ(tile[j * 8 + r],
+                    BlockOrderDot(w4.data() + r * blocks, x8.data() + j * blocks, blocks))
               << k.name << " n=" << n << " col " << j << " row " << r;
         }
       }
@@ -171,7 +181,8 @@ TEST_P(KernelTables, HalfConversionsAxpyAndCompatLoopsMatchGeneric) {
     k.swiglu(f, gate.data(), up.data(), o2.data(), gate.size());
     EXPECT_EQ(o1, o2) << k.name;
     std::vector<float> s1 = Random(300, 35, 20.0f), s2 = s1;
-    EXPECT_EQ(g.softmax_exp(f, s1.data(), s1.size(), 20.0f), k.softmax_exp(f, s2.data(), s2.size(), 20.0f));
+    EXPECT_EQ(g.softmax_exp(f, s1.data(), s1.size(), 20.0f),
+              k.softmax_exp(f, s2.data(), s2.size(), 20.0f));
     EXPECT_EQ(s1, s2);
     for (size_t n : {16u, 64u, 100u, 257u}) {
       // Three rows packed closer than a padded step (what follows a row is another row's data),
@@ -187,10 +198,12 @@ TEST_P(KernelTables, HalfConversionsAxpyAndCompatLoopsMatchGeneric) {
       for (DotOrder o : {DotOrder::kVecDot, DotOrder::kTiled}) {
         for (bool padded : {false, true}) {
           float want[count], got[count];
-          g.attn_dots_f16(f, o, rows.data(), stride, kAttnSegment, count, y.data(), n, padded, want);
+          g.attn_dots_f16(f, o, rows.data(), stride, kAttnSegment, count, y.data(), n, padded,
+                          want);
           k.attn_dots_f16(f, o, rows.data(), stride, kAttnSegment, count, y.data(), n, padded, got);
           for (size_t i = 0; i < count; ++i) {
-            EXPECT_EQ(want[i], got[i]) << k.name << " n=" << n << " padded=" << padded << " row " << i;
+            EXPECT_EQ(want[i], got[i])
+                << k.name << " n=" << n << " padded=" << padded << " row " << i;
           }
         }
       }
@@ -201,19 +214,24 @@ TEST_P(KernelTables, HalfConversionsAxpyAndCompatLoopsMatchGeneric) {
 TEST_P(KernelTables, SegmentedAttentionRowsSumAsContiguousOnes) {
   const Kernels& k = *GetParam();
   const Kernels& g = GenericKernels();
-  const size_t n = 700, count = 2, segment_stride = 3 * kAttnSegment;  // rows interleaved by segment
+  const size_t n = 700, count = 2,
+               segment_stride = 3 * kAttnSegment;  // rows interleaved by segment
   std::vector<float> a = Random(n * count, 71, 2.0f), b = Random(n, 72, 2.0f);
-  std::vector<uint16_t> contiguous(a.size()), segmented(segment_stride * 3, 0x7c00);  // +inf where unused
+  std::vector<uint16_t> contiguous(a.size()),
+      segmented(segment_stride * 3, 0x7c00);  // +inf where unused
   g.fp32_to_fp16(a.data(), contiguous.data(), a.size());
   for (size_t r = 0; r < count; ++r) {
-    for (size_t i = 0; i < n; ++i) *const_cast<uint16_t*>(SegmentAt(segmented.data() + r * kAttnSegment, segment_stride, i)) = contiguous[r * n + i];
+    for (size_t i = 0; i < n; ++i)
+      *const_cast<uint16_t*>(SegmentAt(segmented.data() + r * kAttnSegment, segment_stride, i)) =
+          contiguous[r * n + i];
   }
   std::vector<float> y(768, 0.0f);
   g.round_fp16(b.data(), y.data(), n);
   ForEachAttentionCase([&](ExpFlavor f, DotOrder o, bool padded) {
     float want[count], got[count];
     g.attn_dots_f16(f, o, contiguous.data(), n, kAttnSegment, count, y.data(), n, padded, want);
-    k.attn_dots_f16(f, o, segmented.data(), kAttnSegment, segment_stride, count, y.data(), n, padded, got);
+    k.attn_dots_f16(f, o, segmented.data(), kAttnSegment, segment_stride, count, y.data(), n,
+                    padded, got);
     for (size_t r = 0; r < count; ++r) EXPECT_EQ(want[r], got[r]) << k.name << " row " << r;
   });
 }
@@ -236,7 +254,8 @@ TEST(GenericWasmLike, AttentionRowsInFloatsSumAsInHalves) {
     for (size_t r = 0; r < count; ++r) EXPECT_EQ(want[r], got[r]) << "row " << r;
   });
   for (const Kernels* t : AvailableKernels()) {
-    if (t->attn_dots_f32 || t->tile_q4_0_scaled) ADD_FAILURE() << t->name << ": native tables keep halves";
+    if (t->attn_dots_f32 || t->tile_q4_0_scaled)
+      ADD_FAILURE() << t->name << ": native tables keep halves";
   }
 }
 
@@ -251,24 +270,28 @@ TEST(GenericWasmLike, TilesWithFloatScalesSumAsWithHalves) {
   k.quantize_q8_0(xf.data(), x.data(), n * kMaxDotRows);
   std::vector<float> ws(blocks * rows), xs(blocks * kMaxDotRows);
   for (size_t r = 0; r < rows; ++r) {
-    for (size_t b = 0; b < blocks; ++b) ws[4 * (r / 4 * blocks + b) + r % 4] = Fp16ToFp32(w[r * blocks + b].d);
+    for (size_t b = 0; b < blocks; ++b)
+      ws[4 * (r / 4 * blocks + b) + r % 4] = Fp16ToFp32(w[r * blocks + b].d);
   }
   for (size_t i = 0; i < xs.size(); ++i) xs[i] = Fp16ToFp32(x[i].d);
   for (int cols = 1; cols <= kMaxDotRows; ++cols) {
     std::vector<float> y(kMaxDotRows * y_stride, -1.0f);
-    k.tile_q4_0_scaled(w.data(), blocks, ws.data(), x.data(), xs.data(), blocks, cols, n, 3, y.data(), y_stride);
+    k.tile_q4_0_scaled(w.data(), blocks, ws.data(), x.data(), xs.data(), blocks, cols, n, 3,
+                       y.data(), y_stride);
     for (size_t g = 0; g < 3; ++g) {
       float want[16];
       k.tile_q4_0(w.data() + 4 * g * blocks, blocks, x.data(), blocks, cols, n, want);
       for (int j = 0; j < cols; ++j) {
-        for (int i = 0; i < 4; ++i) EXPECT_EQ(want[j * 4 + i], y[j * y_stride + 4 * g + i]) << cols << " " << g;
+        for (int i = 0; i < 4; ++i)
+          EXPECT_EQ(want[j * 4 + i], y[j * y_stride + 4 * g + i]) << cols << " " << g;
       }
     }
     EXPECT_EQ(y[12], -1.0f);  // nothing past the groups
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, KernelTables, ::testing::ValuesIn(AvailableKernels().begin(), AvailableKernels().end()),
+INSTANTIATE_TEST_SUITE_P(All, KernelTables,
+                         ::testing::ValuesIn(AvailableKernels().begin(), AvailableKernels().end()),
                          [](const auto& info) { return std::string(info.param->name); });
 
 TEST(GgmlCompat, ExpIsCloseToTheLibraryOneAndSaturates) {
@@ -289,9 +312,11 @@ TEST(GgmlCompat, DotOrdersSumTheSameProducts) {
   GenericKernels().fp32_to_fp16(a.data(), a16.data(), a.size());
   GenericKernels().round_fp16(b.data(), b_half.data(), b.size());
   double exact = 0;
-  for (size_t i = 0; i < a.size(); ++i) exact += static_cast<double>(Fp16ToFp32(a16[i])) * b_half[i];
+  for (size_t i = 0; i < a.size(); ++i)
+    exact += static_cast<double>(Fp16ToFp32(a16[i])) * b_half[i];
   ForEachAttentionCase([&](ExpFlavor f, DotOrder o, bool padded) {
-    EXPECT_NEAR(DotF16Compat(f, o, a16.data(), kAttnSegment, b_half.data(), a.size(), padded), exact, 1e-4);
+    EXPECT_NEAR(DotF16Compat(f, o, a16.data(), kAttnSegment, b_half.data(), a.size(), padded),
+                exact, 1e-4);
   });
 }
 

@@ -16,7 +16,8 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
   if (fd < 0) {
     int e = errno;
     std::string why = path + ": " + std::strerror(e);
-    return e == ENOENT ? NotFound(why) : MakeError(e == EACCES ? Code::kPermissionDenied : Code::kUnavailable, why);
+    return e == ENOENT ? NotFound(why)
+                       : MakeError(e == EACCES ? Code::kPermissionDenied : Code::kUnavailable, why);
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -41,7 +42,8 @@ void MappedFile::DropPages(std::string_view range) {
   const uintptr_t last = (begin + range.size()) / page * page;
   if (range.empty() || last <= first) return;
   // A private read-only mapping of a file: dropped pages read back from the file, unchanged.
-  ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);  // NOLINT(performance-no-int-to-ptr): page-aligned address
+  ::madvise(reinterpret_cast<void*>(first), last - first,
+            MADV_DONTNEED);  // NOLINT(performance-no-int-to-ptr): page-aligned address
 }
 
 MappedFile::~MappedFile() { ::munmap(data_, size_); }

@@ -48,7 +48,8 @@ class PosixSpawner final : public ProcessSpawner {
   Result<ChildProcess> Spawn(const ProcessSpec& spec) override {
     if (spec.argv.empty()) return InvalidArgument("no command to run");
     auto program = ResolveProgram(spec.argv[0]);
-    if (!program) return NotFound("cannot find program '" + spec.argv[0] + "' (PATH or not executable)");
+    if (!program)
+      return NotFound("cannot find program '" + spec.argv[0] + "' (PATH or not executable)");
     std::vector<char*> argv;
     for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -56,7 +57,8 @@ class PosixSpawner final : public ProcessSpawner {
     for (char** e = environ; e && *e; ++e) {
       std::string_view kv(*e);
       size_t eq = kv.find('=');
-      if (eq != std::string_view::npos) merged[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+      if (eq != std::string_view::npos)
+        merged[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
     }
     for (const auto& [k, v] : spec.env) merged[k] = v;
     std::vector<std::string> env_strings;

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <poll.h>
 #include <unistd.h>
 
@@ -33,7 +32,8 @@ int WaitExit(ProcessSpawner& s, int pid) {
 
 TEST(Process, RunsAChildWithPipesAndEnvironment) {
   ProcessSpawner& s = SystemProcessSpawner();
-  auto child = s.Spawn({{"sh", "-c", "printf '%s\\n' \"$GW_TEST_VALUE\"; cat"}, {{"GW_TEST_VALUE", "hello"}}, ""});
+  auto child = s.Spawn(
+      {{"sh", "-c", "printf '%s\\n' \"$GW_TEST_VALUE\"; cat"}, {{"GW_TEST_VALUE", "hello"}}, ""});
   ASSERT_TRUE(child) << child.error().ToString();
   EXPECT_EQ(ReadSome(child->stdout_fd, 6), "hello\n");
   ASSERT_EQ(write(child->stdin_fd, "ping\n", 5), 5);

@@ -11,8 +11,8 @@ namespace gw::protocol {
 namespace {
 
 // RFC 5424 severities, as MCP's logging/setLevel names them, least severe first.
-constexpr std::array<std::string_view, 8> kLogLevels = {
-    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+constexpr std::array<std::string_view, 8> kLogLevels = {"debug", "info",     "notice", "warning",
+                                                        "error", "critical", "alert",  "emergency"};
 
 int LevelIndex(std::string_view level) {
   for (size_t i = 0; i < kLogLevels.size(); ++i) {
@@ -25,7 +25,9 @@ int LevelIndex(std::string_view level) {
 
 SessionCore::SessionCore(std::string id, Service& service, std::shared_ptr<Outbox> outbox,
                          const SessionOptions& options)
-    : id_(std::move(id)), service_(service), outbox_(std::move(outbox)),
+    : id_(std::move(id)),
+      service_(service),
+      outbox_(std::move(outbox)),
       clock_(options.clock ? *options.clock : RealClock()),
       request_timeout_(options.client_request_timeout) {}
 
@@ -97,8 +99,9 @@ void SessionCore::HandleInitialize(Message& message) {
                      "Invalid params: initialize needs a string \"protocolVersion\"");
   }
   if (!ObjectMember(params, "capabilities") || !ObjectMember(params, "clientInfo")) {
-    return SendError(message.id(), rpc::kInvalidParams,
-                     "Invalid params: initialize needs \"capabilities\" and \"clientInfo\" objects");
+    return SendError(
+        message.id(), rpc::kInvalidParams,
+        "Invalid params: initialize needs \"capabilities\" and \"clientInfo\" objects");
   }
   std::string result;
   std::string negotiated;
@@ -195,8 +198,7 @@ void SessionCore::HandleResponse(Message& message) {
     MutexLock lock(mu_);
     callback = requests_.Take(message.id());
     if (!callback) {
-      GW_LOG_DEBUG("session %s: response to unknown request %s", id_.c_str(),
-                   message.id().c_str());
+      GW_LOG_DEBUG("session %s: response to unknown request %s", id_.c_str(), message.id().c_str());
       return;
     }
   }
@@ -275,8 +277,8 @@ void SessionCore::Notify(std::string_view method, std::string_view params) {
   outbox_->Send(MakeNotification(method, params), {}, false);
 }
 
-void SessionCore::SendRequest(const Call* call, std::string_view method,
-                              std::string_view params, ResponseCallback callback) {
+void SessionCore::SendRequest(const Call* call, std::string_view method, std::string_view params,
+                              ResponseCallback callback) {
   MutexLock lock(mu_);
   if (state_ == SessionState::kClosed || (call && CallDone(*call))) {
     lock.Unlock();

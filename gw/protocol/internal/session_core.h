@@ -11,7 +11,6 @@
 
 #include "gw/base/check.h"
 #include "gw/base/mutex.h"
-
 #include "gw/protocol/internal/pending_requests.h"
 #include "gw/protocol/server_session.h"
 

@@ -23,12 +23,15 @@ class MemoryQueue final : public OfflineQueue {
       auto it = by_key_.find(r.idempotency_key);
       if (it != by_key_.end()) return AppendOutcome{records_.find(it->second)->second, true};
     }
-    if (by_task_.count(r.task_id)) return InvalidArgument("task id '" + r.task_id + "' is already used");
+    if (by_task_.count(r.task_id))
+      return InvalidArgument("task id '" + r.task_id + "' is already used");
     if (live_ >= limits_.max_records) {
-      return ResourceExhausted("the offline queue is full (" + std::to_string(limits_.max_records) + " requests)");
+      return ResourceExhausted("the offline queue is full (" + std::to_string(limits_.max_records) +
+                               " requests)");
     }
     if (bytes_ + r.footprint() > limits_.max_bytes) {
-      return ResourceExhausted("the offline queue is full (" + std::to_string(limits_.max_bytes) + " bytes)");
+      return ResourceExhausted("the offline queue is full (" + std::to_string(limits_.max_bytes) +
+                               " bytes)");
     }
     r.seq = ++last_seq_;
     r.state = RecordState::kQueued;
@@ -38,7 +41,8 @@ class MemoryQueue final : public OfflineQueue {
     return AppendOutcome{std::move(r), false};
   }
 
-  Result<std::vector<Record>> TakeDue(const std::string& upstream, int64_t now_ms, size_t max) override {
+  Result<std::vector<Record>> TakeDue(const std::string& upstream, int64_t now_ms,
+                                      size_t max) override {
     MutexLock lock(mu_);
     std::vector<Record> out;
     auto q = queued_.find(upstream);
@@ -111,7 +115,8 @@ class MemoryQueue final : public OfflineQueue {
     MutexLock lock(mu_);
     GW_ASSIGN_OR_RETURN(Record * r, Find(seq));
     if (r->terminal()) {
-      return FailedPrecondition("task '" + r->task_id + "' is already " + std::string(RecordStateName(r->state)));
+      return FailedPrecondition("task '" + r->task_id + "' is already " +
+                                std::string(RecordStateName(r->state)));
     }
     Unqueue(*r);
     if (!reason.empty()) r->last_error = std::move(reason);
@@ -182,7 +187,8 @@ class MemoryQueue final : public OfflineQueue {
   Result<std::vector<Record>> List(const ListFilter& filter) override {
     MutexLock lock(mu_);
     std::vector<Record> out;
-    for (auto it = records_.upper_bound(filter.after_seq); it != records_.end() && out.size() < filter.limit; ++it) {
+    for (auto it = records_.upper_bound(filter.after_seq);
+         it != records_.end() && out.size() < filter.limit; ++it) {
       if (Matches(it->second, filter)) out.push_back(it->second);
     }
     return out;
@@ -196,12 +202,20 @@ class MemoryQueue final : public OfflineQueue {
       switch (r.state) {
         case RecordState::kQueued:
           ++s.queued[static_cast<int>(r.priority)];
-          if (s.oldest_queued_ms == 0 || r.created_ms < s.oldest_queued_ms) s.oldest_queued_ms = r.created_ms;
+          if (s.oldest_queued_ms == 0 || r.created_ms < s.oldest_queued_ms)
+            s.oldest_queued_ms = r.created_ms;
           break;
-        case RecordState::kDelivering: ++s.delivering; break;
-        case RecordState::kDead: ++s.dead; break;
-        case RecordState::kDone: ++s.done; break;
-        default: break;
+        case RecordState::kDelivering:
+          ++s.delivering;
+          break;
+        case RecordState::kDead:
+          ++s.dead;
+          break;
+        case RecordState::kDone:
+          ++s.done;
+          break;
+        default:
+          break;
       }
     }
     return s;
@@ -215,8 +229,8 @@ class MemoryQueue final : public OfflineQueue {
     return &it->second;
   }
   static Error NotDelivering(const Record& r) {
-    return FailedPrecondition("task '" + r.task_id + "' is " + std::string(RecordStateName(r.state)) +
-                              ", not being delivered");
+    return FailedPrecondition("task '" + r.task_id + "' is " +
+                              std::string(RecordStateName(r.state)) + ", not being delivered");
   }
   void Index(const Record& r) GW_REQUIRES(mu_) {
     if (!r.idempotency_key.empty()) by_key_[r.idempotency_key] = r.seq;
@@ -255,9 +269,11 @@ class MemoryQueue final : public OfflineQueue {
   std::map<uint64_t, Record> records_ GW_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> by_task_ GW_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> by_key_ GW_GUARDED_BY(mu_);
-  std::map<std::string, std::set<std::tuple<Priority, uint64_t>>> queued_ GW_GUARDED_BY(mu_);  // delivery order
+  std::map<std::string, std::set<std::tuple<Priority, uint64_t>>> queued_
+      GW_GUARDED_BY(mu_);  // delivery order
   std::map<std::string, KeyState> keys_ GW_GUARDED_BY(mu_);
-  std::map<uint64_t, size_t> charged_ GW_GUARDED_BY(mu_);  // live record -> footprint charged at Append
+  std::map<uint64_t, size_t> charged_
+      GW_GUARDED_BY(mu_);                  // live record -> footprint charged at Append
   uint64_t bytes_ GW_GUARDED_BY(mu_) = 0;  // footprint of live (queued, delivering, dead) records
   size_t live_ GW_GUARDED_BY(mu_) = 0;
 };

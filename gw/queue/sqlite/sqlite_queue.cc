@@ -69,14 +69,14 @@ void SqliteQueue::AppendAsync(Record r, AppendDone done) {
     return done(InvalidArgument("a queued request needs a task id, an upstream and a method"));
   }
   auto result = std::make_shared<Result<AppendOutcome>>(Internal("not written"));
-  Submit([this, record = std::move(r),
-          result]() mutable {
-            mu_.AssertHeld();  // CommitGroup runs every apply under mu_
-            *result = AppendLocked(std::move(record));
-          },
-         [result, done = std::move(done)](const Status& commit) {
-           done(commit ? std::move(*result) : Result<AppendOutcome>(commit.error()));
-         });
+  Submit(
+      [this, record = std::move(r), result]() mutable {
+        mu_.AssertHeld();  // CommitGroup runs every apply under mu_
+        *result = AppendLocked(std::move(record));
+      },
+      [result, done = std::move(done)](const Status& commit) {
+        done(commit ? std::move(*result) : Result<AppendOutcome>(commit.error()));
+      });
 }
 
 void SqliteQueue::CompleteAsync(uint64_t seq, std::string result, StatusDone done) {

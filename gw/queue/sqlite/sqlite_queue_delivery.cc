@@ -49,20 +49,22 @@ Result<std::vector<Record>> SqliteQueue::TakeDue(const std::string& upstream, in
 Status SqliteQueue::Complete(uint64_t seq, std::string result) {
   return Change(seq, [&](Record& r) {
     mu_.AssertHeld();  // Change runs it under mu_
-    return ApplyComplete(r, std::move(result)); });
+    return ApplyComplete(r, std::move(result));
+  });
 }
 
 Status SqliteQueue::Reschedule(uint64_t seq, int64_t next_attempt_ms, std::string error) {
-  return Change(seq,
-                [&](Record& r) {
+  return Change(seq, [&](Record& r) {
     mu_.AssertHeld();  // Change runs it under mu_
-    return ApplyReschedule(r, next_attempt_ms, std::move(error)); });
+    return ApplyReschedule(r, next_attempt_ms, std::move(error));
+  });
 }
 
 Status SqliteQueue::DeadLetter(uint64_t seq, std::string error) {
   return Change(seq, [&](Record& r) {
     mu_.AssertHeld();  // Change runs it under mu_
-    return ApplyDeadLetter(r, std::move(error)); });
+    return ApplyDeadLetter(r, std::move(error));
+  });
 }
 
 Status SqliteQueue::Cancel(uint64_t seq, std::string reason) {

@@ -120,8 +120,8 @@ class SqliteQueue final : public OfflineQueue {
   const SqliteQueueOptions options_;
   std::unique_ptr<Stmt> select_key_ GW_GUARDED_BY(mu_);
   std::unique_ptr<Stmt> insert_ GW_GUARDED_BY(mu_);
-  Mutex group_mu_;     // the group-commit queue
-  CondVar group_cv_;   // wakes the writer
+  Mutex group_mu_;    // the group-commit queue
+  CondVar group_cv_;  // wakes the writer
   std::vector<PendingOp> pending_ GW_GUARDED_BY(group_mu_);
   bool writer_stop_ GW_GUARDED_BY(group_mu_) = false;
 

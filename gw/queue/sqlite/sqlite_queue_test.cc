@@ -1,9 +1,8 @@
 #include "gw/queue/sqlite/sqlite_queue.h"
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -20,7 +19,8 @@ std::string TempDb() {
   static std::atomic<int> n{0};
   const char* dir = std::getenv("TEST_TMPDIR");
   std::string base = dir ? dir : ::testing::TempDir();
-  std::string path = base + "/edgegw-queue-" + std::to_string(getpid()) + "-" + std::to_string(n++) + ".db";
+  std::string path =
+      base + "/edgegw-queue-" + std::to_string(getpid()) + "-" + std::to_string(n++) + ".db";
   std::filesystem::remove(path);
   std::filesystem::remove(path + "-wal");
   std::filesystem::remove(path + "-shm");
@@ -61,7 +61,8 @@ TEST(SqliteQueue, EverythingSurvivesAReopen) {
   auto c = q->Append(MakeRecord("c"));
   ASSERT_TRUE(c);
   EXPECT_GT(c->record.seq, seq);  // sequence numbers continue
-  EXPECT_EQ(q->Append(MakeRecord("d")).error().code(), Code::kResourceExhausted);  // budget recounted
+  EXPECT_EQ(q->Append(MakeRecord("d")).error().code(),
+            Code::kResourceExhausted);  // budget recounted
 }
 
 TEST(SqliteQueue, LargePayloadsAreCompressedAndComeBackWhole) {
@@ -93,8 +94,12 @@ TEST(SqliteQueue, ACorruptRecordIsSetAsideAndReportedNotFatal) {
   // Flip one byte in the middle of the stored record, as a bad disk would.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE records SET body = substr(body, 1, 20) || X'FF' || substr(body, 22) "
-                             "WHERE task_id = 'bad'", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "UPDATE records SET body = substr(body, 1, 20) || X'FF' || substr(body, 22) "
+                   "WHERE task_id = 'bad'",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
 
   auto q = Open(path);
@@ -121,7 +126,8 @@ TEST(SqliteQueue, GroupCommitAcknowledgesEveryConcurrentAppendDurably) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < kEach; ++i) {
           // Every third key repeats one of this thread's earlier ones.
-          std::string key = std::string("k") + std::to_string(t) + "-" + std::to_string(i % 3 == 2 ? i - 1 : i);
+          std::string key =
+              std::string("k") + std::to_string(t) + "-" + std::to_string(i % 3 == 2 ? i - 1 : i);
           auto r = q->Append(MakeRecord("t" + std::to_string(t) + "-" + std::to_string(i), "cloud",
                                         Priority::kNormal, key));
           ASSERT_TRUE(r) << r.error().message();
@@ -175,8 +181,8 @@ struct FaultyVfs {
   static inline sqlite3_io_methods methods;
 
   struct File {
-    sqlite3_file base;  // our methods
-    sqlite3_file* real; // the default VFS's file, allocated after us
+    sqlite3_file base;   // our methods
+    sqlite3_file* real;  // the default VFS's file, allocated after us
   };
 
   static int Write(sqlite3_file* f, const void* p, int n, sqlite3_int64 off) {
@@ -206,23 +212,27 @@ struct FaultyVfs {
       File* file = reinterpret_cast<File*>(f);
       return file->real->pMethods->xClose(file->real);
     };
-#define GW_FORWARD(name, sig, args) \
-    methods.name = [] sig { File* file = reinterpret_cast<File*>(f); return file->real->pMethods->name args; };
-    GW_FORWARD(xRead, (sqlite3_file* f, void* p, int n, sqlite3_int64 o), (file->real, p, n, o))
-    GW_FORWARD(xTruncate, (sqlite3_file* f, sqlite3_int64 s), (file->real, s))
-    GW_FORWARD(xFileSize, (sqlite3_file* f, sqlite3_int64* s), (file->real, s))
-    GW_FORWARD(xLock, (sqlite3_file* f, int l), (file->real, l))
-    GW_FORWARD(xUnlock, (sqlite3_file* f, int l), (file->real, l))
-    GW_FORWARD(xCheckReservedLock, (sqlite3_file* f, int* r), (file->real, r))
-    GW_FORWARD(xFileControl, (sqlite3_file* f, int op, void* a), (file->real, op, a))
-    GW_FORWARD(xSectorSize, (sqlite3_file* f), (file->real))
-    GW_FORWARD(xDeviceCharacteristics, (sqlite3_file* f), (file->real))
-    GW_FORWARD(xShmMap, (sqlite3_file* f, int r, int s, int e, void volatile** p), (file->real, r, s, e, p))
-    GW_FORWARD(xShmLock, (sqlite3_file* f, int o, int n, int fl), (file->real, o, n, fl))
-    GW_FORWARD(xShmBarrier, (sqlite3_file* f), (file->real))
-    GW_FORWARD(xShmUnmap, (sqlite3_file* f, int d), (file->real, d))
-    GW_FORWARD(xFetch, (sqlite3_file* f, sqlite3_int64 o, int a, void** p), (file->real, o, a, p))
-    GW_FORWARD(xUnfetch, (sqlite3_file* f, sqlite3_int64 o, void* p), (file->real, o, p))
+#define GW_FORWARD(name, sig, args)          \
+  methods.name = [] sig {                    \
+    File* file = reinterpret_cast<File*>(f); \
+    return file->real->pMethods->name args;  \
+  };
+    GW_FORWARD(xRead, (sqlite3_file * f, void* p, int n, sqlite3_int64 o), (file->real, p, n, o))
+    GW_FORWARD(xTruncate, (sqlite3_file * f, sqlite3_int64 s), (file->real, s))
+    GW_FORWARD(xFileSize, (sqlite3_file * f, sqlite3_int64 * s), (file->real, s))
+    GW_FORWARD(xLock, (sqlite3_file * f, int l), (file->real, l))
+    GW_FORWARD(xUnlock, (sqlite3_file * f, int l), (file->real, l))
+    GW_FORWARD(xCheckReservedLock, (sqlite3_file * f, int* r), (file->real, r))
+    GW_FORWARD(xFileControl, (sqlite3_file * f, int op, void* a), (file->real, op, a))
+    GW_FORWARD(xSectorSize, (sqlite3_file * f), (file->real))
+    GW_FORWARD(xDeviceCharacteristics, (sqlite3_file * f), (file->real))
+    GW_FORWARD(xShmMap, (sqlite3_file * f, int r, int s, int e, void volatile** p),
+               (file->real, r, s, e, p))
+    GW_FORWARD(xShmLock, (sqlite3_file * f, int o, int n, int fl), (file->real, o, n, fl))
+    GW_FORWARD(xShmBarrier, (sqlite3_file * f), (file->real))
+    GW_FORWARD(xShmUnmap, (sqlite3_file * f, int d), (file->real, d))
+    GW_FORWARD(xFetch, (sqlite3_file * f, sqlite3_int64 o, int a, void** p), (file->real, o, a, p))
+    GW_FORWARD(xUnfetch, (sqlite3_file * f, sqlite3_int64 o, void* p), (file->real, o, p))
 #undef GW_FORWARD
     f->pMethods = &methods;
     return SQLITE_OK;
@@ -262,7 +272,8 @@ TEST(SqliteQueueFaults, ADiskFullIsAClearRefusalAndLosesNothingAcknowledged) {
     FaultyVfs::fail_write = 0;
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code(), Code::kResourceExhausted);
-    EXPECT_NE(refused.error().message().find("the disk is full"), std::string::npos) << refused.error().message();
+    EXPECT_NE(refused.error().message().find("the disk is full"), std::string::npos)
+        << refused.error().message();
     ASSERT_TRUE(q->Append(MakeRecord("after")));  // it recovers once there is room
   }
   auto q = Open(path);

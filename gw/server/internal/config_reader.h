@@ -2,13 +2,13 @@
 // Private to gw/server. Thread-safety: pure functions and value types.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "gw/base/result.h"
 
@@ -30,7 +30,8 @@ struct TableReader {
       std::string name = prefix + std::string(key.str());
       auto it = setters.find(std::string(key.str()));
       std::string where = Where(source, node) + ": " + name;
-      if (it == setters.end()) return InvalidArgument(where + ": unknown key (see docs/configuration.md)");
+      if (it == setters.end())
+        return InvalidArgument(where + ": unknown key (see docs/configuration.md)");
       GW_RETURN_IF_ERROR(it->second(node, where));
     }
     return OkStatus();
@@ -60,8 +61,8 @@ TableReader::Setter Integer(T* out, int64_t min, int64_t max) {
     if (!n.is_integer()) return InvalidArgument(where + ": expected an integer");
     int64_t v = *n.value<int64_t>();
     if (v < min || v > max) {
-      return InvalidArgument(where + ": must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                             " (got " + std::to_string(v) + ")");
+      return InvalidArgument(where + ": must be between " + std::to_string(min) + " and " +
+                             std::to_string(max) + " (got " + std::to_string(v) + ")");
     }
     *out = static_cast<T>(v);
     return OkStatus();
@@ -98,10 +99,12 @@ inline TableReader::Setter Double(double* out, double min, double max) {
 inline TableReader::Setter StringMap(std::map<std::string, std::string>* out) {
   return [out](const toml::node& n, const std::string& where) -> Status {
     const toml::table* table = n.as_table();
-    if (!table) return InvalidArgument(where + ": expected a table of strings, e.g. { KEY = \"value\" }");
+    if (!table)
+      return InvalidArgument(where + ": expected a table of strings, e.g. { KEY = \"value\" }");
     out->clear();
     for (const auto& [key, value] : *table) {
-      if (!value.is_string()) return InvalidArgument(where + "." + std::string(key.str()) + ": expected a string");
+      if (!value.is_string())
+        return InvalidArgument(where + "." + std::string(key.str()) + ": expected a string");
       (*out)[std::string(key.str())] = *value.value<std::string>();
     }
     return OkStatus();
@@ -126,20 +129,25 @@ Status ReadRoutes(const toml::node& node, std::string_view source, std::vector<R
   }
   for (const toml::node& item : *array) {
     RouteConfig r;
-    TableReader reader{source, "route.", {{"tool", String(&r.tool)}, {"prefix", String(&r.prefix)},
-                                          {"chain", StringList(&r.chain)},
-                                          {"queueable", Bool(&r.queueable)},
-                                          {"priority", String(&r.priority)},
-                                          {"ttl_seconds", Integer(&r.ttl_seconds, 0, int64_t{365} * 86400)}}};
+    TableReader reader{source,
+                       "route.",
+                       {{"tool", String(&r.tool)},
+                        {"prefix", String(&r.prefix)},
+                        {"chain", StringList(&r.chain)},
+                        {"queueable", Bool(&r.queueable)},
+                        {"priority", String(&r.priority)},
+                        {"ttl_seconds", Integer(&r.ttl_seconds, 0, int64_t{365} * 86400)}}};
     GW_RETURN_IF_ERROR(reader.Read(*item.as_table()));
     if (r.tool.empty() == r.prefix.empty()) {
       return InvalidArgument(Where(source, item) + ": route: give exactly one of tool or prefix");
     }
     if (r.chain.empty()) {
-      return InvalidArgument(Where(source, item) + ": route: chain is empty; e.g. chain = [\"local\", \"cloud\"]");
+      return InvalidArgument(Where(source, item) +
+                             ": route: chain is empty; e.g. chain = [\"local\", \"cloud\"]");
     }
     if (r.priority != "high" && r.priority != "normal" && r.priority != "low") {
-      return InvalidArgument(Where(source, item) + ": route.priority: expected high, normal or low");
+      return InvalidArgument(Where(source, item) +
+                             ": route.priority: expected high, normal or low");
     }
     out->push_back(std::move(r));
   }

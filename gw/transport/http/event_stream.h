@@ -12,9 +12,10 @@
 
 #include <cstdint>
 #include <functional>
-#include "gw/base/mutex.h"
 #include <string>
 #include <vector>
+
+#include "gw/base/mutex.h"
 
 namespace gw::transport {
 

@@ -45,8 +45,8 @@ Task<void> LingeringClose(Stream& stream) {
   static thread_local char sink[16384];
   size_t drained = 0;
   while (!ec && drained < (64u << 20)) {
-    drained += co_await stream.async_read_some(asio::buffer(sink),
-                                               asio::redirect_error(kUseTask, ec));
+    drained +=
+        co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(kUseTask, ec));
   }
 }
 
@@ -97,8 +97,7 @@ Task<void> ServeConnection(Socket socket, ServerContext& ctx) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-Task<void> AcceptLoop(Acceptor& acceptor, asio::io_context& io,
-                                 ServerContext& ctx) {
+Task<void> AcceptLoop(Acceptor& acceptor, asio::io_context& io, ServerContext& ctx) {
   while (!ctx.stopping.load()) {
     beast::error_code ec;
     Socket socket = co_await acceptor.async_accept(
@@ -206,8 +205,7 @@ class BeastHttpServer final : public HttpServer {
 
 Result<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
                                                     protocol::Service& service,
-                                                    TransportMetrics* metrics,
-                                                    RouteHandler routes,
+                                                    TransportMetrics* metrics, RouteHandler routes,
                                                     boost::asio::io_context* shared_io) {
   auto server = std::make_unique<internal::BeastHttpServer>(options, service, metrics,
                                                             std::move(routes), shared_io);

@@ -36,7 +36,7 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8787;  // 0 picks a free port; see HttpServer::port()
   std::string mcp_path = "/mcp";
-  int io_threads = 0;    // 0: one per core
+  int io_threads = 0;  // 0: one per core
   size_t max_body_bytes = 4 << 20;
   size_t max_sessions = 1024;
   int session_idle_seconds = 1800;
@@ -80,8 +80,7 @@ class HttpServer {
 // once. Without it, the server owns an io_context and io_threads threads.
 Result<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
                                                     protocol::Service& service,
-                                                    TransportMetrics* metrics,
-                                                    RouteHandler routes,
+                                                    TransportMetrics* metrics, RouteHandler routes,
                                                     boost::asio::io_context* shared_io = nullptr);
 
 }  // namespace gw::transport

@@ -3,7 +3,6 @@
 #include <random>
 #include <vector>
 
-
 namespace gw::transport {
 namespace {
 
@@ -13,15 +12,16 @@ constexpr size_t kRetainedFinishedStreams = 64;
 }  // namespace
 
 StreamRouter::StreamRouter(TransportMetrics* metrics, const Clock& clock)
-    : metrics_(metrics), clock_(clock),
+    : metrics_(metrics),
+      clock_(clock),
       standalone_(std::make_shared<EventStream>(0, kMaxEventsPerStream)) {}
 
 std::shared_ptr<EventStream> StreamRouter::OpenRequestStream(const std::string& id,
                                                              std::string_view method,
                                                              OpenError* error) {
   MutexLock lock(mu_);
-  *error = closed_                          ? OpenError::kClosed
-           : pending_.count(id)             ? OpenError::kDuplicateId
+  *error = closed_                           ? OpenError::kClosed
+           : pending_.count(id)              ? OpenError::kDuplicateId
            : pending_.size() >= kMaxInFlight ? OpenError::kTooManyInFlight
                                              : OpenError::kNone;
   if (*error != OpenError::kNone) return nullptr;
@@ -95,9 +95,12 @@ void StreamRouter::FinishAll() {
 
 HttpSession::HttpSession(std::string id, protocol::Service& service, TransportMetrics* metrics,
                          const Clock& clock, const protocol::SessionOptions& options)
-    : id_(std::move(id)), metrics_(metrics), clock_(clock),
+    : id_(std::move(id)),
+      metrics_(metrics),
+      clock_(clock),
       router_(std::make_shared<StreamRouter>(metrics, clock)),
-      session_(id_, service, router_, options), last_active_(clock.Now()) {
+      session_(id_, service, router_, options),
+      last_active_(clock.Now()) {
   if (metrics_) metrics_->SessionOpened("http");
 }
 
@@ -124,7 +127,10 @@ void HttpSession::Close() {
 SessionRegistry::SessionRegistry(protocol::Service& service, TransportMetrics* metrics,
                                  const Clock& clock, size_t max_sessions,
                                  const protocol::SessionOptions& options)
-    : service_(service), metrics_(metrics), clock_(clock), max_sessions_(max_sessions),
+    : service_(service),
+      metrics_(metrics),
+      clock_(clock),
+      max_sessions_(max_sessions),
       session_options_(options) {}
 
 size_t SessionRegistry::ExpireClientRequests() {
@@ -177,7 +183,8 @@ size_t SessionRegistry::ExpireIdle(Clock::Duration idle) {
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       // A session that never finished the handshake holds a slot for a minute at most.
       bool handshaking = it->second->session().state() != protocol::SessionState::kReady;
-      Clock::Duration limit = handshaking ? std::min<Clock::Duration>(idle, std::chrono::seconds(60)) : idle;
+      Clock::Duration limit =
+          handshaking ? std::min<Clock::Duration>(idle, std::chrono::seconds(60)) : idle;
       if (now - it->second->last_active() > limit && it->second->session().calls_in_flight() == 0) {
         expired.push_back(std::move(it->second));
         it = sessions_.erase(it);

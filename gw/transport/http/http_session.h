@@ -13,10 +13,10 @@
 
 #include <map>
 #include <memory>
-#include "gw/base/mutex.h"
 #include <string>
 
 #include "gw/base/clock.h"
+#include "gw/base/mutex.h"
 #include "gw/protocol/server_session.h"
 #include "gw/transport/http/event_stream.h"
 #include "gw/transport/transport_metrics.h"

@@ -32,10 +32,9 @@ Task<bool> Write(Stream& stream, Response response) {
 // Streams the events of `es` after `after` as SSE until the stream ends, the client goes
 // away, another connection takes the stream over, or the server stops. `ticket` is this
 // writer's attachment.
-Task<bool> PumpSse(Stream& stream, const Request& request,
-                              std::shared_ptr<EventStream> es, uint64_t after,
-                              const std::string& session_id, ServerContext& ctx,
-                              std::shared_ptr<Timer> timer, uint64_t ticket) {
+Task<bool> PumpSse(Stream& stream, const Request& request, std::shared_ptr<EventStream> es,
+                   uint64_t after, const std::string& session_id, ServerContext& ctx,
+                   std::shared_ptr<Timer> timer, uint64_t ticket) {
   http::response<http::empty_body> head{http::status::ok, request.version()};
   head.set(http::field::server, "edgegw");
   head.set(http::field::content_type, "text/event-stream");
@@ -46,8 +45,7 @@ Task<bool> PumpSse(Stream& stream, const Request& request,
   http::response_serializer<http::empty_body> serializer{head};
   beast::error_code ec;
   stream.expires_after(kWriteTimeout);
-  co_await http::async_write_header(stream, serializer,
-                                    asio::redirect_error(kUseTask, ec));
+  co_await http::async_write_header(stream, serializer, asio::redirect_error(kUseTask, ec));
   bool clean_end = false;
   // Priming event (MCP 2025-11-25 §Transports, SSE polling): an id and empty data, so a
   // client that loses this stream can resume it from here with Last-Event-ID; plus the
@@ -100,7 +98,7 @@ Task<bool> PumpSse(Stream& stream, const Request& request,
   }
   es->Detach(ticket);
   stream.expires_never();  // the read loop sets its own deadline
-  co_return clean_end && request.keep_alive();
+  co_return clean_end&& request.keep_alive();
 }
 
 // Attaches this connection as the writer of `es`: a push wakes `timer` (on the connection's
@@ -115,14 +113,13 @@ uint64_t AttachWriter(EventStream& es, const std::shared_ptr<Timer>& timer,
   });
 }
 
-Task<bool> ServeSse(Stream& stream, const Request& request,
-                               ServerContext& ctx, std::shared_ptr<EventStream> es,
-                               uint64_t after, const std::string& session_id) {
+Task<bool> ServeSse(Stream& stream, const Request& request, ServerContext& ctx,
+                    std::shared_ptr<EventStream> es, uint64_t after,
+                    const std::string& session_id) {
   auto executor = co_await asio::this_coro::executor;
   auto timer = std::make_shared<Timer>(executor);
   uint64_t ticket = AttachWriter(*es, timer, executor);
-  co_return co_await PumpSse(stream, request, std::move(es), after, session_id, ctx, timer,
-                             ticket);
+  co_return co_await PumpSse(stream, request, std::move(es), after, session_id, ctx, timer, ticket);
 }
 
 // Returns the session named by the request, or writes the refusal and returns nullptr.
@@ -146,9 +143,9 @@ HttpSessionPtr LookUpSession(ServerContext& ctx, const Request& request,
   auto version = request.find(kVersionHeader);
   if (version != request.end() &&
       !protocol::IsSupportedProtocolVersion(std::string_view(version->value()))) {
-    *refusal = Refuse(ctx, request, http::status::bad_request,
-                      "Bad Request: unsupported MCP-Protocol-Version '" +
-                          std::string(version->value()) + "'");
+    *refusal = Refuse(
+        ctx, request, http::status::bad_request,
+        "Bad Request: unsupported MCP-Protocol-Version '" + std::string(version->value()) + "'");
     return nullptr;
   }
   session->Touch();
@@ -172,8 +169,8 @@ Task<bool> ServePost(Stream& stream, Request& request, ServerContext& ctx) {
   if (!parsed) {
     const protocol::RpcFailure& f = parsed.error();
     if (ctx.metrics) ctx.metrics->RecordRejected(400);
-    co_return co_await Write(stream, MakeRpcErrorResponse(request, http::status::bad_request,
-                                                          f.code, f.message, f.id));
+    co_return co_await Write(
+        stream, MakeRpcErrorResponse(request, http::status::bad_request, f.code, f.message, f.id));
   }
   protocol::Message message = std::move(*parsed);
   bool initialize = message.is_request() && message.method() == "initialize";
@@ -198,21 +195,22 @@ Task<bool> ServePost(Stream& stream, Request& request, ServerContext& ctx) {
   StreamRouter::OpenError open_error;
   auto es = session->streams().OpenRequestStream(id, message.method(), &open_error);
   if (open_error == StreamRouter::OpenError::kClosed) {
-    co_return co_await Write(stream, Refuse(ctx, request, http::status::not_found,
-                                            "Session not found: it was closed", protocol::rpc::kInvalidRequest));
+    co_return co_await Write(
+        stream, Refuse(ctx, request, http::status::not_found, "Session not found: it was closed",
+                       protocol::rpc::kInvalidRequest));
   }
   if (open_error == StreamRouter::OpenError::kTooManyInFlight) {
-    co_return co_await Write(stream, Refuse(ctx, request, http::status::too_many_requests,
-                                            "Too Many Requests: this session already has " +
-                                                std::to_string(StreamRouter::kMaxInFlight) +
-                                                " requests in progress"));
+    co_return co_await Write(
+        stream, Refuse(ctx, request, http::status::too_many_requests,
+                       "Too Many Requests: this session already has " +
+                           std::to_string(StreamRouter::kMaxInFlight) + " requests in progress"));
   }
   if (!es) {
-    co_return co_await Write(stream, MakeRpcErrorResponse(
-                                         request, http::status::ok, protocol::rpc::kInvalidRequest,
-                                         "Invalid Request: a request with this id is still in "
-                                         "progress in this session",
-                                         id));
+    co_return co_await Write(
+        stream, MakeRpcErrorResponse(request, http::status::ok, protocol::rpc::kInvalidRequest,
+                                     "Invalid Request: a request with this id is still in "
+                                     "progress in this session",
+                                     id));
   }
   session->session().Receive(std::move(message));
   bool finished = false;
@@ -234,7 +232,8 @@ Task<bool> ServePost(Stream& stream, Request& request, ServerContext& ctx) {
       if (wait_ec != asio::error::operation_aborted) break;  // waited long enough
     }
     if (!(finished && events.size() == 1 && !es->interrupted())) {
-      co_return co_await PumpSse(stream, request, std::move(es), 0, session->id(), ctx, timer, ticket);
+      co_return co_await PumpSse(stream, request, std::move(es), 0, session->id(), ctx, timer,
+                                 ticket);
     }
     es->Detach(ticket);
   }
@@ -244,10 +243,10 @@ Task<bool> ServePost(Stream& stream, Request& request, ServerContext& ctx) {
       ctx.sessions.Remove(session->id());
       session.reset();
     }
-    Response response =
-        events.empty() ? MakeResponse(request, http::status::accepted, "application/json", "")
-                       : MakeResponse(request, http::status::ok, "application/json",
-                                      std::move(events[0].data));
+    Response response = events.empty()
+                            ? MakeResponse(request, http::status::accepted, "application/json", "")
+                            : MakeResponse(request, http::status::ok, "application/json",
+                                           std::move(events[0].data));
     if (session) response.set(kSessionHeader, session->id());
     co_return co_await Write(stream, std::move(response));
   }
@@ -270,10 +269,10 @@ Task<bool> ServeGet(Stream& stream, Request& request, ServerContext& ctx) {
     uint64_t number = 0;
     if (!EventStream::ParseEventId(std::string_view(last->value()), &number, &after) ||
         !(es = session->streams().Find(number))) {
-      co_return co_await Write(stream, Refuse(ctx, request, http::status::bad_request,
-                                              "Bad Request: Last-Event-ID '" +
-                                                  std::string(last->value()) +
-                                                  "' does not name a stream of this session"));
+      co_return co_await Write(stream,
+                               Refuse(ctx, request, http::status::bad_request,
+                                      "Bad Request: Last-Event-ID '" + std::string(last->value()) +
+                                          "' does not name a stream of this session"));
     }
   }
   co_return co_await ServeSse(stream, request, ctx, std::move(es), after, session->id());
@@ -289,15 +288,17 @@ Task<bool> ServeMcp(Stream& stream, Request& request, ServerContext& ctx) {
     co_return co_await Write(stream, Refuse(ctx, request, http::status::forbidden, *why));
   }
   switch (request.method()) {
-    case http::verb::post: co_return co_await ServePost(stream, request, ctx);
-    case http::verb::get: co_return co_await ServeGet(stream, request, ctx);
+    case http::verb::post:
+      co_return co_await ServePost(stream, request, ctx);
+    case http::verb::get:
+      co_return co_await ServeGet(stream, request, ctx);
     case http::verb::delete_: {
       std::optional<Response> refusal;
       HttpSessionPtr session = LookUpSession(ctx, request, &refusal);
       if (!session) co_return co_await Write(stream, std::move(*refusal));
       ctx.sessions.Remove(session->id());
-      co_return co_await Write(stream, MakeResponse(request, http::status::ok,
-                                                    "application/json", ""));
+      co_return co_await Write(stream,
+                               MakeResponse(request, http::status::ok, "application/json", ""));
     }
     default: {
       Response response = Refuse(ctx, request, http::status::method_not_allowed,

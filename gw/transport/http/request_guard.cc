@@ -16,7 +16,8 @@ std::string Lower(std::string_view s) {
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
       return false;
     }
   }
@@ -38,7 +39,8 @@ bool AcceptsType(std::string_view accept, std::string_view type) {
   size_t start = 0;
   while (start <= accept.size()) {
     size_t end = accept.find(',', start);
-    std::string_view item = accept.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    std::string_view item =
+        accept.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     item = item.substr(0, item.find(';'));
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);

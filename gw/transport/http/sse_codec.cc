@@ -62,7 +62,8 @@ Status SseDecoder::Feed(std::string_view bytes, const EventHandler& on_event) {
     if (end == std::string_view::npos) {
       line_.append(bytes.substr(start));
       if (line_.size() > max_event_bytes_) {
-        return ResourceExhausted("an SSE line is longer than " + std::to_string(max_event_bytes_) + " bytes");
+        return ResourceExhausted("an SSE line is longer than " + std::to_string(max_event_bytes_) +
+                                 " bytes");
       }
       return OkStatus();
     }
@@ -76,7 +77,8 @@ Status SseDecoder::Feed(std::string_view bytes, const EventHandler& on_event) {
       Line(line, on_event);
     }
     if (data_.size() > max_event_bytes_) {
-      return ResourceExhausted("an SSE event is larger than " + std::to_string(max_event_bytes_) + " bytes");
+      return ResourceExhausted("an SSE event is larger than " + std::to_string(max_event_bytes_) +
+                               " bytes");
     }
     start = end + 1;
     if (bytes[end] == '\r') {

@@ -15,8 +15,7 @@ namespace gw::transport {
 
 // One SSE event: "id: <id>\n" (if any), "event: <name>\n" (if any), one "data: " line per
 // line of `data` (CR, LF and CRLF all split lines), and a blank line.
-std::string EncodeSseEvent(std::string_view id, std::string_view data,
-                           std::string_view event = {});
+std::string EncodeSseEvent(std::string_view id, std::string_view data, std::string_view event = {});
 // "retry: <ms>\n\n": tells the client how long to wait before reconnecting.
 std::string EncodeSseRetry(int milliseconds);
 // A comment line that keeps idle connections alive and detects dead peers.
@@ -49,9 +48,9 @@ class SseDecoder {
   void Line(std::string_view line, const EventHandler& on_event);
 
   const size_t max_event_bytes_;
-  std::string line_;        // the incomplete line so far
+  std::string line_;  // the incomplete line so far
   bool bom_checked_ = false;
-  bool skip_lf_ = false;    // the previous feed ended in CR: a leading LF is part of it
+  bool skip_lf_ = false;  // the previous feed ended in CR: a leading LF is part of it
   std::string data_;
   std::string event_;
   bool has_data_ = false;

@@ -1,8 +1,8 @@
 #include "gw/transport/http/sse_codec.h"
 
-#include <vector>
-
 #include <gtest/gtest.h>
+
+#include <vector>
 
 namespace gw::transport {
 namespace {
@@ -23,7 +23,6 @@ TEST(SseCodec, RetryAndComment) {
   EXPECT_EQ(EncodeSseRetry(1500), "retry: 1500\n\n");
   EXPECT_EQ(EncodeSseComment("keepalive"), ": keepalive\n\n");
 }
-
 
 std::vector<SseEvent> DecodeAll(SseDecoder& d, const std::vector<std::string>& pieces) {
   std::vector<SseEvent> events;

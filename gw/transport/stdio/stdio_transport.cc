@@ -1,16 +1,16 @@
 #include "gw/transport/stdio/stdio_transport.h"
 
-#include <cerrno>
 #include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
-#include "gw/base/mutex.h"
 
 #include "gw/base/log.h"
+#include "gw/base/mutex.h"
 #include "gw/protocol/server_session.h"
 
 namespace gw::transport {
@@ -63,7 +63,6 @@ class LineOutbox final : public protocol::Outbox {
     }
   }
 
-
   struct Pending {
     std::string method;
     Clock::TimePoint start;
@@ -73,7 +72,6 @@ class LineOutbox final : public protocol::Outbox {
   Mutex mu_;
   std::map<std::string, Pending> pending_ GW_GUARDED_BY(mu_);
 };
-
 
 // Reads newline-delimited messages from a descriptor that may be non-blocking (Node's WASI
 // hands guests non-blocking sockets): EAGAIN waits in poll() instead of ending the session.
@@ -147,8 +145,8 @@ class LineReader {
 
 }  // namespace
 
-Status ServeStdio(int in_fd, int out_fd, protocol::Service& service,
-                  TransportMetrics* metrics, const StdioOptions& options) {
+Status ServeStdio(int in_fd, int out_fd, protocol::Service& service, TransportMetrics* metrics,
+                  const StdioOptions& options) {
   auto outbox = std::make_shared<LineOutbox>(out_fd, metrics);
   protocol::ServerSession session("stdio", service, outbox, options.session);
   if (metrics) metrics->SessionOpened("stdio");
@@ -159,10 +157,10 @@ Status ServeStdio(int in_fd, int out_fd, protocol::Service& service,
   bool too_long = false;
   while (reader.Next(&line, &too_long, &error)) {
     if (too_long) {
-      outbox->Send(protocol::MakeErrorResponse(
-                       "null", protocol::rpc::kInvalidRequest,
-                       "Invalid Request: message exceeds the limit of " +
-                           std::to_string(options.max_line_bytes) + " bytes (stdio.max_line_bytes)"),
+      outbox->Send(protocol::MakeErrorResponse("null", protocol::rpc::kInvalidRequest,
+                                               "Invalid Request: message exceeds the limit of " +
+                                                   std::to_string(options.max_line_bytes) +
+                                                   " bytes (stdio.max_line_bytes)"),
                    {}, false);
       continue;
     }

@@ -14,14 +14,14 @@
 namespace gw::transport {
 
 struct StdioOptions {
-  size_t max_line_bytes = 4 << 20;  // longer lines are refused with -32600 and skipped
+  size_t max_line_bytes = 4 << 20;   // longer lines are refused with -32600 and skipped
   protocol::SessionOptions session;  // client request timeout, checked every 5 s
 };
 
 // Serves one MCP session until `in_fd` reaches end of file, then closes the session (calls
-// in flight are cancelled). Both descriptors may be non-blocking. Returns kDataLoss if reading fails
-// for another reason.
-Status ServeStdio(int in_fd, int out_fd, protocol::Service& service,
-                  TransportMetrics* metrics, const StdioOptions& options);
+// in flight are cancelled). Both descriptors may be non-blocking. Returns kDataLoss if reading
+// fails for another reason.
+Status ServeStdio(int in_fd, int out_fd, protocol::Service& service, TransportMetrics* metrics,
+                  const StdioOptions& options);
 
 }  // namespace gw::transport

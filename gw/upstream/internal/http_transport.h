@@ -7,15 +7,14 @@
 // shared_ptr to the transport while they run.
 #pragma once
 
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include "gw/transport/asio_types.h"
 #include "gw/transport/http/sse_codec.h"

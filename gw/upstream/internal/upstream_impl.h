@@ -7,12 +7,11 @@
 // listener and client Calls are never made while holding mu_ (they may call back in).
 #pragma once
 
+#include <boost/asio.hpp>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <boost/asio.hpp>
 
 #include "gw/base/check.h"
 #include "gw/base/mutex.h"
@@ -84,7 +83,8 @@ class UpstreamImpl final : public Upstream, public std::enable_shared_from_this<
   void OnAttemptDone(const ExchangePtr& exchange, Result<protocol::Message> response);
   void FailAttempt(const ExchangePtr& exchange, resilience::Failure failure,
                    const std::string& detail);
-  void Finish(const ExchangePtr& exchange, std::string_view outcome, Result<protocol::Message> result);
+  void Finish(const ExchangePtr& exchange, std::string_view outcome,
+              Result<protocol::Message> result);
   void CancelExchange(const ExchangePtr& exchange);
   void OnMessage(uint64_t generation, std::string_view text, std::string_view related);
   void OnRequestFailed(uint64_t generation, const std::string& id, resilience::Failure failure,
@@ -120,8 +120,10 @@ class UpstreamImpl final : public Upstream, public std::enable_shared_from_this<
   Clock::TimePoint last_ping_ GW_GUARDED_BY(mu_){};
   bool ping_in_flight_ GW_GUARDED_BY(mu_) = false;
   uint64_t next_token_ GW_GUARDED_BY(mu_) = 1;
-  std::map<std::string, ExchangePtr> exchanges_ GW_GUARDED_BY(mu_);  // upstream request id -> exchange
-  std::map<std::string, ExchangePtr> by_token_ GW_GUARDED_BY(mu_);   // our progress token -> exchange
+  std::map<std::string, ExchangePtr> exchanges_
+      GW_GUARDED_BY(mu_);  // upstream request id -> exchange
+  std::map<std::string, ExchangePtr> by_token_
+      GW_GUARDED_BY(mu_);  // our progress token -> exchange
 };
 
 }  // namespace gw::upstream::internal

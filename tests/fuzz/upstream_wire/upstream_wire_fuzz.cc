@@ -3,13 +3,12 @@
 // crashing, stay within their bounds, and give the same events whatever the read split.
 //   input: the first byte picks the split step; the rest is an HTTP response (the SSE
 //   decoder and the URL parser also get it raw).
+#include <boost/asio/buffer.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/buffer.hpp>
 
 #include "gw/base/check.h"
 #include "gw/transport/http/sse_codec.h"

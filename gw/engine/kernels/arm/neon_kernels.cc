@@ -23,7 +23,9 @@ using namespace exp_compat;
 
 // ---- Half floats. FCVT rounds to nearest even by default (FPCR.RMode), as Fp32ToFp16 does.
 
-inline float Half(uint16_t h) { return vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vdup_n_u16(h))), 0); }
+inline float Half(uint16_t h) {
+  return vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vdup_n_u16(h))), 0);
+}
 
 struct F32x8 {
   float32x4_t lo, hi;
@@ -46,7 +48,8 @@ inline uint16x4_t ToHalf4(float32x4_t x) {
 
 void Fp32ToFp16Row(const float* x, uint16_t* y, size_t n) {
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) vst1q_u16(y + i, vcombine_u16(ToHalf4(vld1q_f32(x + i)), ToHalf4(vld1q_f32(x + i + 4))));
+  for (; i + 8 <= n; i += 8)
+    vst1q_u16(y + i, vcombine_u16(ToHalf4(vld1q_f32(x + i)), ToHalf4(vld1q_f32(x + i + 4))));
   for (; i < n; ++i) y[i] = Fp32ToFp16(x[i]);
 }
 
@@ -96,7 +99,9 @@ struct WeightBlock {
   int8x16_t lo, hi;
   float d;
 };
-inline WeightBlock Unpack(const BlockQ8_0& b) { return {vld1q_s8(b.q), vld1q_s8(b.q + 16), Half(b.d)}; }
+inline WeightBlock Unpack(const BlockQ8_0& b) {
+  return {vld1q_s8(b.q), vld1q_s8(b.q + 16), Half(b.d)};
+}
 inline WeightBlock Unpack(const BlockQ4_0& b) {
   const uint8x16_t v = vld1q_u8(b.qs);
   const int8x16_t eight = vdupq_n_s8(8);
@@ -148,18 +153,24 @@ void DotFloatRows(const T* w, const T* x, size_t x_stride, size_t n, float* out)
 template <class Fn>
 void ForRows(int rows, Fn fn) {
   switch (rows) {
-    case 1: return fn(std::integral_constant<int, 1>{});
-    case 2: return fn(std::integral_constant<int, 2>{});
-    case 3: return fn(std::integral_constant<int, 3>{});
-    default: return fn(std::integral_constant<int, 4>{});
+    case 1:
+      return fn(std::integral_constant<int, 1>{});
+    case 2:
+      return fn(std::integral_constant<int, 2>{});
+    case 3:
+      return fn(std::integral_constant<int, 3>{});
+    default:
+      return fn(std::integral_constant<int, 4>{});
   }
 }
 
-void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
+void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
+             float* out) {
   ForRows(rows, [&](auto k) { DotBlockRows<decltype(k)::value>(w, x, x_stride, n / kBlock, out); });
 }
 
-void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
+void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
+             float* out) {
   ForRows(rows, [&](auto k) { DotBlockRows<decltype(k)::value>(w, x, x_stride, n / kBlock, out); });
 }
 
@@ -218,7 +229,9 @@ inline float Tree8(float32x4_t lo, float32x4_t hi) {
   const float32x2_t t = vadd_f32(vget_high_f32(s), vget_low_f32(s));
   return vget_lane_f32(t, 1) + vget_lane_f32(t, 0);
 }
-inline float Tree16(const float32x4_t* v) { return Tree8(vaddq_f32(v[2], v[0]), vaddq_f32(v[3], v[1])); }
+inline float Tree16(const float32x4_t* v) {
+  return Tree8(vaddq_f32(v[2], v[0]), vaddq_f32(v[3], v[1]));
+}
 // ggml_compat.cc's PairSum8: the halves added, then neighbours pairwise.
 inline float Pair8(float32x4_t lo, float32x4_t hi) {
   const float32x4_t t = vaddq_f32(lo, hi);
@@ -261,7 +274,8 @@ double SoftmaxExpNeon(ExpFlavor f, float* x, size_t n, float max) {
 }
 
 // One row of attn_dots_f16 (DotF16Compat with y already floats).
-float AttnDotNeonRow(size_t w, DotOrder order, const uint16_t* x, size_t seg, const float* y, size_t n, bool padded) {
+float AttnDotNeonRow(size_t w, DotOrder order, const uint16_t* x, size_t seg, const float* y,
+                     size_t n, bool padded) {
   const size_t step = order == DotOrder::kTiled ? w : 4 * w;
   const size_t whole = n / step * step;
   float32x4_t acc[16];  // lane l of the step in acc[l / 4]
@@ -274,7 +288,8 @@ float AttnDotNeonRow(size_t w, DotOrder order, const uint16_t* x, size_t seg, co
       acc[v + 1] = vfmaq_f32(acc[v + 1], a.hi, b.hi);
     }
   };
-  for (size_t i = 0; i < whole; i += step) run(SegmentAt(x, seg, i), y + i);  // steps divide segments
+  for (size_t i = 0; i < whole; i += step)
+    run(SegmentAt(x, seg, i), y + i);  // steps divide segments
   // A padded row's last partial step is completed with zeros, like llama.cpp's cache (y is
   // zero there already).
   if (whole < n && (padded || order == DotOrder::kTiled)) {
@@ -292,21 +307,38 @@ float AttnDotNeonRow(size_t w, DotOrder order, const uint16_t* x, size_t seg, co
   }
   double sum = w == 16 ? Tree16(acc) : Pair8(acc[0], acc[1]);
   if (!padded) {
-    for (size_t j = whole; j < n; ++j) sum += static_cast<double>(Half(*SegmentAt(x, seg, j)) * y[j]);
+    for (size_t j = whole; j < n; ++j)
+      sum += static_cast<double>(Half(*SegmentAt(x, seg, j)) * y[j]);
   }
   return static_cast<float>(sum);
 }
 
-void AttnDotsNeon(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
-                  size_t count, const float* y, size_t n, bool padded, float* out) {
+void AttnDotsNeon(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride,
+                  size_t segment_stride, size_t count, const float* y, size_t n, bool padded,
+                  float* out) {
   const size_t w = static_cast<size_t>(f);
-  for (size_t i = 0; i < count; ++i) out[i] = AttnDotNeonRow(w, order, rows + i * row_stride, segment_stride, y, n, padded);
+  for (size_t i = 0; i < count; ++i)
+    out[i] = AttnDotNeonRow(w, order, rows + i * row_stride, segment_stride, y, n, padded);
 }
 
 constexpr Kernels kNeon = {
-    "neon", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
-    TileFromDots<DotQ8_0, BlockQ8_0>, TileFromDots<DotQ4_0, BlockQ4_0>, TileQ4_0x8Generic,
-    DotF16, DotF32, AxpyF16, SwigluNeon, SoftmaxExpNeon, AttnDotsNeon, nullptr, nullptr,
+    "neon",
+    QuantizeQ8_0,
+    Fp32ToFp16Row,
+    RoundFp16,
+    DotQ8_0,
+    DotQ4_0,
+    TileFromDots<DotQ8_0, BlockQ8_0>,
+    TileFromDots<DotQ4_0, BlockQ4_0>,
+    TileQ4_0x8Generic,
+    DotF16,
+    DotF32,
+    AxpyF16,
+    SwigluNeon,
+    SoftmaxExpNeon,
+    AttnDotsNeon,
+    nullptr,
+    nullptr,
 };
 
 }  // namespace

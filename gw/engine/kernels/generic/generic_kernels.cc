@@ -27,9 +27,10 @@ void RoundFp16(const float* x, float* y, size_t n) {
 }
 
 template <class T>
-void AttnDots(ExpFlavor f, DotOrder order, const T* rows, size_t row_stride, size_t segment_stride, size_t count,
-              const float* y, size_t n, bool padded, float* out) {
-  for (size_t i = 0; i < count; ++i) out[i] = DotF16Compat(f, order, rows + i * row_stride, segment_stride, y, n, padded);
+void AttnDots(ExpFlavor f, DotOrder order, const T* rows, size_t row_stride, size_t segment_stride,
+              size_t count, const float* y, size_t n, bool padded, float* out) {
+  for (size_t i = 0; i < count; ++i)
+    out[i] = DotF16Compat(f, order, rows + i * row_stride, segment_stride, y, n, padded);
 }
 
 void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
@@ -62,7 +63,8 @@ void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, 
     const BlockQ8_0* xr = x + r * x_stride;
     float sum = 0;
     for (size_t b = 0; b < n / kBlock; ++b) {
-      sum += static_cast<float>(BlockTotal(w[b], xr[b])) * (Fp16ToFp32(w[b].d) * Fp16ToFp32(xr[b].d));
+      sum +=
+          static_cast<float>(BlockTotal(w[b], xr[b])) * (Fp16ToFp32(w[b].d) * Fp16ToFp32(xr[b].d));
     }
     out[r] = sum;
   }
@@ -80,8 +82,7 @@ float Dot4(size_t n, Load load) {
   return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
-void DotF16(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n,
-            float* out) {
+void DotF16(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n, float* out) {
   for (int r = 0; r < rows; ++r) {
     const uint16_t* xr = x + r * x_stride;
     out[r] = Dot4(n, [&](size_t i) { return Fp16ToFp32(w[i]) * Fp16ToFp32(xr[i]); });
@@ -100,16 +101,29 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
 }
 
 constexpr Kernels kGeneric = {
-    "generic", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
-    internal::TileFromDots<DotQ8_0, BlockQ8_0>, internal::TileFromDots<DotQ4_0, BlockQ4_0>,
-    internal::TileQ4_0x8Generic, DotF16, DotF32, AxpyF16,
-    internal::SwigluCompat, internal::SoftmaxExpCompat, AttnDots<uint16_t>, nullptr, nullptr,
+    "generic",
+    QuantizeQ8_0,
+    Fp32ToFp16Row,
+    RoundFp16,
+    DotQ8_0,
+    DotQ4_0,
+    internal::TileFromDots<DotQ8_0, BlockQ8_0>,
+    internal::TileFromDots<DotQ4_0, BlockQ4_0>,
+    internal::TileQ4_0x8Generic,
+    DotF16,
+    DotF32,
+    AxpyF16,
+    internal::SwigluCompat,
+    internal::SoftmaxExpCompat,
+    AttnDots<uint16_t>,
+    nullptr,
+    nullptr,
 };
 
 // DotQ4_0 with float scales: the same sums.
 void TileQ4_0Scaled(const BlockQ4_0* w, size_t w_stride, const float* w_scales, const BlockQ8_0* x,
-                    const float* x_scales, size_t x_stride, int cols, size_t n, int groups, float* y,
-                    size_t y_stride) {
+                    const float* x_scales, size_t x_stride, int cols, size_t n, int groups,
+                    float* y, size_t y_stride) {
   const size_t blocks = n / kBlock;
   for (int r = 0; r < 4 * groups; ++r) {
     const float* scales = w_scales + 4 * (r / 4) * blocks + r % 4;  // row r's, 4 apart
@@ -125,10 +139,23 @@ void TileQ4_0Scaled(const BlockQ4_0* w, size_t w_stride, const float* w_scales, 
 }
 
 constexpr Kernels kGenericWasmLike = {
-    "generic-wasm-like", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
-    internal::TileFromDots<DotQ8_0, BlockQ8_0>, internal::TileFromDots<DotQ4_0, BlockQ4_0>,
-    internal::TileQ4_0x8Generic, DotF16, DotF32, AxpyF16,
-    internal::SwigluCompat, internal::SoftmaxExpCompat, AttnDots<uint16_t>, AttnDots<float>, TileQ4_0Scaled,
+    "generic-wasm-like",
+    QuantizeQ8_0,
+    Fp32ToFp16Row,
+    RoundFp16,
+    DotQ8_0,
+    DotQ4_0,
+    internal::TileFromDots<DotQ8_0, BlockQ8_0>,
+    internal::TileFromDots<DotQ4_0, BlockQ4_0>,
+    internal::TileQ4_0x8Generic,
+    DotF16,
+    DotF32,
+    AxpyF16,
+    internal::SwigluCompat,
+    internal::SoftmaxExpCompat,
+    AttnDots<uint16_t>,
+    AttnDots<float>,
+    TileQ4_0Scaled,
 };
 
 }  // namespace
@@ -138,8 +165,8 @@ const Kernels& GenericWasmLikeKernels() { return kGenericWasmLike; }
 
 // Signed values straight from the nibbles (x_sums unused): the reference the SIMD forms,
 // which subtract 8 * x_sums instead, are checked against.
-void internal::TileQ4_0x8Generic(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t*, size_t x_stride,
-                                 int cols, size_t n, float* out) {
+void internal::TileQ4_0x8Generic(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t*,
+                                 size_t x_stride, int cols, size_t n, float* out) {
   for (int j = 0; j < cols; ++j) {
     const BlockQ8_0* xr = x + j * x_stride;
     for (int k = 0; k < 8; ++k) {
@@ -149,7 +176,8 @@ void internal::TileQ4_0x8Generic(const BlockQ4_0x8* w, const BlockQ8_0* x, const
         for (int c = 0; c < 4; ++c) {
           for (int m = 0; m < 4; ++m) {
             const uint8_t q = w[b].qs[32 * c + 4 * k + m];
-            isum += ((q & 0x0f) - 8) * xr[b].q[4 * c + m] + ((q >> 4) - 8) * xr[b].q[16 + 4 * c + m];
+            isum +=
+                ((q & 0x0f) - 8) * xr[b].q[4 * c + m] + ((q >> 4) - 8) * xr[b].q[16 + 4 * c + m];
           }
         }
         sum = std::fma(static_cast<float>(isum), Fp16ToFp32(w[b].d[k]) * Fp16ToFp32(xr[b].d), sum);

@@ -31,15 +31,19 @@ inline v128_t HalfToFloat4(v128_t h) {
 // with a step of 2^-24, the half's, so the float add does the rounding.
 inline v128_t FloatToHalf4(v128_t f) {
   const v128_t abs = wasm_v128_and(f, wasm_i32x4_splat(0x7fffffff));
-  const v128_t sign = wasm_u32x4_shr(wasm_v128_and(f, wasm_i32x4_splat(static_cast<int32_t>(0x80000000u))), 16);
+  const v128_t sign =
+      wasm_u32x4_shr(wasm_v128_and(f, wasm_i32x4_splat(static_cast<int32_t>(0x80000000u))), 16);
   const v128_t odd = wasm_v128_and(wasm_u32x4_shr(abs, 13), wasm_i32x4_splat(1));
   const v128_t rebased = wasm_i32x4_add(abs, wasm_i32x4_splat(0xfff - (112 << 23)));
   const v128_t normal = wasm_u32x4_shr(wasm_i32x4_add(rebased, odd), 13);
   const v128_t half = wasm_f32x4_splat(0.5f);
   const v128_t subnormal = wasm_i32x4_sub(wasm_f32x4_add(abs, half), half);
-  v128_t h = wasm_v128_bitselect(normal, subnormal, wasm_u32x4_ge(abs, wasm_i32x4_splat(0x38800000)));
-  h = wasm_v128_bitselect(wasm_i32x4_splat(0x7c00), h, wasm_u32x4_ge(abs, wasm_i32x4_splat(0x477ff000)));
-  h = wasm_v128_bitselect(wasm_i32x4_splat(0x7e00), h, wasm_u32x4_gt(abs, wasm_i32x4_splat(0x7f800000)));
+  v128_t h =
+      wasm_v128_bitselect(normal, subnormal, wasm_u32x4_ge(abs, wasm_i32x4_splat(0x38800000)));
+  h = wasm_v128_bitselect(wasm_i32x4_splat(0x7c00), h,
+                          wasm_u32x4_ge(abs, wasm_i32x4_splat(0x477ff000)));
+  h = wasm_v128_bitselect(wasm_i32x4_splat(0x7e00), h,
+                          wasm_u32x4_gt(abs, wasm_i32x4_splat(0x7f800000)));
   return wasm_v128_or(h, sign);
 }
 
@@ -70,8 +74,10 @@ inline F32x8 FiniteHalves8(v128_t h, v128_t& top) {
   top = wasm_u16x8_max(top, wasm_i16x8_shl(h, 1));
   const v128_t body = wasm_i32x4_splat(static_cast<int32_t>(0x8fffe000u));
   const v128_t scale = wasm_f32x4_splat(0x1p112f);
-  return {wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_low_i16x8(h), 13), body), scale),
-          wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_high_i16x8(h), 13), body), scale)};
+  return {wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_low_i16x8(h), 13), body),
+                         scale),
+          wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_high_i16x8(h), 13), body),
+                         scale)};
 }
 // Eight halves as floats for sums checked once at their end (AllFinite): finite halves come
 // out exact, as from FiniteHalves8, and infinities and NaNs come out infinite, because the
@@ -90,11 +96,14 @@ inline F32x8 PoisonedHalves8(v128_t h) {
 inline bool AllFinite(v128_t v) {
   return wasm_i32x4_all_true(wasm_f32x4_lt(wasm_f32x4_abs(v), wasm_f32x4_splat(__builtin_inff())));
 }
-inline bool AnyNonFinite(v128_t top) { return !wasm_i16x8_all_true(wasm_u16x8_lt(top, wasm_i16x8_splat(-0x800))); }
+inline bool AnyNonFinite(v128_t top) {
+  return !wasm_i16x8_all_true(wasm_u16x8_lt(top, wasm_i16x8_splat(-0x800)));
+}
 
 inline F32x8 Load8(const uint16_t* p) {
   const v128_t h = wasm_v128_load(p);
-  return {HalfToFloat4(wasm_u32x4_extend_low_u16x8(h)), HalfToFloat4(wasm_u32x4_extend_high_u16x8(h))};
+  return {HalfToFloat4(wasm_u32x4_extend_low_u16x8(h)),
+          HalfToFloat4(wasm_u32x4_extend_high_u16x8(h))};
 }
 inline F32x8 Load8(const float* p) { return {wasm_v128_load(p), wasm_v128_load(p + 4)}; }
 inline float Scalar(uint16_t h) { return HalfToFloat(h); }
@@ -112,7 +121,9 @@ inline float Tree8(v128_t lo, v128_t hi) {
   const float t1 = wasm_f32x4_extract_lane(s, 3) + wasm_f32x4_extract_lane(s, 1);
   return t1 + t0;
 }
-inline float Tree16(const v128_t* v) { return Tree8(wasm_f32x4_add(v[2], v[0]), wasm_f32x4_add(v[3], v[1])); }
+inline float Tree16(const v128_t* v) {
+  return Tree8(wasm_f32x4_add(v[2], v[0]), wasm_f32x4_add(v[3], v[1]));
+}
 // ggml_compat.cc's PairSum8: the halves added, then neighbours pairwise.
 inline float Pair8(v128_t lo, v128_t hi) { return Sum4(wasm_f32x4_add(lo, hi)); }
 

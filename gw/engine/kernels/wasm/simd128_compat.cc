@@ -32,7 +32,8 @@ inline v128_t Fma4(v128_t a, v128_t b, v128_t c) {
     v128_t product, addend, sum;
   };
   auto half = [](v128_t x, v128_t y, v128_t z) {
-    const v128_t p = wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(x), wasm_f64x2_promote_low_f32x4(y));
+    const v128_t p =
+        wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(x), wasm_f64x2_promote_low_f32x4(y));
     const v128_t c = wasm_f64x2_promote_low_f32x4(z);
     return Half{p, c, wasm_f64x2_add(p, c)};
   };
@@ -42,7 +43,8 @@ inline v128_t Fma4(v128_t a, v128_t b, v128_t c) {
   const v128_t low_bits = wasm_i64x2_splat(0x1fffffff), midpoint = wasm_i64x2_splat(0x10000000);
   const v128_t tiny = wasm_f64x2_splat(0x1p-126);
   auto risky = [&](v128_t d) {
-    return wasm_v128_or(wasm_i64x2_eq(wasm_v128_and(d, low_bits), midpoint), wasm_f64x2_lt(wasm_f64x2_abs(d), tiny));
+    return wasm_v128_or(wasm_i64x2_eq(wasm_v128_and(d, low_bits), midpoint),
+                        wasm_f64x2_lt(wasm_f64x2_abs(d), tiny));
   };
   const v128_t risky_lo = risky(lo.sum), risky_hi = risky(hi.sum);
   if (wasm_v128_any_true(wasm_v128_or(risky_lo, risky_hi))) {
@@ -52,7 +54,8 @@ inline v128_t Fma4(v128_t a, v128_t b, v128_t c) {
                                         wasm_f64x2_sub(h.addend, bv));
       return wasm_f64x2_ne(err, wasm_f64x2_splat(0.0));
     };
-    if (wasm_v128_any_true(wasm_v128_or(wasm_v128_and(risky_lo, inexact(lo)), wasm_v128_and(risky_hi, inexact(hi))))) {
+    if (wasm_v128_any_true(wasm_v128_or(wasm_v128_and(risky_lo, inexact(lo)),
+                                        wasm_v128_and(risky_hi, inexact(hi))))) {
       float x[4], y[4], z[4];
       wasm_v128_store(x, a);
       wasm_v128_store(y, b);
@@ -61,7 +64,8 @@ inline v128_t Fma4(v128_t a, v128_t b, v128_t c) {
       return wasm_v128_load(x);
     }
   }
-  return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo.sum), wasm_f32x4_demote_f64x2_zero(hi.sum), 0, 1, 4, 5);
+  return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo.sum),
+                            wasm_f32x4_demote_f64x2_zero(hi.sum), 0, 1, 4, 5);
 }
 
 // exp_compat::Exp on four lanes; lanes whose power of two leaves one float's range (or NaN)
@@ -78,12 +82,14 @@ inline v128_t Exp4(ExpFlavor f, v128_t x) {
   }
   const v128_t neg_n = wasm_f32x4_neg(n);
   // n * kLn2Hi is exact (7 bits by 15), so that fma is one rounded add.
-  const v128_t b = Fma4(neg_n, Splat(kLn2Lo), wasm_f32x4_add(wasm_f32x4_mul(neg_n, Splat(kLn2Hi)), x));
+  const v128_t b =
+      Fma4(neg_n, Splat(kLn2Lo), wasm_f32x4_add(wasm_f32x4_mul(neg_n, Splat(kLn2Hi)), x));
   const v128_t u = wasm_f32x4_mul(b, b);
   const v128_t high = Fma4(Fma4(Splat(kC4), b, Splat(kC3)), u, Fma4(Splat(kC2), b, Splat(kC1)));
   if (f == ExpFlavor::kWide) {  // (1 + p(b)) in the last fma, then exactly scaled by 2^n
     const v128_t j = Fma4(high, u, Fma4(Splat(kC0), b, Splat(1.0f)));
-    const v128_t pow2 = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+    const v128_t pow2 =
+        wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
     return wasm_f32x4_mul(j, pow2);
   }
   const v128_t j = Fma4(high, u, wasm_f32x4_mul(Splat(kC0), b));
@@ -91,7 +97,8 @@ inline v128_t Exp4(ExpFlavor f, v128_t x) {
   // k = 2^n, so j * k is exact unless it falls below the normal range: then fma(j, k, k) is
   // one rounded add.
   const v128_t jk = wasm_f32x4_mul(j, k);
-  const v128_t exact = wasm_v128_or(wasm_f32x4_ge(wasm_f32x4_abs(jk), Splat(0x1p-126f)), wasm_f32x4_eq(j, Splat(0.0f)));
+  const v128_t exact = wasm_v128_or(wasm_f32x4_ge(wasm_f32x4_abs(jk), Splat(0x1p-126f)),
+                                    wasm_f32x4_eq(j, Splat(0.0f)));
   return wasm_i32x4_all_true(exact) ? wasm_f32x4_add(jk, k) : Fma4(j, k, k);
 }
 
@@ -167,8 +174,10 @@ template <class T>
 void AddLeftovers4(const T* const* x, const float* y, size_t count, double* sums) {
   v128_t acc01 = wasm_f64x2_make(sums[0], sums[1]), acc23 = wasm_f64x2_make(sums[2], sums[3]);
   auto add = [&](v128_t p0, v128_t p1, v128_t p2, v128_t p3) {  // lane 0 of each: one product
-    acc01 = wasm_f64x2_add(acc01, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(p0, p1, 0, 4, 0, 4)));
-    acc23 = wasm_f64x2_add(acc23, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(p2, p3, 0, 4, 0, 4)));
+    acc01 =
+        wasm_f64x2_add(acc01, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(p0, p1, 0, 4, 0, 4)));
+    acc23 =
+        wasm_f64x2_add(acc23, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(p2, p3, 0, 4, 0, 4)));
   };
   size_t j = 0;
   for (; j + 4 <= count; j += 4) {
@@ -195,8 +204,8 @@ void AddLeftovers4(const T* const* x, const float* y, size_t count, double* sums
 }
 
 template <size_t w, DotOrder order, class T>
-void AttnDotRows(const T* rows, size_t row_stride, size_t seg, size_t count, const float* y, size_t n, bool padded,
-                 float* out) {
+void AttnDotRows(const T* rows, size_t row_stride, size_t seg, size_t count, const float* y,
+                 size_t n, bool padded, float* out) {
   constexpr size_t step = order == DotOrder::kTiled ? w : 4 * w;
   const size_t whole = n / step * step;
   size_t i = 0;
@@ -215,25 +224,29 @@ void AttnDotRows(const T* rows, size_t row_stride, size_t seg, size_t count, con
     for (; i < count; ++i) {
       const T* x = rows + i * row_stride;
       double sum = AttnDotRow<w, order>(x, seg, y, n, padded);
-      for (size_t j = whole; j < n; ++j) sum += static_cast<double>(Scalar(*SegmentAt(x, seg, j)) * y[j]);
+      for (size_t j = whole; j < n; ++j)
+        sum += static_cast<double>(Scalar(*SegmentAt(x, seg, j)) * y[j]);
       out[i] = static_cast<float>(sum);
     }
     return;
   }
-  for (; i < count; ++i) out[i] = static_cast<float>(AttnDotRow<w, order>(rows + i * row_stride, seg, y, n, padded));
+  for (; i < count; ++i)
+    out[i] = static_cast<float>(AttnDotRow<w, order>(rows + i * row_stride, seg, y, n, padded));
 }
 
 }  // namespace
 
-void AttnDotsSimd128(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
-                     size_t count, const float* y, size_t n, bool padded, float* out) {
+void AttnDotsSimd128(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride,
+                     size_t segment_stride, size_t count, const float* y, size_t n, bool padded,
+                     float* out) {
   WithLanesAndOrder(f, order, [&](auto w, auto o) {
     AttnDotRows<w(), o()>(rows, row_stride, segment_stride, count, y, n, padded, out);
   });
 }
 
-void AttnDotsF32Simd128(ExpFlavor f, DotOrder order, const float* rows, size_t row_stride, size_t segment_stride,
-                        size_t count, const float* y, size_t n, bool padded, float* out) {
+void AttnDotsF32Simd128(ExpFlavor f, DotOrder order, const float* rows, size_t row_stride,
+                        size_t segment_stride, size_t count, const float* y, size_t n, bool padded,
+                        float* out) {
   WithLanesAndOrder(f, order, [&](auto w, auto o) {
     AttnDotRows<w(), o()>(rows, row_stride, segment_stride, count, y, n, padded, out);
   });
@@ -245,7 +258,8 @@ void SwigluSimd128(ExpFlavor f, const float* gate, const float* up, float* out, 
   for (size_t i = 0; i < whole; i += 4) {
     const v128_t g = wasm_v128_load(gate + i);
     const v128_t e = Exp4(f, wasm_f32x4_neg(g));
-    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_div(g, wasm_f32x4_add(Splat(1.0f), e)), wasm_v128_load(up + i)));
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_div(g, wasm_f32x4_add(Splat(1.0f), e)),
+                                            wasm_v128_load(up + i)));
   }
   for (size_t i = whole; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }

@@ -21,7 +21,8 @@ using namespace simd128;
 void Fp32ToFp16Row(const float* x, uint16_t* y, size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const v128_t lo = FloatToHalf4(wasm_v128_load(x + i)), hi = FloatToHalf4(wasm_v128_load(x + i + 4));
+    const v128_t lo = FloatToHalf4(wasm_v128_load(x + i)),
+                 hi = FloatToHalf4(wasm_v128_load(x + i + 4));
     wasm_v128_store(y + i, wasm_u16x8_narrow_i32x4(lo, hi));  // lanes <= 0xfe00: no saturation
   }
   for (; i < n; ++i) y[i] = Fp32ToFp16(x[i]);
@@ -47,7 +48,8 @@ void QuantizeQ8_0(const float* x, BlockQ8_0* y, size_t n) {
     v128_t amax = wasm_f32x4_splat(0.0f);
     for (int k = 0; k < 8; ++k) {
       v[k] = wasm_v128_load(x + 4 * k);
-      amax = wasm_f32x4_pmax(amax, wasm_f32x4_abs(v[k]));  // amax < v ? v : amax: skips NaN like std::fmax
+      amax = wasm_f32x4_pmax(
+          amax, wasm_f32x4_abs(v[k]));  // amax < v ? v : amax: skips NaN like std::fmax
     }
     amax = wasm_f32x4_pmax(amax, wasm_i32x4_shuffle(amax, amax, 2, 3, 0, 1));
     amax = wasm_f32x4_pmax(amax, wasm_i32x4_shuffle(amax, amax, 1, 0, 3, 2));
@@ -57,8 +59,10 @@ void QuantizeQ8_0(const float* x, BlockQ8_0* y, size_t n) {
     const v128_t id = wasm_f32x4_splat(max != 0 ? 127.0f / max : 0.0f);
     v128_t q16[4];
     for (int k = 0; k < 4; ++k) {
-      const v128_t lo = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(v[2 * k], id)));
-      const v128_t hi = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(v[2 * k + 1], id)));
+      const v128_t lo =
+          wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(v[2 * k], id)));
+      const v128_t hi =
+          wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(v[2 * k + 1], id)));
       q16[k] = wasm_i16x8_narrow_i32x4(lo, hi);
     }
     wasm_v128_store(y[b].q, wasm_i8x16_narrow_i16x8(q16[0], q16[1]));
@@ -85,13 +89,15 @@ inline Wide Widen(const BlockQ8_0& b) {
 inline Wide Widen(const BlockQ4_0& b) {
   const v128_t lo = wasm_u16x8_load8x8(b.qs), hi = wasm_u16x8_load8x8(b.qs + 8);
   const v128_t mask = wasm_i16x8_splat(0x0f);
-  return {{wasm_v128_and(lo, mask), wasm_v128_and(hi, mask), wasm_u16x8_shr(lo, 4), wasm_u16x8_shr(hi, 4)}};
+  return {{wasm_v128_and(lo, mask), wasm_v128_and(hi, mask), wasm_u16x8_shr(lo, 4),
+           wasm_u16x8_shr(hi, 4)}};
 }
 
 // Products summed into four int32 lanes (lane k: elements 2k and 2k + 1 of each eight).
 inline v128_t Dot(const Wide& w, const Wide& x) {
-  return wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w.q[0], x.q[0]), wasm_i32x4_dot_i16x8(w.q[1], x.q[1])),
-                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(w.q[2], x.q[2]), wasm_i32x4_dot_i16x8(w.q[3], x.q[3])));
+  return wasm_i32x4_add(
+      wasm_i32x4_add(wasm_i32x4_dot_i16x8(w.q[0], x.q[0]), wasm_i32x4_dot_i16x8(w.q[1], x.q[1])),
+      wasm_i32x4_add(wasm_i32x4_dot_i16x8(w.q[2], x.q[2]), wasm_i32x4_dot_i16x8(w.q[3], x.q[3])));
 }
 
 // What a weight type's offset takes off an activation block's lanes: for Q4_0, 8 * x in the
@@ -127,7 +133,8 @@ void DotBlockRows(const W* w, const BlockQ8_0* x, size_t x_stride, size_t blocks
   v128_t acc = wasm_f32x4_splat(0.0f);
   for (size_t b = 0; b < blocks; ++b) {
     const Wide wb = Widen(w[b]);
-    v128_t p[4] = {wasm_i32x4_splat(0), wasm_i32x4_splat(0), wasm_i32x4_splat(0), wasm_i32x4_splat(0)};
+    v128_t p[4] = {wasm_i32x4_splat(0), wasm_i32x4_splat(0), wasm_i32x4_splat(0),
+                   wasm_i32x4_splat(0)};
     float dx[4] = {0, 0, 0, 0};
 #pragma clang loop unroll(full)
     for (int r = 0; r < kRows; ++r) {
@@ -147,10 +154,14 @@ void DotBlockRows(const W* w, const BlockQ8_0* x, size_t x_stride, size_t blocks
 // Lane j of v in every lane (j is a constant once the callers' loops are unrolled).
 inline v128_t SplatLane(v128_t v, int j) {
   switch (j) {
-    case 0: return wasm_i32x4_shuffle(v, v, 0, 0, 0, 0);
-    case 1: return wasm_i32x4_shuffle(v, v, 1, 1, 1, 1);
-    case 2: return wasm_i32x4_shuffle(v, v, 2, 2, 2, 2);
-    default: return wasm_i32x4_shuffle(v, v, 3, 3, 3, 3);
+    case 0:
+      return wasm_i32x4_shuffle(v, v, 0, 0, 0, 0);
+    case 1:
+      return wasm_i32x4_shuffle(v, v, 1, 1, 1, 1);
+    case 2:
+      return wasm_i32x4_shuffle(v, v, 2, 2, 2, 2);
+    default:
+      return wasm_i32x4_shuffle(v, v, 3, 3, 3, 3);
   }
 }
 
@@ -159,8 +170,8 @@ inline v128_t SplatLane(v128_t v, int j) {
 // One activation row (decode) widens each weight row as it goes, which keeps fewer vectors
 // live; more widen the four once for every column.
 template <int kCols, class W, class Scale>
-inline void AddBlock(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t b, v128_t* acc,
-                     Scale scale) {
+inline void AddBlock(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t b,
+                     v128_t* acc, Scale scale) {
   Wide wb[kCols == 1 ? 1 : 4];
   if constexpr (kCols > 1) {
 #pragma clang loop unroll(full)
@@ -185,8 +196,8 @@ inline void AddBlock(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_s
 // registers per function, and a loop in a function of its own keeps its constants in
 // registers (about 3% faster than the four widths inlined into one).
 template <int kCols, class W, bool kFinite = true>
-__attribute__((noinline)) void TileBlockRows(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride,
-                                             size_t blocks, float* out) {
+__attribute__((noinline)) void TileBlockRows(const W* w, size_t w_stride, const BlockQ8_0* x,
+                                             size_t x_stride, size_t blocks, float* out) {
   // Accumulators in an array that unrolled loops index with constants, so they stay in locals
   // (clang keeps arrays of v128 in memory otherwise).
   v128_t acc[kCols];
@@ -217,9 +228,11 @@ __attribute__((noinline)) void TileBlockRows(const W* w, size_t w_stride, const 
 // (tile_q4_0_scaled): one load for the four rows' scales and one for each activation row's,
 // nothing to convert or to check, and one call for a whole band of rows.
 template <int kCols, class W>
-__attribute__((noinline)) void TileScaledBlockRows(const W* w, size_t w_stride, const float* w_scales,
-                                                   const BlockQ8_0* x, const float* x_scales, size_t x_stride,
-                                                   size_t blocks, int groups, float* y, size_t y_stride) {
+__attribute__((noinline)) void TileScaledBlockRows(const W* w, size_t w_stride,
+                                                   const float* w_scales, const BlockQ8_0* x,
+                                                   const float* x_scales, size_t x_stride,
+                                                   size_t blocks, int groups, float* y,
+                                                   size_t y_stride) {
   for (int g = 0; g < groups; ++g, w += 4 * w_stride, w_scales += 4 * blocks, y += 4) {
     v128_t acc[kCols];
 #pragma clang loop unroll(full)
@@ -260,27 +273,39 @@ void DotFloatRows(const T* w, const T* x, size_t x_stride, size_t n, float* out)
 template <class Fn>
 void ForRows(int rows, Fn fn) {
   switch (rows) {
-    case 1: return fn(std::integral_constant<int, 1>{});
-    case 2: return fn(std::integral_constant<int, 2>{});
-    case 3: return fn(std::integral_constant<int, 3>{});
-    default: return fn(std::integral_constant<int, 4>{});
+    case 1:
+      return fn(std::integral_constant<int, 1>{});
+    case 2:
+      return fn(std::integral_constant<int, 2>{});
+    case 3:
+      return fn(std::integral_constant<int, 3>{});
+    default:
+      return fn(std::integral_constant<int, 4>{});
   }
 }
 
-void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
+void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
+             float* out) {
   ForRows(rows, [&](auto k) { DotBlockRows<decltype(k)::value>(w, x, x_stride, n / kBlock, out); });
 }
 
-void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n, float* out) {
+void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, int rows, size_t n,
+             float* out) {
   ForRows(rows, [&](auto k) { DotBlockRows<decltype(k)::value>(w, x, x_stride, n / kBlock, out); });
 }
 
-void TileQ8_0(const BlockQ8_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n, float* out) {
-  ForRows(cols, [&](auto k) { TileBlockRows<decltype(k)::value>(w, w_stride, x, x_stride, n / kBlock, out); });
+void TileQ8_0(const BlockQ8_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols,
+              size_t n, float* out) {
+  ForRows(cols, [&](auto k) {
+    TileBlockRows<decltype(k)::value>(w, w_stride, x, x_stride, n / kBlock, out);
+  });
 }
 
-void TileQ4_0(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols, size_t n, float* out) {
-  ForRows(cols, [&](auto k) { TileBlockRows<decltype(k)::value>(w, w_stride, x, x_stride, n / kBlock, out); });
+void TileQ4_0(const BlockQ4_0* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, int cols,
+              size_t n, float* out) {
+  ForRows(cols, [&](auto k) {
+    TileBlockRows<decltype(k)::value>(w, w_stride, x, x_stride, n / kBlock, out);
+  });
 }
 
 void DotF16(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n, float* out) {
@@ -297,24 +322,39 @@ void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
   for (; i + 8 <= n; i += 8) {
     const F32x8 xv = Load8(x + i);
     wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(av, xv.lo)));
-    wasm_v128_store(y + i + 4, wasm_f32x4_add(wasm_v128_load(y + i + 4), wasm_f32x4_mul(av, xv.hi)));
+    wasm_v128_store(y + i + 4,
+                    wasm_f32x4_add(wasm_v128_load(y + i + 4), wasm_f32x4_mul(av, xv.hi)));
   }
   for (; i < n; ++i) y[i] += a * HalfToFloat(x[i]);
 }
 
 void TileQ4_0Scaled(const BlockQ4_0* w, size_t w_stride, const float* w_scales, const BlockQ8_0* x,
-                    const float* x_scales, size_t x_stride, int cols, size_t n, int groups, float* y,
-                    size_t y_stride) {
+                    const float* x_scales, size_t x_stride, int cols, size_t n, int groups,
+                    float* y, size_t y_stride) {
   ForRows(cols, [&](auto k) {
-    TileScaledBlockRows<decltype(k)::value>(w, w_stride, w_scales, x, x_scales, x_stride, n / kBlock, groups, y,
-                                            y_stride);
+    TileScaledBlockRows<decltype(k)::value>(w, w_stride, w_scales, x, x_scales, x_stride,
+                                            n / kBlock, groups, y, y_stride);
   });
 }
 
 constexpr Kernels kSimd128 = {
-    "simd128", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16, DotQ8_0, DotQ4_0,
-    TileQ8_0, TileQ4_0, TileQ4_0x8Generic,
-    DotF16, DotF32, AxpyF16, SwigluSimd128, SoftmaxExpSimd128, AttnDotsSimd128, AttnDotsF32Simd128, TileQ4_0Scaled,
+    "simd128",
+    QuantizeQ8_0,
+    Fp32ToFp16Row,
+    RoundFp16,
+    DotQ8_0,
+    DotQ4_0,
+    TileQ8_0,
+    TileQ4_0,
+    TileQ4_0x8Generic,
+    DotF16,
+    DotF32,
+    AxpyF16,
+    SwigluSimd128,
+    SoftmaxExpSimd128,
+    AttnDotsSimd128,
+    AttnDotsF32Simd128,
+    TileQ4_0Scaled,
 };
 
 }  // namespace
@@ -322,4 +362,3 @@ constexpr Kernels kSimd128 = {
 const Kernels& WasmSimd128Table() { return kSimd128; }
 
 }  // namespace gw::engine::internal
-

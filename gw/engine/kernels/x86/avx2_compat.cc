@@ -25,7 +25,8 @@ inline ExpParts Reduce(__m256 x) {
   const __m256 shift = _mm256_set1_ps(kShift);
   const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(kLog2e), shift);
   const __m256 n = _mm256_sub_ps(z, shift);
-  const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Lo), _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Hi), x));
+  const __m256 b =
+      _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Lo), _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Hi), x));
   return {n, b, _mm256_mul_ps(b, b), _mm256_castps_si256(z)};
 }
 
@@ -51,8 +52,10 @@ inline __m256 Exp8(ExpFlavor f, __m256 x) {
   const ExpParts p = Reduce(x);
   if (AnyAbove(p.n, 126)) return ScalarLanes(f, x);
   if (f == ExpFlavor::kWide) {  // (1 + p(b)) in the last FMA, then exactly scaled by 2^n
-    const __m256 j = _mm256_fmadd_ps(PolyHigh(p), p.u, _mm256_fmadd_ps(_mm256_set1_ps(kC0), p.b, _mm256_set1_ps(1.0f)));
-    const __m256i pow2 = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(p.n), _mm256_set1_epi32(127)), 23);
+    const __m256 j = _mm256_fmadd_ps(
+        PolyHigh(p), p.u, _mm256_fmadd_ps(_mm256_set1_ps(kC0), p.b, _mm256_set1_ps(1.0f)));
+    const __m256i pow2 =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(p.n), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(j, _mm256_castsi256_ps(pow2));
   }
   const __m256 j = _mm256_fmadd_ps(PolyHigh(p), p.u, _mm256_mul_ps(_mm256_set1_ps(kC0), p.b));
@@ -74,7 +77,9 @@ inline float Pair8(__m256 v) {  // ggml's AVX2 vec_dot reduce
   return _mm_cvtss_f32(_mm_hadd_ps(t, t));
 }
 
-inline __m256 H8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+inline __m256 H8(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
 
 }  // namespace
 
@@ -85,7 +90,8 @@ void SwigluAvx2(ExpFlavor f, const float* gate, const float* up, float* out, siz
   for (size_t i = 0; i < whole; i += 8) {
     const __m256 g = _mm256_loadu_ps(gate + i);
     const __m256 e = Exp8(f, _mm256_sub_ps(_mm256_setzero_ps(), g));
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(one, e)), _mm256_loadu_ps(up + i)));
+    _mm256_storeu_ps(
+        out + i, _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(one, e)), _mm256_loadu_ps(up + i)));
   }
   for (size_t i = whole; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
@@ -123,16 +129,19 @@ namespace {
 // One row of attn_dots_f16: the AVX2 form of DotF16Compat with y already floats. The lane
 // width and order are template arguments so that the accumulators stay in registers.
 template <size_t w, DotOrder order>
-float AttnDotRow(const uint16_t* x, size_t seg, const float* y, size_t n, bool padded, const __m256* tail_mask) {
+float AttnDotRow(const uint16_t* x, size_t seg, const float* y, size_t n, bool padded,
+                 const __m256* tail_mask) {
   constexpr size_t step = order == DotOrder::kTiled ? w : 4 * w;
   constexpr size_t vectors = step / 8;  // accumulators in use: 2 (tiled, wide), 1, 8 or 4
   const size_t whole = n / step * step;
   __m256 acc[vectors];
   for (__m256& a : acc) a = _mm256_setzero_ps();
   auto run = [&](const uint16_t* xs, const float* ys) {
-    for (size_t v = 0; v < vectors; ++v) acc[v] = _mm256_fmadd_ps(H8(xs + 8 * v), _mm256_loadu_ps(ys + 8 * v), acc[v]);
+    for (size_t v = 0; v < vectors; ++v)
+      acc[v] = _mm256_fmadd_ps(H8(xs + 8 * v), _mm256_loadu_ps(ys + 8 * v), acc[v]);
   };
-  for (size_t i = 0; i < whole; i += step) run(SegmentAt(x, seg, i), y + i);  // steps divide segments
+  for (size_t i = 0; i < whole; i += step)
+    run(SegmentAt(x, seg, i), y + i);  // steps divide segments
   // A padded row's last partial step is completed with zeros, like llama.cpp's cache: y is
   // zero there already, and x's lanes past n (readable, whatever they hold) are masked off.
   if (whole < n && (padded || order == DotOrder::kTiled)) {
@@ -160,17 +169,20 @@ float AttnDotRow(const uint16_t* x, size_t seg, const float* y, size_t n, bool p
     sum = Pair8(acc[0]);
   }
   if (!padded) {
-    for (size_t j = whole; j < n; ++j) sum += static_cast<double>(_cvtsh_ss(*SegmentAt(x, seg, j)) * y[j]);
+    for (size_t j = whole; j < n; ++j)
+      sum += static_cast<double>(_cvtsh_ss(*SegmentAt(x, seg, j)) * y[j]);
   }
   return static_cast<float>(sum);
 }
 
 }  // namespace
 
-void AttnDotsAvx2(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride, size_t segment_stride,
-                  size_t count, const float* y, size_t n, bool padded, float* out) {
+void AttnDotsAvx2(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_stride,
+                  size_t segment_stride, size_t count, const float* y, size_t n, bool padded,
+                  float* out) {
   // Lanes of the last partial step that lie before n (the same for every row).
-  const size_t step = order == DotOrder::kTiled ? static_cast<size_t>(f) : 4 * static_cast<size_t>(f);
+  const size_t step =
+      order == DotOrder::kTiled ? static_cast<size_t>(f) : 4 * static_cast<size_t>(f);
   const size_t tail = n % step;
   __m256 tail_mask[8];
   for (size_t v = 0; v < 8; ++v) {
@@ -188,7 +200,8 @@ void AttnDotsAvx2(ExpFlavor f, DotOrder order, const uint16_t* rows, size_t row_
 void RoundFp16Avx2(const float* x, float* y, size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT)));
+    _mm256_storeu_ps(
+        y + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT)));
   }
   for (; i < n; ++i) y[i] = _cvtsh_ss(_cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT));
 }

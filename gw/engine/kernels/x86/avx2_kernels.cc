@@ -12,15 +12,20 @@ namespace gw::engine::internal {
 // Four adjacent byte products summed per int32 lane with AVX2 (maddubs needs an unsigned side).
 struct Avx2Isa {
   static __m256i Quads(__m256i abs_w, __m256i w, __m256i x) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(abs_w, _mm256_sign_epi8(x, w)), _mm256_set1_epi16(1));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(abs_w, _mm256_sign_epi8(x, w)),
+                             _mm256_set1_epi16(1));
   }
   // u in 0..15 and |x| <= 127: a pair is at most 3810, eight pairs' sum 30480, so the 16-bit
   // adds of the eight maddubs results cannot saturate; one madd widens them at the end.
   static __m256i UnsignedQuads(const __m256i* u, const __m256i* x) {
-    const __m256i s01 = _mm256_add_epi16(_mm256_maddubs_epi16(u[0], x[0]), _mm256_maddubs_epi16(u[1], x[1]));
-    const __m256i s23 = _mm256_add_epi16(_mm256_maddubs_epi16(u[2], x[2]), _mm256_maddubs_epi16(u[3], x[3]));
-    const __m256i s45 = _mm256_add_epi16(_mm256_maddubs_epi16(u[4], x[4]), _mm256_maddubs_epi16(u[5], x[5]));
-    const __m256i s67 = _mm256_add_epi16(_mm256_maddubs_epi16(u[6], x[6]), _mm256_maddubs_epi16(u[7], x[7]));
+    const __m256i s01 =
+        _mm256_add_epi16(_mm256_maddubs_epi16(u[0], x[0]), _mm256_maddubs_epi16(u[1], x[1]));
+    const __m256i s23 =
+        _mm256_add_epi16(_mm256_maddubs_epi16(u[2], x[2]), _mm256_maddubs_epi16(u[3], x[3]));
+    const __m256i s45 =
+        _mm256_add_epi16(_mm256_maddubs_epi16(u[4], x[4]), _mm256_maddubs_epi16(u[5], x[5]));
+    const __m256i s67 =
+        _mm256_add_epi16(_mm256_maddubs_epi16(u[6], x[6]), _mm256_maddubs_epi16(u[7], x[7]));
     const __m256i s = _mm256_add_epi16(_mm256_add_epi16(s01, s23), _mm256_add_epi16(s45, s67));
     return _mm256_madd_epi16(s, _mm256_set1_epi16(1));
   }
@@ -46,7 +51,8 @@ void QuantizeQ8_0(const float* x, BlockQ8_0* y, size_t n) {
     __m256 id = _mm256_set1_ps(max != 0 ? 127.0f / max : 0.0f);
     __m256i q[4];
     for (int k = 0; k < 4; ++k) {
-      q[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], id), _MM_FROUND_TO_NEAREST_INT));
+      q[k] =
+          _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], id), _MM_FROUND_TO_NEAREST_INT));
     }
     // Pack 32 int32 to 32 int8 and undo the lane interleaving of the packs.
     __m256i p01 = _mm256_packs_epi32(q[0], q[1]);
@@ -81,7 +87,8 @@ void DotFloatRows(const T* w, const T* x, size_t x_stride, size_t n, float* out)
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     __m256 wv = Load(w + i);
-    for (int r = 0; r < kRows; ++r) acc[r] = _mm256_fmadd_ps(wv, Load(x + r * x_stride + i), acc[r]);
+    for (int r = 0; r < kRows; ++r)
+      acc[r] = _mm256_fmadd_ps(wv, Load(x + r * x_stride + i), acc[r]);
   }
   for (int r = 0; r < kRows; ++r) {
     float s = x86::Tree8(acc[r]);
@@ -91,25 +98,43 @@ void DotFloatRows(const T* w, const T* x, size_t x_stride, size_t n, float* out)
 }
 
 void DotF16(const uint16_t* w, const uint16_t* x, size_t x_stride, int rows, size_t n, float* out) {
-  x86::Unrolled(rows, [&](auto k) { DotFloatRows<decltype(k)::value, uint16_t, LoadF16, ScalarF16>(w, x, x_stride, n, out); });
+  x86::Unrolled(rows, [&](auto k) {
+    DotFloatRows<decltype(k)::value, uint16_t, LoadF16, ScalarF16>(w, x, x_stride, n, out);
+  });
 }
 
 void DotF32(const float* w, const float* x, size_t x_stride, int rows, size_t n, float* out) {
-  x86::Unrolled(rows, [&](auto k) { DotFloatRows<decltype(k)::value, float, LoadF32, ScalarF32>(w, x, x_stride, n, out); });
+  x86::Unrolled(rows, [&](auto k) {
+    DotFloatRows<decltype(k)::value, float, LoadF32, ScalarF32>(w, x, x_stride, n, out);
+  });
 }
 
 void AxpyF16(float a, const uint16_t* x, float* y, size_t n) {
   __m256 av = _mm256_set1_ps(a);
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, LoadF16(x + i), _mm256_loadu_ps(y + i)));
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, LoadF16(x + i), _mm256_loadu_ps(y + i)));
   for (; i < n; ++i) y[i] += a * Half(x[i]);
 }
 
 constexpr Kernels kAvx2 = {
-    "avx2", QuantizeQ8_0, Fp32ToFp16Row, RoundFp16Avx2, x86::Int8<Avx2Isa>::DotQ8_0, x86::Int8<Avx2Isa>::DotQ4_0,
-    x86::Int8<Avx2Isa>::TileQ8_0, x86::Int8<Avx2Isa>::TileQ4_0,
-    x86::Int8<Avx2Isa>::TileQ4_0x8, DotF16, DotF32, AxpyF16,
-    SwigluAvx2, SoftmaxExpAvx2, AttnDotsAvx2, nullptr, nullptr,
+    "avx2",
+    QuantizeQ8_0,
+    Fp32ToFp16Row,
+    RoundFp16Avx2,
+    x86::Int8<Avx2Isa>::DotQ8_0,
+    x86::Int8<Avx2Isa>::DotQ4_0,
+    x86::Int8<Avx2Isa>::TileQ8_0,
+    x86::Int8<Avx2Isa>::TileQ4_0,
+    x86::Int8<Avx2Isa>::TileQ4_0x8,
+    DotF16,
+    DotF32,
+    AxpyF16,
+    SwigluAvx2,
+    SoftmaxExpAvx2,
+    AttnDotsAvx2,
+    nullptr,
+    nullptr,
 };
 
 }  // namespace

@@ -29,8 +29,8 @@ bool X86CpuHasAvx512() {
 
 bool X86CpuRunsVnni() {
   __builtin_cpu_init();
-  return X86CpuRunsAvx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-         __builtin_cpu_supports("avx512vnni");
+  return X86CpuRunsAvx2() && __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
 }
 
 }  // namespace gw::engine::internal

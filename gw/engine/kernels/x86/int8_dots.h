@@ -29,7 +29,9 @@ inline __m256 MulSumI8(__m256i w, __m256i x) {
   return _mm256_cvtepi32_ps(Isa::Quads(_mm256_sign_epi8(w, w), w, x));
 }
 
-inline __m256i LoadQ(const int8_t* q) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)); }
+inline __m256i LoadQ(const int8_t* q) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+}
 
 // Four halves (the scales of four blocks) as floats, packed with scalar shifts (cheap ports).
 inline __m128 Scales4(uint16_t a, uint16_t b, uint16_t c, uint16_t d) {
@@ -52,9 +54,11 @@ inline __m256 Spread(__m256 both_halves) {
 
 // Q8_0 or Q4_0 weights (lane accumulation, as ggml's vec_dot): acc[j][i] over blocks.
 template <class Isa, class W, int kCols>
-void TileLanes(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
+void TileLanes(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride, size_t blocks,
+               float* out) {
   __m256 acc[kCols][4];
-  for (auto& row : acc) for (__m256& a : row) a = _mm256_setzero_ps();
+  for (auto& row : acc)
+    for (__m256& a : row) a = _mm256_setzero_ps();
   for (size_t b = 0; b < blocks; ++b) {
     __m256i wq[4], aw[4];
     for (int i = 0; i < 4; ++i) {
@@ -66,16 +70,21 @@ void TileLanes(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride,
       }
       aw[i] = _mm256_sign_epi8(wq[i], wq[i]);
     }
-    const __m128 dw = Scales4(w[b].d, w[w_stride + b].d, w[2 * w_stride + b].d, w[3 * w_stride + b].d);
+    const __m128 dw =
+        Scales4(w[b].d, w[w_stride + b].d, w[2 * w_stride + b].d, w[3 * w_stride + b].d);
     for (int j = 0; j < kCols; ++j) {
       const BlockQ8_0& xb = x[j * x_stride + b];
       const __m256i xq = LoadQ(xb.q);
       const __m128 d4 = _mm_mul_ps(dw, _mm_set1_ps(_cvtsh_ss(xb.d)));
       const __m256 d = _mm256_set_m128(d4, d4);
-      acc[j][0] = _mm256_fmadd_ps(Spread<0>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[0], wq[0], xq)), acc[j][0]);
-      acc[j][1] = _mm256_fmadd_ps(Spread<1>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[1], wq[1], xq)), acc[j][1]);
-      acc[j][2] = _mm256_fmadd_ps(Spread<2>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[2], wq[2], xq)), acc[j][2]);
-      acc[j][3] = _mm256_fmadd_ps(Spread<3>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[3], wq[3], xq)), acc[j][3]);
+      acc[j][0] = _mm256_fmadd_ps(Spread<0>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[0], wq[0], xq)),
+                                  acc[j][0]);
+      acc[j][1] = _mm256_fmadd_ps(Spread<1>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[1], wq[1], xq)),
+                                  acc[j][1]);
+      acc[j][2] = _mm256_fmadd_ps(Spread<2>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[2], wq[2], xq)),
+                                  acc[j][2]);
+      acc[j][3] = _mm256_fmadd_ps(Spread<3>(d), _mm256_cvtepi32_ps(Isa::Quads(aw[3], wq[3], xq)),
+                                  acc[j][3]);
     }
   }
   for (int j = 0; j < kCols; ++j) {
@@ -88,8 +97,8 @@ void TileLanes(const W* w, size_t w_stride, const BlockQ8_0* x, size_t x_stride,
 // as unsigned nibbles times broadcast activation quads (Isa::UnsignedQuads) minus 8 times the
 // block's activation sum; then one fma per block serves eight outputs (llama.cpp's order).
 template <class Isa, int kCols>
-void TileQ4_0x8Rows(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* x_sums, size_t x_stride,
-                    size_t blocks, float* out) {
+void TileQ4_0x8Rows(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* x_sums,
+                    size_t x_stride, size_t blocks, float* out) {
   __m256 acc[kCols];
   for (__m256& a : acc) a = _mm256_setzero_ps();
   const __m256i low = _mm256_set1_epi8(0x0f);
@@ -110,16 +119,18 @@ void TileQ4_0x8Rows(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* x_s
         std::memcpy(&quad, xb.q + 4 * q, sizeof quad);
         xq[q] = _mm256_set1_epi32(quad);
       }
-      const __m256i totals =
-          _mm256_sub_epi32(Isa::UnsignedQuads(u, xq), _mm256_set1_epi32(8 * x_sums[j * x_stride + b]));
-      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(totals), _mm256_mul_ps(dw, _mm256_set1_ps(Half(xb.d))), acc[j]);
+      const __m256i totals = _mm256_sub_epi32(Isa::UnsignedQuads(u, xq),
+                                              _mm256_set1_epi32(8 * x_sums[j * x_stride + b]));
+      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(totals),
+                               _mm256_mul_ps(dw, _mm256_set1_ps(Half(xb.d))), acc[j]);
     }
   }
   for (int j = 0; j < kCols; ++j) _mm256_storeu_ps(out + 8 * j, acc[j]);
 }
 
 template <class Isa, int kRows>
-void DotQ8_0Rows(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
+void DotQ8_0Rows(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks,
+                 float* out) {
   __m256 acc[kRows];
   for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
   for (size_t b = 0; b < blocks; ++b) {
@@ -135,7 +146,8 @@ void DotQ8_0Rows(const BlockQ8_0* w, const BlockQ8_0* x, size_t x_stride, size_t
 }
 
 template <class Isa, int kRows>
-void DotQ4_0Rows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks, float* out) {
+void DotQ4_0Rows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t blocks,
+                 float* out) {
   __m256 acc[kRows];
   for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
   for (size_t b = 0; b < blocks; ++b) {
@@ -154,40 +166,56 @@ void DotQ4_0Rows(const BlockQ4_0* w, const BlockQ8_0* x, size_t x_stride, size_t
 template <class F>
 inline void Unrolled(int count, F&& f) {
   switch (count) {
-    case 1: return f(std::integral_constant<int, 1>{});
-    case 2: return f(std::integral_constant<int, 2>{});
-    case 3: return f(std::integral_constant<int, 3>{});
-    default: return f(std::integral_constant<int, 4>{});
+    case 1:
+      return f(std::integral_constant<int, 1>{});
+    case 2:
+      return f(std::integral_constant<int, 2>{});
+    case 3:
+      return f(std::integral_constant<int, 3>{});
+    default:
+      return f(std::integral_constant<int, 4>{});
   }
 }
 
 // The table entries: row and column counts known at run time, unrolled templates inside.
 template <class Isa>
 struct Int8 {
-  static void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n, float* out) {
-    Unrolled(rows, [&](auto k) { DotQ8_0Rows<Isa, decltype(k)::value>(w, x, xs, n / kBlock, out); });
+  static void DotQ8_0(const BlockQ8_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n,
+                      float* out) {
+    Unrolled(rows,
+             [&](auto k) { DotQ8_0Rows<Isa, decltype(k)::value>(w, x, xs, n / kBlock, out); });
   }
-  static void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n, float* out) {
-    Unrolled(rows, [&](auto k) { DotQ4_0Rows<Isa, decltype(k)::value>(w, x, xs, n / kBlock, out); });
+  static void DotQ4_0(const BlockQ4_0* w, const BlockQ8_0* x, size_t xs, int rows, size_t n,
+                      float* out) {
+    Unrolled(rows,
+             [&](auto k) { DotQ4_0Rows<Isa, decltype(k)::value>(w, x, xs, n / kBlock, out); });
   }
   // For one activation row the rows' own dots stream faster than a tile (same bits).
-  static void TileQ8_0(const BlockQ8_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols, size_t n, float* out) {
+  static void TileQ8_0(const BlockQ8_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols,
+                       size_t n, float* out) {
     if (cols == 1) {
       for (int i = 0; i < 4; ++i) DotQ8_0Rows<Isa, 1>(w + i * ws, x, xs, n / kBlock, out + i);
       return;
     }
-    Unrolled(cols, [&](auto k) { TileLanes<Isa, BlockQ8_0, decltype(k)::value>(w, ws, x, xs, n / kBlock, out); });
+    Unrolled(cols, [&](auto k) {
+      TileLanes<Isa, BlockQ8_0, decltype(k)::value>(w, ws, x, xs, n / kBlock, out);
+    });
   }
-  static void TileQ4_0(const BlockQ4_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols, size_t n, float* out) {
+  static void TileQ4_0(const BlockQ4_0* w, size_t ws, const BlockQ8_0* x, size_t xs, int cols,
+                       size_t n, float* out) {
     if (cols == 1) {
       for (int i = 0; i < 4; ++i) DotQ4_0Rows<Isa, 1>(w + i * ws, x, xs, n / kBlock, out + i);
       return;
     }
-    Unrolled(cols, [&](auto k) { TileLanes<Isa, BlockQ4_0, decltype(k)::value>(w, ws, x, xs, n / kBlock, out); });
+    Unrolled(cols, [&](auto k) {
+      TileLanes<Isa, BlockQ4_0, decltype(k)::value>(w, ws, x, xs, n / kBlock, out);
+    });
   }
-  static void TileQ4_0x8(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* sums, size_t xs, int cols,
-                        size_t n, float* out) {
-    Unrolled(cols, [&](auto k) { TileQ4_0x8Rows<Isa, decltype(k)::value>(w, x, sums, xs, n / kBlock, out); });
+  static void TileQ4_0x8(const BlockQ4_0x8* w, const BlockQ8_0* x, const int16_t* sums, size_t xs,
+                         int cols, size_t n, float* out) {
+    Unrolled(cols, [&](auto k) {
+      TileQ4_0x8Rows<Isa, decltype(k)::value>(w, x, sums, xs, n / kBlock, out);
+    });
   }
 };
 

@@ -6,11 +6,10 @@
 #pragma once
 
 #include <atomic>
-#include <memory>
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <memory>
 
 #include "gw/transport/asio_types.h"
 #include "gw/transport/http/http_server.h"
@@ -28,7 +27,9 @@ using Response = http::response<http::string_body>;
 struct ServerContext {
   ServerContext(const HttpServerOptions& o, protocol::Service& service, TransportMetrics* m,
                 RouteHandler r)
-      : options(o), metrics(m), routes(std::move(r)),
+      : options(o),
+        metrics(m),
+        routes(std::move(r)),
         sessions(service, m, RealClock(), o.max_sessions, o.session) {}
   const HttpServerOptions options;
   TransportMetrics* const metrics;
