@@ -82,8 +82,8 @@ class OfflineQueue {
   virtual void CompleteAsync(uint64_t seq, std::string result, StatusDone done) {
     done(Complete(seq, std::move(result)));
   }
-  // NOLINTNEXTLINE(performance-unnecessary-value-param): overrides keep `done`
   virtual void RescheduleAsync(uint64_t seq, int64_t next_attempt_ms, std::string error,
+                               // NOLINTNEXTLINE(performance-unnecessary-value-param): see above
                                StatusDone done) {
     done(Reschedule(seq, next_attempt_ms, std::move(error)));
   }

@@ -42,8 +42,8 @@ void MappedFile::DropPages(std::string_view range) {
   const uintptr_t last = (begin + range.size()) / page * page;
   if (range.empty() || last <= first) return;
   // A private read-only mapping of a file: dropped pages read back from the file, unchanged.
-  ::madvise(reinterpret_cast<void*>(first), last - first,
-            MADV_DONTNEED);  // NOLINT(performance-no-int-to-ptr): page-aligned address
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): a page-aligned address inside the mapping
+  ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() { ::munmap(data_, size_); }
