@@ -2,7 +2,30 @@
 
 #include <rapidjson/error/en.h>
 
+#include <cmath>
+#include <vector>
+
 namespace gw::protocol {
+
+// RapidJSON 1.1.0 reads a number whose digits run past the double range (a long mantissa with
+// a large exponent, found by the jsonrpc_parser fuzzer) as infinity instead of failing, and
+// its Writer then stops at that value, leaving truncated output. No JSON number is infinite,
+// so such a document is refused. Iterative: the nesting depth is the client's.
+bool HasNonFiniteNumber(const JsonValue& root) {
+  std::vector<const JsonValue*> pending{&root};
+  while (!pending.empty()) {
+    const JsonValue* v = pending.back();
+    pending.pop_back();
+    if (v->IsDouble()) {
+      if (!std::isfinite(v->GetDouble())) return true;
+    } else if (v->IsObject()) {
+      for (const auto& m : v->GetObject()) pending.push_back(&m.value);
+    } else if (v->IsArray()) {
+      for (const auto& e : v->GetArray()) pending.push_back(&e);
+    }
+  }
+  return false;
+}
 
 Result<JsonDocument> ParseJson(std::string_view text) {
   JsonDocument doc;
@@ -12,6 +35,9 @@ Result<JsonDocument> ParseJson(std::string_view text) {
     std::string message = "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                           rapidjson::GetParseError_En(doc.GetParseError());
     return InvalidArgument(std::move(message));
+  }
+  if (HasNonFiniteNumber(doc)) {
+    return InvalidArgument("invalid JSON: a number too large for a double (beyond 1.8e308)");
   }
   return doc;
 }

@@ -22,6 +22,9 @@ using JsonDocument = rapidjson::Document;
 
 // Parses `text` as one JSON value. Returns kInvalidArgument naming the offset and reason.
 Result<JsonDocument> ParseJson(std::string_view text);
+// True when `value` holds an infinite or NaN number: what RapidJSON makes of a number past the
+// double range, which JSON cannot carry (the parsers here refuse such documents).
+bool HasNonFiniteNumber(const JsonValue& value);
 
 // Compact serialization of `value`.
 std::string Serialize(const JsonValue& value);

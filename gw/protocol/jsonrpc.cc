@@ -33,6 +33,10 @@ struct MessageParser {
           "Parse error: " + (why ? std::string("invalid JSON") : why.error().message())});
     }
     const JsonDocument& d = m.doc_;
+    if (HasNonFiniteNumber(d)) {
+      return tl::unexpected(RpcFailure{
+          rpc::kParseError, "Parse error: a number too large for a double (beyond 1.8e308)"});
+    }
     if (d.IsArray()) {
       return tl::unexpected(RpcFailure{rpc::kInvalidRequest,
                                        "Invalid Request: JSON-RPC batches are not supported; "

@@ -34,6 +34,19 @@ TEST(ParseMessage, MalformedJsonIsParseError) {
   EXPECT_NE(m.error().message.find("offset"), std::string::npos);
 }
 
+TEST(ParseMessage, NumbersPastTheDoubleRangeAreParseErrors) {
+  // RapidJSON reads these as infinity; JSON has no such number, and it could not be written
+  // back (found by the jsonrpc_parser fuzzer).
+  std::string huge = "1" + std::string(120, '0') + ".0e282";
+  for (std::string number : {huge, "-" + huge}) {
+    auto r = ParseMessage(R"({"jsonrpc":"2.0","id":1,"result":{"x":)" + number + "}}");
+    ASSERT_FALSE(r.has_value()) << number;
+    EXPECT_EQ(r.error().code, rpc::kParseError);
+    EXPECT_FALSE(ParseJson("[" + number + "]").has_value());
+  }
+  EXPECT_TRUE(ParseMessage(R"({"jsonrpc":"2.0","id":1,"result":{"x":1.7e308}})").has_value());
+}
+
 TEST(ParseMessage, WrongVersionIsInvalidRequestWithId) {
   auto m = ParseMessage(R"({"jsonrpc":"1.0","id":5,"method":"ping"})");
   ASSERT_FALSE(m);

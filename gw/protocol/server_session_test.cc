@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "gw/base/check.h"
 #include "gw/testing/fake_clock.h"
 
 namespace gw::protocol {
@@ -123,6 +124,35 @@ TEST_F(ServerSessionTest, CancellationEndsTheCallWithoutAResponse) {
   EXPECT_TRUE(outbox->sent.back().final);
   service.held[0]->Reply("{}");  // ignored: already finished
   EXPECT_EQ(outbox->sent.size(), before + 1);
+}
+
+TEST_F(ServerSessionTest, AReplyAfterCancellationIsNoBug) {
+  Initialize();
+  session.ReceiveText(R"({"jsonrpc":"2.0","id":"c","method":"hold"})");
+  ASSERT_EQ(service.held.size(), 1u);
+  const uint64_t bugs = internal::BugCount();
+  session.ReceiveText(
+      R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c"}})");
+  service.held[0]->Reply("{}");
+  EXPECT_EQ(internal::BugCount(), bugs);
+}
+
+TEST_F(ServerSessionTest, ASecondCompletionIsABug) {
+  Initialize();
+  session.ReceiveText(R"({"jsonrpc":"2.0","id":"twice","method":"hold"})");
+  ASSERT_EQ(service.held.size(), 1u);
+  CallPtr call = service.held[0];
+  call->Reply("{}");
+  const size_t sent = outbox->sent.size();
+  const uint64_t bugs = internal::BugCount();
+  // GW_BUG: a debug build stops there; a release build logs, counts and sends nothing more.
+  EXPECT_DEBUG_DEATH(call->Fail(rpc::kInternalError, "again"), "completed twice");
+  EXPECT_EQ(outbox->sent.size(), sent);
+#ifdef NDEBUG
+  EXPECT_EQ(internal::BugCount(), bugs + 1);
+#else
+  EXPECT_EQ(internal::BugCount(), bugs);  // the death happened in a child process
+#endif
 }
 
 TEST_F(ServerSessionTest, DroppedCallIsAnsweredWithInternalError) {

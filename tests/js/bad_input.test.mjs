@@ -161,6 +161,8 @@ test('health, readiness and metrics endpoints', async () => {
   assert.match(metrics, /edgegw_request_duration_seconds_bucket\{method="tools\/call",le="\+Inf"\} \d+/);
   assert.match(metrics, /edgegw_active_sessions\{transport="http"\} \d+/);
   assert.match(metrics, /edgegw_process_resident_memory_bytes \d+/);
+  // Nothing that should not happen did, after all the bad input above.
+  assert.match(metrics, /# TYPE edgegw_bugs_total counter\nedgegw_bugs_total 0\n/);
   assert.match(metrics, /edgegw_http_rejected_total\{status="413"\} 1/);
   assert.equal((await fetch(`${gw.base}/nothing`)).status, 404);
 });
