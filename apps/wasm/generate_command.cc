@@ -128,7 +128,8 @@ int RunWasmGenerate(int argc, char** argv) {
   w.Key("timings")
       .StartObject()
       .Field("prefill_ms", r->prefill_ms)
-      .Field("decode_ms", r->decode_ms);
+      .Field("decode_ms", r->decode_ms)
+      .Field("decode_eval_ms", r->decode_eval_ms);
   w.Field("prefill_tokens_per_s",
           r->prefill_ms > 0 ? r->prompt_tokens * 1000.0 / r->prefill_ms : 0.0);
   w.Field("decode_tokens_per_s", decode_tps).EndObject().EndObject();

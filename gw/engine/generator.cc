@@ -95,7 +95,9 @@ Result<GenerateResult> Generate(LlamaSession& session, std::span<const int32_t> 
       result.stop_reason = StopReason::kContextFull;
       break;
     }
+    const auto eval_start = std::chrono::steady_clock::now();
     GW_ASSIGN_OR_RETURN(logits, session.Eval(std::span<const int32_t>(&token, 1)));
+    result.decode_eval_ms += MsSince(eval_start);
   }
   result.decode_ms = MsSince(start);
   result.text = ValidUtf8(result.text);

@@ -35,8 +35,11 @@ struct GenerateResult {
   std::string text;             // their text (cut before a stop string), valid UTF-8
   StopReason stop_reason = StopReason::kLength;
   uint32_t prompt_tokens = 0;
-  double prefill_ms = 0;
-  double decode_ms = 0;  // from the first sampled token's evaluation to the last
+  double prefill_ms = 0;  // the prompt's forward pass
+  double decode_ms = 0;   // from the first sampled token's evaluation to the last
+  // The part of decode_ms spent in the single-token forward passes (sampling and text left
+  // out): what llama.cpp's own "eval time" counts, so the two compare by one boundary.
+  double decode_eval_ms = 0;
 };
 
 // Called with each new token and the text it completes (whole UTF-8 characters; may be

@@ -257,7 +257,8 @@ int RunGenerate(ModelCommands::Flags& f) {
   w.Key("prompt_tokens").Uint(r->prompt_tokens).Key("seed").Uint(f.options.sampling.seed);
   w.Field("kernels", kernels->name).Field("threads", threads);
   w.Key("timings").StartObject().Field("load_ms", m->load_ms).Field("prefill_ms", r->prefill_ms);
-  w.Field("decode_ms", r->decode_ms).Field("prefill_tokens_per_s", prefill_tps);
+  w.Field("decode_ms", r->decode_ms).Field("decode_eval_ms", r->decode_eval_ms);
+  w.Field("prefill_tokens_per_s", prefill_tps);
   w.Field("decode_tokens_per_s", decode_tps).EndObject().EndObject();
   std::printf("%s\n", w.str().c_str());
   return 0;

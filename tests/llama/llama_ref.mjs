@@ -10,15 +10,18 @@ import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 
 const llamas = new Map();
 
-// One llama.cpp instance per thread count (node-llama-cpp caps threads per instance).
+// llama.cpp instances by the most threads their contexts may use (node-llama-cpp caps threads
+// per instance); a context of fewer threads reuses a wider instance. Open the widest first when
+// reading performance counters: they arrive through a log callback that only the first
+// instance of a process receives.
 export async function openLlama(threads = 2) {
-  if (!llamas.has(threads)) {
-    llamas.set(threads, await getLlama({
-      gpu: false, build: 'never', usePrebuiltBinaries: true, maxThreads: threads,
-      logLevel: LlamaLogLevel.error, logger: () => {},
-    }));
-  }
-  return llamas.get(threads);
+  for (const [max, llama] of llamas) if (max >= threads) return llama;
+  const llama = await getLlama({
+    gpu: false, build: 'never', usePrebuiltBinaries: true, maxThreads: threads,
+    logLevel: LlamaLogLevel.error, logger: () => {},
+  });
+  llamas.set(threads, llama);
+  return llama;
 }
 
 export async function loadModel(modelPath, { threads = 2, vocabOnly = false } = {}) {
@@ -26,7 +29,7 @@ export async function loadModel(modelPath, { threads = 2, vocabOnly = false } = 
   return llama.loadModel({ modelPath, gpuLayers: 0, vocabOnly });
 }
 
-async function context(model, { size, promptLength, threads, batchSize }) {
+async function context(model, { size, promptLength, threads, batchSize, performanceTracking = false }) {
   const contextSize = Math.max(256, size);
   return model.createContext({
     contextSize,
@@ -38,13 +41,18 @@ async function context(model, { size, promptLength, threads, batchSize }) {
     experimentalKvCacheValueType: 'F16',
     ignoreMemorySafetyChecks: true,
     failedCreationRemedy: false,
+    performanceTracking,
   });
 }
 
-// Greedy continuation of `prompt` (token ids): { tokens, prefillMs, decodeMs } where decodeMs
-// covers the n - 1 single-token steps after the first token.
+// Greedy continuation of `prompt` (token ids): { tokens, prefillMs, decodeMs, perf } where
+// decodeMs covers the n - 1 single-token steps after the first token, timed here around the
+// binding, and perf is llama.cpp's own count of the same run (its llama_perf_context figures:
+// the time inside its forward passes, prompt and single-token steps apart, sampling excluded).
 export async function greedy(model, prompt, n, { threads = 2 } = {}) {
-  const ctx = await context(model, { size: prompt.length + n + 1, promptLength: prompt.length, threads });
+  const ctx = await context(model, {
+    size: prompt.length + n + 1, promptLength: prompt.length, threads, performanceTracking: true,
+  });
   try {
     const seq = ctx.getSequence();
     const tokens = [];
@@ -56,10 +64,46 @@ export async function greedy(model, prompt, n, { threads = 2 } = {}) {
       if (tokens.length >= n) break;
     }
     const t2 = performance.now();
-    return { tokens, prefillMs: t1 - t0, decodeMs: t2 - t1 };
+    return { tokens, prefillMs: t1 - t0, decodeMs: t2 - t1, perf: await perfCounters(ctx) };
   } finally {
     await ctx.dispose();
   }
+}
+
+// llama.cpp's performance counters of `ctx` since its creation, read from what
+// llama_perf_context_print logs (node-llama-cpp exposes them only that way):
+// { promptMs, promptTokens, evalMs, evalRuns }.
+async function perfCounters(ctx) {
+  const lines = [];
+  // The lines arrive through the log callback after printTimings returns; the last one of
+  // interest names the eval time.
+  let seen;
+  const printed = new Promise((resolve) => { seen = resolve; });
+  const saved = [...llamas.values()].map((llama) => ({ llama, logLevel: llama.logLevel, logger: llama.logger }));
+  for (const { llama } of saved) {
+    llama.logLevel = LlamaLogLevel.info;
+    llama.logger = (level, message) => {
+      lines.push(message);
+      if (/\beval time =.*runs/.test(message)) seen();
+    };
+  }
+  try {
+    await ctx.printTimings();
+    let timer;
+    await Promise.race([printed, new Promise((resolve) => { timer = setTimeout(resolve, 5000); })]);
+    clearTimeout(timer);
+  } finally {
+    for (const { llama, logLevel, logger } of saved) {
+      llama.logLevel = logLevel;
+      llama.logger = logger;
+    }
+  }
+  const text = lines.join('\n');
+  const prompt = text.match(/prompt eval time =\s*([\d.]+) ms \/\s*(\d+) tokens/);
+  const evals = text.match(/\beval time =\s*([\d.]+) ms \/\s*(\d+) runs/);
+  if (!prompt || !evals) throw new Error(`llama.cpp printed no timings: ${text.slice(0, 200)}`);
+  return { promptMs: Number(prompt[1]), promptTokens: Number(prompt[2]), evalMs: Number(evals[1]),
+    evalRuns: Number(evals[2]) };
 }
 
 // Teacher forcing: llama.cpp reads `tokens` (in batches of `batchSize`, the whole sequence by
