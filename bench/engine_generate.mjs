@@ -155,7 +155,7 @@ function edgegwTimings(r, what) {
 
 // llama.cpp through the binding: its own counters, checked to cover the same steps.
 async function llamaGenerate(llamaModel, ids, threads) {
-  const r = await ref.greedy(llamaModel, ids, DECODE + 1, { threads });
+  const r = await ref.greedy(llamaModel, ids, DECODE + 1, { threads, perf: true });
   if (r.perf.promptTokens !== PROMPT || r.perf.evalRuns !== DECODE) {
     throw new Error(`llama.cpp counted ${r.perf.promptTokens} prompt tokens and ${r.perf.evalRuns} ` +
       `single-token steps, not ${PROMPT} and ${DECODE}`);

@@ -47,11 +47,12 @@ async function context(model, { size, promptLength, threads, batchSize, performa
 
 // Greedy continuation of `prompt` (token ids): { tokens, prefillMs, decodeMs, perf } where
 // decodeMs covers the n - 1 single-token steps after the first token, timed here around the
-// binding, and perf is llama.cpp's own count of the same run (its llama_perf_context figures:
-// the time inside its forward passes, prompt and single-token steps apart, sampling excluded).
-export async function greedy(model, prompt, n, { threads = 2 } = {}) {
+// binding. With `perf`, perf is llama.cpp's own count of the same run (its llama_perf_context
+// figures: the time inside its forward passes, prompt and single-token steps apart, sampling
+// excluded; see perfCounters for what that asks of the caller); else null.
+export async function greedy(model, prompt, n, { threads = 2, perf = false } = {}) {
   const ctx = await context(model, {
-    size: prompt.length + n + 1, promptLength: prompt.length, threads, performanceTracking: true,
+    size: prompt.length + n + 1, promptLength: prompt.length, threads, performanceTracking: perf,
   });
   try {
     const seq = ctx.getSequence();
@@ -64,7 +65,7 @@ export async function greedy(model, prompt, n, { threads = 2 } = {}) {
       if (tokens.length >= n) break;
     }
     const t2 = performance.now();
-    return { tokens, prefillMs: t1 - t0, decodeMs: t2 - t1, perf: await perfCounters(ctx) };
+    return { tokens, prefillMs: t1 - t0, decodeMs: t2 - t1, perf: perf ? await perfCounters(ctx) : null };
   } finally {
     await ctx.dispose();
   }
@@ -72,7 +73,8 @@ export async function greedy(model, prompt, n, { threads = 2 } = {}) {
 
 // llama.cpp's performance counters of `ctx` since its creation, read from what
 // llama_perf_context_print logs (node-llama-cpp exposes them only that way):
-// { promptMs, promptTokens, evalMs, evalRuns }.
+// { promptMs, promptTokens, evalMs, evalRuns }. The log reaches only the first llama.cpp
+// instance a process opened: open the widest one first (openLlama), as the benchmark does.
 async function perfCounters(ctx) {
   const lines = [];
   // The lines arrive through the log callback after printTimings returns; the last one of
