@@ -200,7 +200,10 @@ void Catalog::List(const CallPtr& call, ListKind kind) {
   ReplyPage(call, Items(kind), ListKey(kind), options_.page_size);
 }
 
-void Catalog::CallTool(const CallPtr& call) {
+void Catalog::CallTool(const CallPtr& call) { CallToolWith(call, nullptr); }
+
+void Catalog::CallToolWith(const CallPtr& call,
+                           const std::function<void(const CallPtr&, const JsonValue&)>& handler) {
   auto name = protocol::StringMember(call->params(), "name");
   if (!name)
     return call->Fail(rpc::kInvalidParams, "Invalid params: tools/call needs a string \"name\"");
@@ -224,6 +227,7 @@ void Catalog::CallTool(const CallPtr& call) {
     return call->Reply(ErrorToolResult("Invalid arguments for tool '" + tool->spec.name +
                                        "': " + valid.error().message()));
   }
+  if (handler) return handler(call, arguments);
   tool->spec.handler(call, arguments);
 }
 

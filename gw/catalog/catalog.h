@@ -116,6 +116,12 @@ class Catalog : public protocol::Service {
   bool Handle(const CallPtr& call) override;
   void SessionClosed(const std::string& session_id) override;
 
+  // tools/call of a tool of this catalog with the catalog's checks (the tool exists, the
+  // arguments pass its input schema), then run by `handler` instead of the tool's own (a
+  // route target that serves the tool its own way). Null `handler`: the tool's own.
+  void CallToolWith(const CallPtr& call,
+                    const std::function<void(const CallPtr&, const JsonValue&)>& handler);
+
  private:
   struct Tool {
     ToolSpec spec;
@@ -123,6 +129,7 @@ class Catalog : public protocol::Service {
   };
   void List(const CallPtr& call, ListKind kind);
   void CallTool(const CallPtr& call);
+
   void ReadResource(const CallPtr& call);
   void Subscribe(const CallPtr& call, bool subscribe);
   void GetPrompt(const CallPtr& call);

@@ -82,6 +82,11 @@ Result<ModelReply> ModelManager::Generate(const ModelRequest& request, const Tok
   std::vector<int32_t> prompt = request.prompt_tokens.empty()
                                     ? l->model->tokenizer().Encode(request.prompt, true)
                                     : request.prompt_tokens;
+  if (prompt.size() > l->session->n_ctx()) {
+    return ResourceExhausted("the prompt has " + std::to_string(prompt.size()) +
+                             " tokens, more than the context of model '" + request.model + "' (" +
+                             std::to_string(l->session->n_ctx()) + ")");
+  }
   const bool cacheable = request.deterministic && options_.output_cache_entries > 0;
   std::string key = cacheable ? CacheKey(request, prompt) : std::string();
   if (cacheable) {

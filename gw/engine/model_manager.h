@@ -88,8 +88,9 @@ class ModelManager {
   ModelManager(ModelManagerOptions options, ModelOpener opener);
   ~ModelManager();
 
-  // kNotFound for an unknown model; kResourceExhausted when it cannot fit the budget alone;
-  // kInvalidArgument for a bad model file or request. `sink` streams tokens and may cancel.
+  // kNotFound for an unknown model; kResourceExhausted when it cannot fit the budget alone or
+  // the prompt is longer than its context (nothing was generated then); kInvalidArgument for a
+  // bad model file or request. `sink` streams tokens and may cancel.
   Result<ModelReply> Generate(const ModelRequest& request, const TokenSink& sink = nullptr);
   // The model's shape and size (maps and checks the file; loads nothing into the cache).
   Result<ModelDescription> Describe(const std::string& name);

@@ -28,15 +28,20 @@ Call::~Call() {
 
 const ClientInfo& Call::client() const { return session_->client(); }
 
+const std::string& Call::transport() const { return session_->transport(); }
+
 std::shared_ptr<SessionChannel> Call::session() const { return session_; }
 
 void Call::AddResultMeta(std::string_view key, std::string_view json) {
   JsonWriter w;
   w.StartObject().Key(key).Raw(json).EndObject();
   std::string member = w.str();  // {"key":json}
+  member = member.substr(1, member.size() - 2);
   MutexLock lock(mu_);
-  if (!result_meta_.empty()) result_meta_ += ',';
-  result_meta_.append(member, 1, member.size() - 2);
+  for (auto& [k, m] : result_meta_) {
+    if (k == key) return (void)(m = std::move(member));
+  }
+  result_meta_.emplace_back(std::string(key), std::move(member));
 }
 
 namespace {
@@ -58,7 +63,10 @@ void Call::Reply(std::string_view result) {
   std::string meta;
   {
     MutexLock lock(mu_);
-    meta = std::move(result_meta_);
+    for (const auto& [key, member] : result_meta_) {
+      if (!meta.empty()) meta += ',';
+      meta += member;
+    }
     result_meta_.clear();
   }
   if (meta.empty()) {

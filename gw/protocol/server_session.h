@@ -41,7 +41,8 @@ struct SessionOptions {
   // client's answer before the call that made it gets kDeadlineExceeded. Long by default:
   // elicitation waits for a person.
   Clock::Duration client_request_timeout = std::chrono::seconds(300);
-  const Clock* clock = nullptr;  // RealClock() when null
+  const Clock* clock = nullptr;     // RealClock() when null
+  std::string transport = "stdio";  // what Call::transport() reports: "stdio", "http"
 };
 
 class ServerSession {

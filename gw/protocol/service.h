@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "gw/base/mutex.h"
 #include "gw/base/result.h"
@@ -63,12 +65,15 @@ class Call {
   const JsonValue& params() const { return request_.params(); }
   const std::string& id() const { return request_.id(); }
   const ClientInfo& client() const;
+  // The transport the session came over ("stdio", "http"): SessionOptions::transport.
+  const std::string& transport() const;
   std::shared_ptr<SessionChannel> session() const;
 
   // Completes the call with `result` (serialized JSON object).
   void Reply(std::string_view result);
   // Adds `key`: `json` to the _meta of the result that Reply will send (the router records
-  // its decision this way). Call before Reply; thread-safe.
+  // its decision this way); a second value for the same key replaces the first. Call before
+  // Reply; thread-safe.
   void AddResultMeta(std::string_view key, std::string_view json);
   // Completes the call with a JSON-RPC error; `data` is serialized JSON or empty.
   void Fail(int rpc_code, std::string_view message, std::string_view data = {});
@@ -92,8 +97,9 @@ class Call {
   // Runs `handler` when the call is cancelled (at once if it already is). At most one.
   void OnCancel(std::function<void()> handler);
   // Runs `handler` once, with the outcome, when the call is completed or cancelled: on the
-  // thread that completes it, just before the answer goes to the transport. At most one; set
-  // it before the call can complete (a call already done never runs it).
+  // thread that completes it, just before the answer goes to the transport. Any number; they
+  // run in reverse order of registration (the innermost layer first, as a stack unwinds).
+  // Register before the call can complete (a call already done never runs it).
   void OnComplete(std::function<void(CallOutcome)> handler);
   bool done() const;
 
@@ -107,9 +113,10 @@ class Call {
   std::string progress_token_;  // serialized, empty when the client sent none
   bool done_ GW_GUARDED_BY(mu_) = false;
   bool cancelled_ GW_GUARDED_BY(mu_) = false;
-  std::string result_meta_ GW_GUARDED_BY(mu_);  // "\"key\":json,..." to merge into _meta
+  // key -> "\"key\":json", to merge into the result's _meta.
+  std::vector<std::pair<std::string, std::string>> result_meta_ GW_GUARDED_BY(mu_);
   std::function<void()> cancel_handler_ GW_GUARDED_BY(mu_);
-  std::function<void(CallOutcome)> complete_handler_ GW_GUARDED_BY(mu_);
+  std::vector<std::function<void(CallOutcome)>> complete_handlers_ GW_GUARDED_BY(mu_);
 };
 using CallPtr = std::shared_ptr<Call>;
 

@@ -50,22 +50,6 @@ const Route* RouteTable::Match(std::string_view tool) const {
   return best;
 }
 
-RoutingDecision Decide(std::string_view target, size_t step, std::string_view why_previous,
-                       const Route* route) {
-  RoutingDecision d;
-  d.route = target == kLocalTarget ? "local" : "cloud";
-  d.target = std::string(target);
-  if (step > 0) {
-    d.reason = "fallback: " + std::string(why_previous);
-  } else if (route) {
-    d.reason = route->tool.empty() ? "route prefix '" + route->prefix + "'"
-                                   : "route '" + route->tool + "'";
-  } else {
-    d.reason = "owner";
-  }
-  return d;
-}
-
 std::string NoRouteMessage(std::string_view tool, const std::vector<std::string>& reasons) {
   std::string m = "no target could run '" + std::string(tool) + "'";
   for (size_t i = 0; i < reasons.size(); ++i) m += (i == 0 ? ": " : "; ") + reasons[i];

@@ -1,10 +1,9 @@
-// RouteTable: where a tool call may run, from config, as an ordered fallback chain
-// (router v1). A route names one tool or a name prefix and a chain of targets: "local" (the
-// gateway's own catalog, later the model engine) or an upstream's name. The chain is walked
-// in order: a target that cannot take the call (the tool is not there, the upstream is not
-// connected, its breaker is open, the transport failed before an answer) passes it on; a
-// target that answers (even with a tool error) ends the walk. After the last target the
-// client gets one error that lists why each target passed.
+// RouteTable: where a tool call may run, from config, as an ordered fallback chain. A route
+// names one tool or a name prefix and a chain of targets: "local" (the gateway's own catalog,
+// or the model engine for the tool it serves) or an upstream's name. decision.h turns a
+// route into a plan; the pipeline's executor walks it: a target that cannot take the call
+// passes it on, a target that answers (even with a tool error) ends the walk, and after the
+// last one the client gets one error that lists why each target passed.
 //
 // Calls that match no route go to the tool's owner in the federated view (one-element
 // chain). A queueable route ends in the offline queue: local -> cloud -> queue -> error.
@@ -34,13 +33,6 @@ struct Route {
   int64_t ttl_seconds = 0;  // how long a queued call may wait; 0: until delivered
 };
 
-// What the router chose for one step, for metrics and the result's _meta.
-struct RoutingDecision {
-  std::string route;   // "local" or "cloud"
-  std::string target;  // "local" or the upstream's name
-  std::string reason;  // "route 'summarize'", "owner", "fallback after local: ..."
-};
-
 class RouteTable {
  public:
   RouteTable() = default;
@@ -58,10 +50,6 @@ class RouteTable {
  private:
   std::vector<Route> routes_;
 };
-
-// The decision for trying `target` as step `step` of a chain (0 = first choice).
-RoutingDecision Decide(std::string_view target, size_t step, std::string_view why_previous,
-                       const Route* route);
 
 // Joins the reasons each target passed into one error message for the client.
 std::string NoRouteMessage(std::string_view tool, const std::vector<std::string>& reasons);

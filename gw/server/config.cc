@@ -89,6 +89,7 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
        {"threads", Integer(&c.models_threads, 0, 1024)},
        {"context", Integer(&c.models_context, 16, 1 << 20)},
        {"cache_entries", Integer(&c.models_cache_entries, 0, 1 << 20)},
+       {"fallback_wait_ms", Integer(&c.models_fallback_wait_ms, 0, 3600 * 1000)},
        {"sampling_model", String(&c.sampling_model)}}};
 
   for (const auto& [key, node] : root) {

@@ -86,6 +86,8 @@ struct Config {
   int models_threads = 0;  // 0: one per core
   int64_t models_context = 2048;
   int64_t models_cache_entries = 64;
+  // A routed generate call with somewhere else to go waits this long for a busy engine.
+  int64_t models_fallback_wait_ms = 2000;
   std::string sampling_model;  // answers upstreams' sampling/createMessage locally
   // [[upstream]]
   std::vector<UpstreamConfig> upstreams;

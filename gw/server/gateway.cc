@@ -14,12 +14,16 @@
 #include "gw/catalog/catalog.h"
 #include "gw/catalog/conformance_pack.h"
 #include "gw/catalog/core_pack.h"
+#include "gw/pipeline/executor.h"
+#include "gw/pipeline/filters.h"
+#include "gw/pipeline/pipeline.h"
 #include "gw/platform/process.h"
 #include "gw/platform/system_info.h"
 #include "gw/queue/sqlite/sqlite_queue.h"
 #include "gw/router/route_table.h"
 #include "gw/server/device_pack.h"
 #include "gw/server/local_models.h"
+#include "gw/server/route_targets.h"
 #include "gw/telemetry/metrics.h"
 #include "gw/transport/http/http_server.h"
 #include "gw/transport/stdio/stdio_transport.h"
@@ -72,20 +76,18 @@ class GatewayImpl final : public Gateway {
     }
     GW_ASSIGN_OR_RETURN(local_models_, LocalModels::Create(config_, registry_));
     GW_RETURN_IF_ERROR(local_models_->Register(catalog_));
-    if (!config_.upstreams.empty()) {
-      GW_RETURN_IF_ERROR(StartUpstreams());
-    } else if (!config_.routes.empty()) {
+    if (config_.upstreams.empty() && !config_.routes.empty()) {
       return InvalidArgument("[[route]] needs at least one upstream to route to");
     }
+    GW_ASSIGN_OR_RETURN(routes_, MakeRoutes());
+    if (!config_.upstreams.empty()) GW_RETURN_IF_ERROR(StartUpstreams());
+    BuildPipeline();
     return OkStatus();
   }
 
-  // The service every transport serves: the federation when upstreams are configured,
-  // else the local catalog alone (no federation overhead).
-  protocol::Service& service() {
-    if (federation_) return *federation_;
-    return catalog_;
-  }
+  // The service every transport serves: the request pipeline, in front of the federation
+  // when upstreams are configured, else of the local catalog alone.
+  protocol::Service& service() { return *pipeline_; }
 
   Status StartHttp() override {
     if (!config_.http_enabled) return OkStatus();
@@ -163,10 +165,7 @@ class GatewayImpl final : public Gateway {
     return o;
   }
 
-  Status StartUpstreams() {
-    upstream_metrics_ = std::make_unique<upstream::UpstreamMetrics>(registry_);
-    upstream::FederationOptions fo;
-    fo.page_size = config_.page_size;
+  Result<router::RouteTable> MakeRoutes() const {
     std::vector<router::Route> routes;
     std::vector<std::string> names;
     for (const auto& r : config_.routes) {
@@ -177,11 +176,48 @@ class GatewayImpl final : public Gateway {
       routes.push_back(std::move(route));
     }
     for (const UpstreamConfig& u : config_.upstreams) names.push_back(u.name);
-    GW_ASSIGN_OR_RETURN(fo.routes, router::RouteTable::Make(std::move(routes), names));
+    return router::RouteTable::Make(std::move(routes), names);
+  }
+
+  // Every request passes the filters (metrics, routing) and the executor, which runs tool
+  // calls on their targets and hands the rest to the federation or the catalog.
+  void BuildPipeline() {
+    pipeline::ExecutorTargets t;
+    catalog_target_ = std::make_unique<CatalogTarget>(catalog_);
+    t.catalog = catalog_target_.get();
+    if (local_models_->model_count() > 0) {
+      engine_target_ = local_models_->MakeTarget(catalog_);
+      t.engine = engine_target_.get();
+    }
+    if (federation_) {
+      for (const auto& up : upstreams_) {
+        upstream_targets_.push_back(std::make_unique<UpstreamTarget>(*federation_, up));
+        t.upstreams.push_back(upstream_targets_.back().get());
+      }
+      t.owner = [f = federation_.get()](std::string_view tool) { return f->ToolOwner(tool); };
+      if (tasks_) {
+        queue_target_ = std::make_unique<QueueTarget>(*tasks_, *federation_);
+        t.queue = queue_target_.get();
+      }
+    }
+    protocol::Service& inner = federation_ ? static_cast<protocol::Service&>(*federation_)
+                                           : static_cast<protocol::Service&>(catalog_);
+    executor_ = std::make_unique<pipeline::Executor>(inner, routes_, std::move(t));
+    std::vector<std::unique_ptr<pipeline::Filter>> filters;
+    filters.push_back(std::make_unique<pipeline::MetricsFilter>(registry_));
+    filters.push_back(std::make_unique<pipeline::RoutingFilter>(*executor_));
+    pipeline_ = std::make_unique<pipeline::Pipeline>(inner, *executor_, std::move(filters));
+  }
+
+  Status StartUpstreams() {
+    upstream_metrics_ = std::make_unique<upstream::UpstreamMetrics>(registry_);
+    upstream::FederationOptions fo;
+    fo.page_size = config_.page_size;
+    fo.routes = routes_;
     fo.save_listing = [this](const std::string& name, const upstream::UpstreamListing& listing) {
       SaveListing(name, listing);
     };
-    federation_ = std::make_unique<upstream::Federation>(catalog_, fo, &registry_);
+    federation_ = std::make_unique<upstream::Federation>(catalog_, fo);
     for (const UpstreamConfig& u : config_.upstreams) {
       GW_ASSIGN_OR_RETURN(upstream::TransportFactory factory, TransportsFor(u));
       upstream::UpstreamOptions o;
@@ -369,6 +405,15 @@ class GatewayImpl final : public Gateway {
   std::unique_ptr<upstream::TaskBook> tasks_;
   std::shared_ptr<upstream::QueueDrain> drain_;
   std::unique_ptr<upstream::Federation> federation_;
+
+  // The request pipeline and the targets its executor runs tool calls on.
+  router::RouteTable routes_;
+  std::unique_ptr<CatalogTarget> catalog_target_;
+  std::unique_ptr<pipeline::Target> engine_target_;
+  std::vector<std::unique_ptr<UpstreamTarget>> upstream_targets_;
+  std::unique_ptr<QueueTarget> queue_target_;
+  std::unique_ptr<pipeline::Executor> executor_;
+  std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::unique_ptr<transport::HttpServer> http_;
 };
 

@@ -22,15 +22,8 @@ constexpr const char* kRouteMetaKey = "io.edgegw/route";
 
 }  // namespace
 
-Federation::Federation(catalog::Catalog& local, FederationOptions options,
-                       telemetry::Registry* registry)
+Federation::Federation(catalog::Catalog& local, FederationOptions options)
     : local_(local), options_(std::move(options)) {
-  if (registry) {
-    routes_ =
-        &registry->AddCounter("edgegw_route_decisions_total",
-                              "Requests by where they ran (local or an upstream) and outcome.",
-                              {"route", "target", "outcome"});
-  }
   Rebuild(false);
 }
 
@@ -58,8 +51,6 @@ void Federation::Start() {
 void Federation::Stop() {
   for (Mount& m : mounts_) m.upstream->Stop();
 }
-
-std::vector<std::string> Federation::clashes() const { return view()->clashes; }
 
 size_t Federation::ready_count() const {
   size_t n = 0;
@@ -236,25 +227,6 @@ void Federation::SessionClosed(const std::string& session_id) {
   }
 }
 
-void Federation::RecordRoute(std::string_view route, std::string_view target,
-                             std::string_view outcome) {
-  if (!routes_) return;
-  std::string key = std::string(route) + '\n' + std::string(target) + '\n' + std::string(outcome);
-  telemetry::Counter* counter;
-  {
-    MutexLock lock(routes_mu_);
-    auto it = route_counters_.find(key);
-    if (it == route_counters_.end()) {
-      it = route_counters_
-               .emplace(key, &routes_->With(
-                                 {std::string(route), std::string(target), std::string(outcome)}))
-               .first;
-    }
-    counter = it->second;
-  }
-  counter->Add();
-}
-
 bool Federation::Handle(const CallPtr& call) {
   Remember(call);
   const std::string& m = call->method();
@@ -270,18 +242,14 @@ bool Federation::Handle(const CallPtr& call) {
   if (m == "resources/templates/list") {
     return catalog::ReplyPage(call, v->templates, "resourceTemplates", options_.page_size), true;
   }
-  if (m == "tools/call") {
-    CallTool(call, v);
-    return true;
-  }
+  if (m == "tools/call") return local_.Handle(call);  // malformed: the catalog explains
   if (tasks_ && tasks_->Handle(call)) return true;
   if (m == "prompts/get") {
     auto name = protocol::StringMember(params, "name");
     auto it = name ? v->prompt_owner.find(*name) : v->prompt_owner.end();
     if (it != v->prompt_owner.end() && it->second.source != kLocal) {
       ForwardTo(call, it->second.source, WithStringMember(params, {}, "name", it->second.original),
-                {}, {},
-                router::Decide(mounts_[it->second.source - 1].upstream->name(), 0, {}, nullptr));
+                {}, {}, true);
       return true;
     }
   } else if (m == "resources/read") {
@@ -289,8 +257,7 @@ bool Federation::Handle(const CallPtr& call) {
     auto owner = uri ? OwnerOfUri(*v, *uri) : std::nullopt;
     if (owner && owner->source != kLocal) {
       ForwardTo(call, owner->source, WithStringMember(params, {}, "uri", owner->original), {},
-                v->uri_prefixes[owner->source],
-                router::Decide(mounts_[owner->source - 1].upstream->name(), 0, {}, nullptr));
+                v->uri_prefixes[owner->source], true);
       return true;
     }
   } else if (m == "resources/subscribe" || m == "resources/unsubscribe") {
@@ -317,7 +284,7 @@ bool Federation::Handle(const CallPtr& call) {
     }
     if (owner && owner->source != kLocal) {
       ForwardTo(call, owner->source, WithStringMember(params, "ref", key, owner->original), {}, {},
-                router::Decide(mounts_[owner->source - 1].upstream->name(), 0, {}, nullptr));
+                true);
       return true;
     }
   }
@@ -349,24 +316,71 @@ void Federation::Subscribe(const CallPtr& call, bool subscribe) {
   }
   if (!forward) return call->Reply("{}");
   ForwardTo(call, owner->source, WithStringMember(call->params(), {}, "uri", owner->original), {},
-            {}, router::Decide(mounts_[owner->source - 1].upstream->name(), 0, {}, nullptr));
+            {}, true);
+}
+
+std::optional<size_t> Federation::SourceOf(std::string_view upstream_name) const {
+  for (size_t i = 0; i < mounts_.size(); ++i) {
+    if (mounts_[i].upstream->name() == upstream_name) return i + 1;
+  }
+  return std::nullopt;
+}
+
+std::string Federation::ToolOwner(std::string_view tool) const {
+  std::shared_ptr<const FederatedView> v = view();
+  auto it = v->tool_owner.find(std::string(tool));
+  if (it == v->tool_owner.end() || it->second.source == kLocal) return "";
+  return mounts_[it->second.source - 1].upstream->name();
+}
+
+std::string Federation::OriginalName(std::string_view tool, std::string_view upstream) const {
+  std::optional<size_t> source = SourceOf(upstream);
+  std::shared_ptr<const FederatedView> v = view();
+  auto it = v->tool_owner.find(std::string(tool));
+  if (source && it != v->tool_owner.end() && it->second.source == *source)
+    return it->second.original;
+  return std::string(tool);
+}
+
+void Federation::ForwardTool(const CallPtr& call, std::string_view upstream,
+                             std::function<bool(const Error&)> unreachable) {
+  std::optional<size_t> source = SourceOf(upstream);
+  if (!source) {
+    Error e(Code::kUnavailable, "upstream '" + std::string(upstream) + "' is not configured");
+    if (unreachable && unreachable(e)) return;
+    return call->Fail(e);
+  }
+  std::string name(protocol::StringMember(call->params(), "name").value_or(""));
+  std::string original = OriginalName(name, upstream);
+  std::string params = original == name ? protocol::Serialize(call->params())
+                                        : WithStringMember(call->params(), {}, "name", original);
+  ForwardTo(call, *source, std::move(params), std::move(original), {}, false,
+            std::move(unreachable));
 }
 
 void Federation::ForwardTo(const CallPtr& call, size_t source, std::string params, std::string tool,
-                           const std::string& uri_prefix, const router::RoutingDecision& decision,
-                           const std::function<bool(const Error&)>& fallback) {
+                           const std::string& uri_prefix, bool owner_meta,
+                           const std::function<bool(const Error&)>& unreachable) {
   Upstream& up = *mounts_[source - 1].upstream;
-  std::string target = up.name();
-  std::string route_json = DecisionJson(decision);
+  std::string route_json;
+  if (owner_meta) {
+    JsonWriter w;
+    w.StartObject().Field("route", "cloud").Field("target", up.name());
+    w.Field("reason", "owner").EndObject();
+    route_json = w.str();
+  }
   up.Forward(call, call->method(), std::move(params), std::move(tool),
-             [this, call, target, uri_prefix, route_json, fallback](Result<Message> r) {
+             [call, uri_prefix, route_json, unreachable](Result<Message> r) {
                if (!r) {
-                 RecordRoute("cloud", target, "failed");
-                 if (fallback && fallback(r.error())) return;
+                 // Only failures where the upstream cannot have run the call may move on; a
+                 // call that may have run is never sent somewhere else.
+                 if (r.error().code() == Code::kUnavailable && !call->cancelled() && unreachable &&
+                     unreachable(r.error())) {
+                   return;
+                 }
                  return call->Fail(r.error());
                }
                if (r->kind() == protocol::MessageKind::kError) {
-                 RecordRoute("cloud", target, "error");
                  const JsonValue& e = r->error();
                  const JsonValue* data = protocol::Member(e, "data");
                  return call->Fail(static_cast<int>(protocol::IntMember(e, "code").value_or(
@@ -375,10 +389,7 @@ void Federation::ForwardTo(const CallPtr& call, size_t source, std::string param
                                    data ? protocol::Serialize(*data) : std::string());
                }
                const JsonValue& result = r->result();
-               const bool tool_error =
-                   result.IsObject() && protocol::BoolMember(result, "isError").value_or(false);
-               RecordRoute("cloud", target, tool_error ? "error" : "ok");
-               call->AddResultMeta(kRouteMetaKey, route_json);
+               if (!route_json.empty()) call->AddResultMeta(kRouteMetaKey, route_json);
                if (uri_prefix.empty() || !result.IsObject())
                  return call->Reply(protocol::Serialize(result));
                // resources/read: the contents' URIs are the upstream's; give them our prefix.

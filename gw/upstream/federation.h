@@ -5,8 +5,10 @@
 // client session when the merged view actually changed; resources/updated reaches the
 // client sessions that subscribed.
 //
-// Every forwarded answer carries the routing decision in its result's _meta
-// ("io.edgegw/route": {"route": "cloud", "target": NAME}).
+// Tool calls do not come through Handle: the pipeline's executor decides where they run
+// (gw/pipeline) and sends those for an upstream through ForwardTool. Every other forwarded
+// answer carries its owner in the result's _meta ("io.edgegw/route": {"route": "cloud",
+// "target": NAME, "reason": "owner"}).
 //
 // Ownership: borrows the local catalog (must outlive it); owns its mounts' upstreams.
 // Thread-safety: all methods are thread-safe.
@@ -23,7 +25,6 @@
 #include "gw/catalog/catalog.h"
 #include "gw/protocol/service.h"
 #include "gw/router/route_table.h"
-#include "gw/telemetry/metrics.h"
 #include "gw/upstream/namespacing.h"
 #include "gw/upstream/queue_drain.h"
 #include "gw/upstream/tasks.h"
@@ -46,7 +47,7 @@ struct FederationOptions {
 
 class Federation final : public protocol::Service, public UpstreamListener {
  public:
-  Federation(catalog::Catalog& local, FederationOptions options, telemetry::Registry* registry);
+  Federation(catalog::Catalog& local, FederationOptions options);
   ~Federation() override;
 
   // Before Start.
@@ -57,9 +58,21 @@ class Federation final : public protocol::Service, public UpstreamListener {
   void Start();
   void Stop();
 
-  // The clashes of the current view, one sentence each.
-  std::vector<std::string> clashes() const;
   size_t upstream_count() const { return mounts_.size(); }
+  const std::vector<Mount>& mounts() const { return mounts_; }
+
+  // For the pipeline's targets.
+  // The upstream that lists `tool` in the merged view, or "" (local, or nobody).
+  std::string ToolOwner(std::string_view tool) const;
+  // `upstream`'s own name for `tool`: the original when the view says it owns `tool`, else
+  // `tool` itself (a route may point a plain name at any upstream that has it).
+  std::string OriginalName(std::string_view tool, std::string_view upstream) const;
+  // Forwards a tools/call to `upstream` under its own name for the tool. When the upstream
+  // could not have run the call (kUnavailable: not connected, breaker open, the transport
+  // failed before sending), `unreachable` is asked first; true means it took the call over,
+  // false that the call fails with the upstream's error.
+  void ForwardTool(const protocol::CallPtr& call, std::string_view upstream,
+                   std::function<bool(const Error&)> unreachable);
   // How many upstreams are connected and ready.
   size_t ready_count() const;
   // Blocks until every upstream is ready or `timeout` passes. Returns whether all are.
@@ -81,42 +94,25 @@ class Federation final : public protocol::Service, public UpstreamListener {
   std::shared_ptr<const FederatedView> view() const;
   void Rebuild(bool notify);
   void Remember(const protocol::CallPtr& call);
-  // Completes `call` with the upstream's answer; `decision` goes into the result's _meta.
+  // Completes `call` with the upstream's answer. `owner_meta`: add the owner to the result's
+  // _meta (tool calls get theirs from the executor).
   void ForwardTo(const protocol::CallPtr& call, size_t source, std::string params, std::string tool,
-                 const std::string& uri_prefix_for_contents,
-                 const router::RoutingDecision& decision,
-                 const std::function<bool(const Error&)>& fallback = nullptr);
-  // tools/call along its route's chain (federation_route.cc).
-  void CallTool(const protocol::CallPtr& call, const std::shared_ptr<const FederatedView>& view);
-  void RunChain(const protocol::CallPtr& call, std::shared_ptr<const FederatedView> view,
-                std::vector<std::string> chain, size_t step, std::vector<std::string> reasons,
-                const router::Route* route);
+                 const std::string& uri_prefix_for_contents, bool owner_meta,
+                 const std::function<bool(const Error&)>& unreachable = nullptr);
   std::optional<size_t> SourceOf(std::string_view upstream_name) const;
-  // Queues the call when `route` allows it (federation_route.cc). False when it does not.
-  bool TryQueue(const protocol::CallPtr& call, const std::shared_ptr<const FederatedView>& view,
-                const router::Route* route, const std::string& why);
-  std::string DecisionJson(const router::RoutingDecision& decision) const;
   void Subscribe(const protocol::CallPtr& call, bool subscribe);
-  void RecordRoute(std::string_view route, std::string_view target, std::string_view outcome);
-  // The metric's outcome label: ok, error (a JSON-RPC error or a tool result with isError),
-  // cancelled.
-  static std::string_view OutcomeName(protocol::CallOutcome outcome);
 
   catalog::Catalog& local_;
   const FederationOptions options_;
   TaskBook* tasks_ = nullptr;          // set before Start
   std::shared_ptr<QueueDrain> drain_;  // set before Start
   std::vector<Mount> mounts_;          // fixed after Start; source i+1 of the view is mounts_[i]
-  telemetry::Family<telemetry::Counter>* routes_ = nullptr;
 
   mutable Mutex mu_;
   std::shared_ptr<const FederatedView> view_ GW_GUARDED_BY(mu_);
   std::map<std::string, std::weak_ptr<protocol::SessionChannel>> sessions_ GW_GUARDED_BY(mu_);
   // Namespaced URI -> subscribed session ids (upstream-owned URIs only).
   std::map<std::string, std::set<std::string>> subscribers_ GW_GUARDED_BY(mu_);
-
-  Mutex routes_mu_;
-  std::map<std::string, telemetry::Counter*, std::less<>> route_counters_ GW_GUARDED_BY(routes_mu_);
 
   // Guards no field: held around ready_cv_, which wakes WaitForUpstreams on listing changes
   // (the upstreams' states it reads have locks of their own).

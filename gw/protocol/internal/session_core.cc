@@ -14,6 +14,12 @@ namespace {
 constexpr std::array<std::string_view, 8> kLogLevels = {"debug", "info",     "notice", "warning",
                                                         "error", "critical", "alert",  "emergency"};
 
+// The completion observers of a call, the last registered first.
+void RunCompleteHandlers(std::vector<std::function<void(CallOutcome)>>& handlers,
+                         CallOutcome outcome) {
+  for (auto it = handlers.rbegin(); it != handlers.rend(); ++it) (*it)(outcome);
+}
+
 int LevelIndex(std::string_view level) {
   for (size_t i = 0; i < kLogLevels.size(); ++i) {
     if (kLogLevels[i] == level) return static_cast<int>(i);
@@ -29,7 +35,8 @@ SessionCore::SessionCore(std::string id, Service& service, std::shared_ptr<Outbo
       service_(service),
       outbox_(std::move(outbox)),
       clock_(options.clock ? *options.clock : RealClock()),
-      request_timeout_(options.client_request_timeout) {}
+      request_timeout_(options.client_request_timeout),
+      transport_(options.transport) {}
 
 size_t SessionCore::ExpireClientRequests() {
   internal::PendingRequests::Expired expired;
@@ -168,7 +175,7 @@ void SessionCore::HandleNotification(const Message& message) {
     const JsonValue* id = Member(message.params(), "requestId");
     if (!id || !(id->IsString() || id->IsInt64())) return;
     std::function<void()> handler;
-    std::function<void(CallOutcome)> on_complete;
+    std::vector<std::function<void(CallOutcome)>> on_complete;
     {
       MutexLock lock(mu_);
       auto it = calls_.find(Serialize(*id));
@@ -179,13 +186,13 @@ void SessionCore::HandleNotification(const Message& message) {
       call.cancelled_ = true;
       call.done_ = true;
       handler = std::move(call.cancel_handler_);
-      on_complete = std::move(call.complete_handler_);
+      on_complete.swap(call.complete_handlers_);
       // No response for a cancelled request; just end its stream.
       outbox_->Send(std::string(), it->first, true);
       calls_.erase(it);
     }
     if (handler) handler();
-    if (on_complete) on_complete(CallOutcome::kCancelled);
+    RunCompleteHandlers(on_complete, CallOutcome::kCancelled);
     return;
   }
   // Other client notifications (roots/list_changed, progress) need no answer.
@@ -227,7 +234,7 @@ void SessionCore::Dispatch(Message message) {
 
 bool SessionCore::Complete(Call& call, std::string message, CallOutcome outcome) {
   std::function<void()> released;  // destroyed after the lock: it may hold the Call itself
-  std::function<void(CallOutcome)> on_complete;
+  std::vector<std::function<void(CallOutcome)>> on_complete;
   {
     MutexLock lock(mu_);
     HoldsCallState(call);
@@ -239,13 +246,13 @@ bool SessionCore::Complete(Call& call, std::string message, CallOutcome outcome)
     }
     call.done_ = true;
     released.swap(call.cancel_handler_);
-    on_complete.swap(call.complete_handler_);
+    on_complete.swap(call.complete_handlers_);
     auto it = calls_.find(call.id());
     if (it != calls_.end() && it->second == &call) calls_.erase(it);
   }
   // Before the answer leaves, so that whoever reads the answer also sees what the handler
   // recorded (metrics). Nothing else is sent for a done call in between.
-  if (on_complete) on_complete(outcome);
+  RunCompleteHandlers(on_complete, outcome);
   MutexLock lock(mu_);
   if (state_ != SessionState::kClosed) outbox_->Send(std::move(message), call.id(), true);
   return true;
@@ -254,7 +261,7 @@ bool SessionCore::Complete(Call& call, std::string message, CallOutcome outcome)
 void SessionCore::SetCompleteHandler(Call& call, std::function<void(CallOutcome)> handler) {
   MutexLock lock(mu_);
   HoldsCallState(call);
-  if (!call.done_) call.complete_handler_ = std::move(handler);
+  if (!call.done_) call.complete_handlers_.push_back(std::move(handler));
 }
 
 void SessionCore::SendRelated(const Call& call, std::string message) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "gw/base/check.h"
 #include "gw/base/mutex.h"
@@ -50,6 +51,7 @@ class SessionCore : public SessionChannel, public std::enable_shared_from_this<S
   // Written once under mu_ by initialize, before the first Call exists; Calls read it after
   // (the calls_ map, under mu_, orders the two).
   const ClientInfo& client() const GW_NO_THREAD_SAFETY_ANALYSIS { return client_; }
+  const std::string& transport() const { return transport_; }
   SessionState state() const;
   std::string protocol_version() const;
   size_t calls_in_flight() const;
@@ -75,6 +77,7 @@ class SessionCore : public SessionChannel, public std::enable_shared_from_this<S
   const std::shared_ptr<Outbox> outbox_;
   const Clock& clock_;
   const Clock::Duration request_timeout_;
+  const std::string transport_;
 
   mutable Mutex mu_;
   SessionState state_ GW_GUARDED_BY(mu_) = SessionState::kAwaitingInitialize;

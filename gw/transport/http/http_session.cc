@@ -131,7 +131,11 @@ SessionRegistry::SessionRegistry(protocol::Service& service, TransportMetrics* m
       metrics_(metrics),
       clock_(clock),
       max_sessions_(max_sessions),
-      session_options_(options) {}
+      session_options_([&] {
+        protocol::SessionOptions o = options;
+        o.transport = "http";
+        return o;
+      }()) {}
 
 size_t SessionRegistry::ExpireClientRequests() {
   std::vector<HttpSessionPtr> sessions;

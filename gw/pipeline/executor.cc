@@ -1,0 +1,110 @@
+#include "gw/pipeline/executor.h"
+
+#include "gw/base/log.h"
+#include "gw/protocol/jsonrpc.h"
+
+namespace gw::pipeline {
+
+std::string_view RouteLabel(router::TargetKind kind) {
+  switch (kind) {
+    case router::TargetKind::kCatalog:
+    case router::TargetKind::kEngine:
+      return "local";
+    case router::TargetKind::kUpstream:
+      return "cloud";
+    case router::TargetKind::kQueue:
+      return "queue";
+  }
+  return "none";
+}
+
+Executor::Executor(protocol::Service& service, router::RouteTable routes, ExecutorTargets targets)
+    : service_(service), routes_(std::move(routes)), targets_(std::move(targets)) {}
+
+Target* Executor::Local(std::string_view tool) const {
+  if (targets_.engine && targets_.engine->State(tool).has_tool) return targets_.engine;
+  return targets_.catalog;
+}
+
+router::TargetsView Executor::View(std::string_view tool) const {
+  router::TargetsView v;
+  v.local = Local(tool)->State(tool);
+  v.upstreams.reserve(targets_.upstreams.size());
+  for (Target* u : targets_.upstreams) v.upstreams.push_back(u->State(tool));
+  if (targets_.owner) v.owner = targets_.owner(tool);
+  v.queue = targets_.queue != nullptr;
+  return v;
+}
+
+router::Decision Executor::Decide(const RequestContext& context) const {
+  router::RequestFacts facts;
+  facts.tool = context.name;
+  facts.wants_task = context.wants_task;
+  return router::Decide(facts, routes_, View(context.name));
+}
+
+bool Executor::Handle(const protocol::CallPtr& call, const RequestContextPtr& context) {
+  // Anything but a well-formed tools/call is the service's: it also explains what is wrong.
+  if (context->method != "tools/call" || context->name.empty()) return service_.Handle(call);
+  if (!context->decision) context->decision = Decide(*context);
+  RunStep(call, context, 0);
+  return true;
+}
+
+Target* Executor::TargetOf(const router::Step& step, std::string_view tool) const {
+  switch (step.kind) {
+    case router::TargetKind::kCatalog:
+    case router::TargetKind::kEngine:
+      return Local(tool);
+    case router::TargetKind::kQueue:
+      return targets_.queue;
+    case router::TargetKind::kUpstream:
+      for (Target* u : targets_.upstreams) {
+        if (u->State(tool).name == step.target) return u;
+      }
+      return nullptr;
+  }
+  return nullptr;
+}
+
+void Executor::RunStep(const protocol::CallPtr& call, const RequestContextPtr& context,
+                       size_t step) {
+  const router::Decision& d = *context->decision;
+  if (step >= d.plan.size()) return FailAll(call, context);
+  const router::Step& s = d.plan[step];
+  const std::vector<std::string> reasons = context->reasons();
+  std::string reason = reasons.empty() ? s.reason : router::FallbackReason(reasons.back());
+  Target* target = TargetOf(s, context->name);
+  if (!target) {  // the decision named a target this executor does not have: a stale plan
+    context->SetRan({std::string(RouteLabel(s.kind)), s.target, reason, ""});
+    context->Passed(s.target + ": not configured");
+    return RunStep(call, context, step + 1);
+  }
+  // Routed or federated calls say where they ran; a plain local call needs no note.
+  if (d.route || !targets_.upstreams.empty()) {
+    protocol::JsonWriter w;
+    w.StartObject().Field("route", RouteLabel(s.kind)).Field("target", s.target);
+    w.Field("reason", reason).EndObject();
+    call->AddResultMeta(kRouteMetaKey, w.str());
+  }
+  context->SetRan({std::string(RouteLabel(s.kind)), s.target, std::move(reason), ""});
+  Hop hop;
+  hop.has_next = step + 1 < d.plan.size();
+  hop.alone = !hop.has_next && reasons.empty() && d.skipped.empty();
+  hop.pass = [this, call, context, step](std::string why) {
+    GW_LOG_DEBUG("route: %s", why.c_str());
+    context->Passed(std::move(why));
+    if (call->cancelled()) return call->Fail(Error(Code::kCancelled, "cancelled"));
+    RunStep(call, context, step + 1);
+  };
+  target->Run(call, context, s, std::move(hop));
+}
+
+void Executor::FailAll(const protocol::CallPtr& call, const RequestContextPtr& context) {
+  std::vector<std::string> reasons = context->decision->skipped;
+  for (std::string& r : context->reasons()) reasons.push_back(std::move(r));
+  context->SetRan({"none", "none", "", "failed"});
+  call->Fail(protocol::rpc::kServerUnavailable, router::NoRouteMessage(context->name, reasons));
+}
+
+}  // namespace gw::pipeline
