@@ -343,7 +343,7 @@ std::string Federation::OriginalName(std::string_view tool, std::string_view ups
 }
 
 void Federation::ForwardTool(const CallPtr& call, std::string_view upstream,
-                             std::function<bool(const Error&)> unreachable) {
+                             const std::function<bool(const Error&)>& unreachable) {
   std::optional<size_t> source = SourceOf(upstream);
   if (!source) {
     Error e(Code::kUnavailable, "upstream '" + std::string(upstream) + "' is not configured");
@@ -354,8 +354,7 @@ void Federation::ForwardTool(const CallPtr& call, std::string_view upstream,
   std::string original = OriginalName(name, upstream);
   std::string params = original == name ? protocol::Serialize(call->params())
                                         : WithStringMember(call->params(), {}, "name", original);
-  ForwardTo(call, *source, std::move(params), std::move(original), {}, false,
-            std::move(unreachable));
+  ForwardTo(call, *source, std::move(params), std::move(original), {}, false, unreachable);
 }
 
 void Federation::ForwardTo(const CallPtr& call, size_t source, std::string params, std::string tool,

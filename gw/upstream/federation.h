@@ -72,7 +72,7 @@ class Federation final : public protocol::Service, public UpstreamListener {
   // failed before sending), `unreachable` is asked first; true means it took the call over,
   // false that the call fails with the upstream's error.
   void ForwardTool(const protocol::CallPtr& call, std::string_view upstream,
-                   std::function<bool(const Error&)> unreachable);
+                   const std::function<bool(const Error&)>& unreachable);
   // How many upstreams are connected and ready.
   size_t ready_count() const;
   // Blocks until every upstream is ready or `timeout` passes. Returns whether all are.

@@ -17,7 +17,7 @@ constexpr std::array<std::string_view, 8> kLogLevels = {"debug", "info",     "no
 // The completion observers of a call, the last registered first.
 void RunCompleteHandlers(std::vector<std::function<void(CallOutcome)>>& handlers,
                          CallOutcome outcome) {
-  for (auto it = handlers.rbegin(); it != handlers.rend(); ++it) (*it)(outcome);
+  for (size_t i = handlers.size(); i-- > 0;) handlers[i](outcome);
 }
 
 int LevelIndex(std::string_view level) {
