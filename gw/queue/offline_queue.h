@@ -37,7 +37,8 @@ struct AppendOutcome {
 
 struct ListFilter {
   std::optional<RecordState> state;
-  std::string upstream;  // empty: all
+  std::string upstream;              // empty: all
+  std::optional<std::string> owner;  // only this owner's records
   size_t limit = 100;
   uint64_t after_seq = 0;  // paging: records with a larger seq
 };

@@ -23,6 +23,7 @@ Record Sample() {
   r.precondition = R"({"version":3})";
   r.result = R"({"content":[{"type":"text","text":"\u00e9"}]})";
   r.last_error = "HTTP 503";
+  r.owner = "session:abc";
   return r;
 }
 
@@ -41,6 +42,34 @@ TEST(RecordCodec, RoundTripsEveryField) {
   EXPECT_EQ(back->precondition, r.precondition);
   EXPECT_EQ(back->result, r.result);
   EXPECT_EQ(back->last_error, r.last_error);
+  EXPECT_EQ(back->owner, r.owner);
+}
+
+TEST(RecordCodec, AVersionOneRecordStillReadsWithoutAnOwner) {
+  // Version 1 is version 2 without the trailing owner: rebuild one from a record whose owner
+  // is empty (its last byte is the owner's zero length).
+  Record r = Sample();
+  r.owner.clear();
+  std::string v2 = EncodeRecord(r);
+  std::string body = v2.substr(12, v2.size() - 12 - 1);
+  body[0] = 1;  // the version byte
+  std::string v1 = v2.substr(0, 4);
+  for (uint32_t x : {static_cast<uint32_t>(body.size()), Crc32c(body)}) {
+    for (int i = 0; i < 4; ++i) v1.push_back(static_cast<char>((x >> (8 * i)) & 0xff));
+  }
+  v1 += body;
+  auto back = DecodeRecord(v1);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->task_id, r.task_id);
+  EXPECT_EQ(back->last_error, r.last_error);
+  EXPECT_TRUE(back->owner.empty());
+  // A version 2 body cut before its owner is refused, not read as version 1.
+  std::string cut = v2.substr(0, 4);
+  std::string cut_body = v2.substr(12, v2.size() - 12 - 1);
+  for (uint32_t x : {static_cast<uint32_t>(cut_body.size()), Crc32c(cut_body)}) {
+    for (int i = 0; i < 4; ++i) cut.push_back(static_cast<char>((x >> (8 * i)) & 0xff));
+  }
+  EXPECT_FALSE(DecodeRecord(cut + cut_body));
 }
 
 TEST(RecordCodec, EveryCorruptionIsDataLossWithAReason) {

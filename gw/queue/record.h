@@ -46,6 +46,9 @@ struct Record {
   int64_t updated_ms = 0;       // wall clock of the last state change
   std::string result;           // kDone: the JSON-RPC result or error object
   std::string last_error;       // why the last attempt failed, for people
+  // Who may see it: "session:ID", later "principal:NAME"; "" for records written before
+  // owners existed (version 1), which only their ids reach.
+  std::string owner;
 
   // Bytes the record accounts for against the queue's budget.
   size_t footprint() const;

@@ -6,7 +6,7 @@ namespace gw::queue {
 namespace {
 
 constexpr std::string_view kMagic = "EGQ1";
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;        // 2 added `owner`; version 1 records still read
 constexpr size_t kHeader = 4 + 4 + 4;  // magic, body length, crc
 
 constexpr std::array<uint32_t, 256> MakeCrcTable() {
@@ -109,10 +109,11 @@ std::string EncodeRecord(const Record& r) {
   PutSigned(body, r.expires_ms);
   PutSigned(body, r.next_attempt_ms);
   PutSigned(body, r.updated_ms);
-  for (std::string_view s : {std::string_view(r.task_id), std::string_view(r.idempotency_key),
-                             std::string_view(r.upstream), std::string_view(r.method),
-                             std::string_view(r.params), std::string_view(r.precondition),
-                             std::string_view(r.result), std::string_view(r.last_error)}) {
+  for (std::string_view s :
+       {std::string_view(r.task_id), std::string_view(r.idempotency_key),
+        std::string_view(r.upstream), std::string_view(r.method), std::string_view(r.params),
+        std::string_view(r.precondition), std::string_view(r.result),
+        std::string_view(r.last_error), std::string_view(r.owner)}) {
     PutString(body, s);
   }
   std::string out(kMagic);
@@ -137,7 +138,8 @@ Result<Record> DecodeRecord(std::string_view bytes) {
   if (Crc32c(body) != GetU32(bytes.substr(8))) return bad("checksum mismatch (corrupt)");
   Reader in(body);
   uint8_t version = in.Byte("version");
-  if (in.ok() && version != kVersion) return bad("unknown version " + std::to_string(version));
+  if (in.ok() && (version < 1 || version > kVersion))
+    return bad("unknown version " + std::to_string(version));
   Record r;
   r.seq = in.Varint("seq");
   uint8_t priority = in.Byte("priority");
@@ -155,6 +157,7 @@ Result<Record> DecodeRecord(std::string_view bytes) {
   r.precondition = in.String("precondition");
   r.result = in.String("result");
   r.last_error = in.String("last_error");
+  if (version >= 2) r.owner = in.String("owner");
   if (!in.ok()) return bad(in.error());
   if (!in.done()) return bad("bytes after the last field");
   if (priority > static_cast<uint8_t>(Priority::kLow)) return bad("priority out of range");

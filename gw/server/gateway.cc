@@ -18,6 +18,7 @@
 #include "gw/pipeline/filters.h"
 #include "gw/pipeline/pipeline.h"
 #include "gw/platform/process.h"
+#include "gw/platform/secure_random.h"
 #include "gw/platform/system_info.h"
 #include "gw/queue/sqlite/sqlite_queue.h"
 #include "gw/router/route_table.h"
@@ -305,7 +306,7 @@ class GatewayImpl final : public Gateway {
     qo.sync = config_.queue_sync == "normal" ? queue::SyncMode::kNormal : queue::SyncMode::kFull;
     GW_ASSIGN_OR_RETURN(queue_, queue::OpenSqliteQueue(qo));
     queue_metrics_ = std::make_unique<upstream::QueueMetrics>(registry_);
-    tasks_ = std::make_unique<upstream::TaskBook>(*queue_, RealClock(), RealRandom(),
+    tasks_ = std::make_unique<upstream::TaskBook>(*queue_, RealClock(), platform::SecureRandom(),
                                                   queue_metrics_.get());
     upstream::QueueDrainOptions dro;
     dro.max_attempts = static_cast<uint32_t>(config_.queue_max_attempts);

@@ -103,6 +103,7 @@ void TaskBook::Enqueue(const CallPtr& call, const std::string& upstream, const s
   int64_t now = clock_.WallMillis();
   Record r;
   r.task_id = NewTaskId();
+  r.owner = OwnerOf(*call);
   r.upstream = upstream;
   r.method = "tools/call";
   JsonWriter p;
@@ -190,6 +191,11 @@ void TaskBook::SetOnQueued(std::function<void(const std::string& upstream)> on_q
   on_queued_ = std::move(on_queued);
 }
 
+std::string TaskBook::OwnerOf(const protocol::Call& call) {
+  auto session = call.session();
+  return "session:" + (session ? session->session_id() : std::string());
+}
+
 bool TaskBook::Handle(const CallPtr& call) {
   const std::string& m = call->method();
   if (m == "tasks/get")
@@ -214,6 +220,11 @@ std::optional<Record> TaskBook::Lookup(const CallPtr& call) {
   }
   auto r = queue_.GetByTask(std::string(*id));
   if (r) *r = AsOf(std::move(*r), clock_.WallMillis());
+  // Someone else's task is answered as one that does not exist. Records from before owners
+  // have none: only their id, which went to their creator, reaches them.
+  if (r && !r->owner.empty() && r->owner != OwnerOf(*call)) {
+    r = Error(Code::kNotFound, "not the caller's");
+  }
   if (!r) {
     call->Fail(rpc::kInvalidParams, r.error().code() == Code::kNotFound
                                         ? "Failed to retrieve task: Task not found"
@@ -289,6 +300,7 @@ void TaskBook::AnswerResult(const CallPtr& call, const Record& r) {
 void TaskBook::List(const CallPtr& call) {
   queue::ListFilter f;
   f.limit = kListPage;
+  f.owner = OwnerOf(*call);
   if (auto cursor = protocol::StringMember(call->params(), "cursor")) {
     uint64_t after = 0;
     if (cursor->size() < 2 || (*cursor)[0] != 's' ||

@@ -10,6 +10,11 @@
 // answered a JSON-RPC error or a result with isError); dead, expired -> failed;
 // cancelled -> cancelled.
 //
+// A task belongs to whoever created it: its session today ("session:ID"), its principal once
+// authentication exists. tasks/list shows only the caller's tasks, and tasks/get, /result and
+// /cancel answer a task of someone else exactly as one that does not exist. Task ids are 128
+// bits from the injected Random, which the gateway backs with the OS's CSPRNG.
+//
 // Thread-safety: all methods are thread-safe. Ownership: borrows the queue.
 #pragma once
 
@@ -53,6 +58,8 @@ class TaskBook {
 
   // tasks/get, tasks/result, tasks/list, tasks/cancel. False for other methods.
   bool Handle(const protocol::CallPtr& call);
+  // Who `call` acts for, as a task's owner.
+  static std::string OwnerOf(const protocol::Call& call);
   // A record reached an outcome (from the drain): answers waiting tasks/result calls and
   // tells the creating session.
   void Finished(const queue::Record& record);

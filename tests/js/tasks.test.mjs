@@ -1,7 +1,8 @@
 // The offline queue end to end with the official SDK client: an upstream that is down, a
 // call answered with a task at once, the upstream back, the task completed and its result
-// fetched; tasks surviving a gateway restart; and the bad-input answers (unknown task,
-// cancelling a finished task). The upstream is FaultyUpstream (a fake), stopped and started
+// fetched; tasks surviving a gateway restart (delivered, though a new session may not see
+// another session's tasks); two sessions that cannot see or fetch each other's tasks; and
+// the bad-input answers (unknown task, cancelling a finished task). The upstream is FaultyUpstream (a fake), stopped and started
 // again on its port to be "down" and "back".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,36 +71,34 @@ test('upstream down -> task at once -> restart offline -> upstream back -> compl
   assert.equal(created.task.ttl, 600000);
   assert.equal((await client.experimental.tasks.getTask(taskId)).status, 'working');
 
-  // The gateway restarts while the cloud is down: the tasks are still there.
+  // The gateway restarts while the cloud is down. The tasks are still queued, but they
+  // belonged to a session that is gone: the new session cannot see them (until
+  // authentication binds tasks to a principal, a session is who owns them).
   await client.close();
   assert.equal(await gw.stop(), 0, gw.log());
   gw = await startGateway(['--config', config], { cwd: home });
   client = await connect(gw);
-  assert.equal((await client.experimental.tasks.getTask(taskId)).status, 'working');
-  const listed = (await client.experimental.tasks.listTasks()).tasks.map((t) => t.taskId);
-  assert.ok(listed.includes(taskId) && listed.includes(plainTask));
+  await assert.rejects(client.experimental.tasks.getTask(taskId), /Task not found/);
+  assert.deepEqual((await client.experimental.tasks.listTasks()).tasks, []);
   // Restarted offline, it still lists the cloud's tools it saw before, and queues for them.
   const { tools: offline } = await client.listTools();
   assert.ok(offline.some((t) => t.name === 'cloud__work'), 'the saved listing is served');
-  const third = taskOf(await client.callTool({ name: 'cloud__work', arguments: { n: 3 } }));
+  const third = (await client.request({ method: 'tools/call',
+    params: { name: 'cloud__work', arguments: { n: 3 }, task: {} } }, CreateTaskResultSchema)).task.taskId;
+  assert.deepEqual((await client.experimental.tasks.listTasks()).tasks.map((t) => t.taskId), [third]);
 
-  // The cloud comes back on its port: both are delivered, once each, with their keys.
+  // The cloud comes back on its port: all three are delivered, once each, with their keys.
   fake = await startFaultyUpstream({ port });
-  const waiting = client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
-  for (const t of [plainTask, third]) {
-    await until(async () => (await client.experimental.tasks.getTask(t)).status === 'completed',
-      'the queued calls to be delivered');
-  }
-  const result = await waiting;
+  const result = await client.experimental.tasks.getTaskResult(third, CallToolResultSchema);
   assert.match(result.content[0].text, /^done/);
-  assert.deepEqual(result._meta['io.modelcontextprotocol/related-task'], { taskId });
-  assert.equal(fake.seen.calls, 3);  // each queued call once
+  assert.deepEqual(result._meta['io.modelcontextprotocol/related-task'], { taskId: third });
+  await until(() => fake.seen.calls === 3, 'the earlier session\'s tasks to be delivered');
   assert.equal(new Set(fake.seen.keys).size, 3);
   assert.ok(fake.seen.keys.every((k) => typeof k === 'string' && k.length > 0));
 
   // Bad input is answered clearly.
   await assert.rejects(client.experimental.tasks.getTask('no-such-task'), /Task not found/);
-  await assert.rejects(client.experimental.tasks.cancelTask(taskId), /already in terminal status 'completed'/);
+  await assert.rejects(client.experimental.tasks.cancelTask(third), /already in terminal status 'completed'/);
   await client.close();
   assert.equal(await gw.stop(), 0, gw.log());
 });
@@ -189,5 +188,33 @@ test('a dead letter is inspected and retried with edgegw queue', async () => {
   const purged = cli('purge', '--json');
   assert.ok(JSON.parse(purged.stdout).purged >= 1);
   await client.close();
+  assert.equal(await gw.stop(), 0, gw.log());
+});
+
+test('two sessions cannot see, fetch or cancel each other\'s tasks', async () => {
+  const gw = await startGateway(['--config', config], { cwd: home });
+  const alice = await connect(gw);
+  const bob = await connect(gw);
+  await fake.stop();
+  const created = await alice.request({ method: 'tools/call',
+    params: { name: 'cloud__work', arguments: {}, task: {} } }, CreateTaskResultSchema);
+  const id = created.task.taskId;
+  assert.match(id, /^[0-9a-f]{32}$/);  // 128 bits
+  assert.ok((await alice.experimental.tasks.listTasks()).tasks.some((t) => t.taskId === id));
+  // To bob it is exactly an unknown task: the same error as an id nobody has.
+  const unknown = await bob.experimental.tasks.getTask('0'.repeat(32)).catch((e) => e);
+  for (const attempt of [bob.experimental.tasks.getTask(id), bob.experimental.tasks.cancelTask(id),
+    bob.experimental.tasks.getTaskResult(id, CallToolResultSchema)]) {
+    const e = await attempt.catch((err) => err);
+    assert.equal(e.code, unknown.code);
+    assert.equal(e.message, unknown.message);
+  }
+  assert.ok(!(await bob.experimental.tasks.listTasks()).tasks.some((t) => t.taskId === id));
+  // Still alice's, untouched.
+  assert.equal((await alice.experimental.tasks.getTask(id)).status, 'working');
+  assert.equal((await alice.experimental.tasks.cancelTask(id)).status, 'cancelled');
+  fake = await startFaultyUpstream({ port });
+  await alice.close();
+  await bob.close();
   assert.equal(await gw.stop(), 0, gw.log());
 });

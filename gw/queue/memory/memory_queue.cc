@@ -259,7 +259,8 @@ class MemoryQueue final : public OfflineQueue {
     r.updated_ms = clock_.WallMillis();
   }
   static bool Matches(const Record& r, const ListFilter& f) {
-    return (!f.state || r.state == *f.state) && (f.upstream.empty() || r.upstream == f.upstream);
+    return (!f.state || r.state == *f.state) && (f.upstream.empty() || r.upstream == f.upstream) &&
+           (!f.owner || r.owner == *f.owner);
   }
 
   const QueueLimits limits_;

@@ -28,11 +28,25 @@ CREATE TABLE IF NOT EXISTS records(
   expires_ms INTEGER NOT NULL,
   footprint INTEGER NOT NULL,
   codec INTEGER NOT NULL,
-  body BLOB NOT NULL);
+  body BLOB NOT NULL,
+  owner TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS records_due ON records(upstream, state, priority, seq);
 CREATE TABLE IF NOT EXISTS conflict_keys(key TEXT PRIMARY KEY, version INTEGER NOT NULL, written_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS corrupt(seq INTEGER, reason TEXT NOT NULL, found_ms INTEGER NOT NULL, body BLOB);
 )sql";
+
+Status RecordTable::Migrate() {
+  // Files from before owners (record version 1) lack the column; their records have none.
+  bool has_owner = false;
+  {
+    Stmt s(db_, "PRAGMA table_info(records)");
+    while (s.Step() == SQLITE_ROW) has_owner = has_owner || s.Blob(1) == "owner";
+  }
+  if (!has_owner) {
+    GW_RETURN_IF_ERROR(Exec("ALTER TABLE records ADD COLUMN owner TEXT NOT NULL DEFAULT ''"));
+  }
+  return Exec("CREATE INDEX IF NOT EXISTS records_owner ON records(owner, seq)");
+}
 
 Status RecordTable::Exec(const char* sql) {
   char* err = nullptr;
@@ -81,7 +95,7 @@ Status RecordTable::BindRow(Stmt& s, const Record& r, size_t footprint) {
       .Bind(5, static_cast<int64_t>(r.priority))
       .Bind(6, static_cast<int64_t>(r.state));
   s.Bind(7, r.next_attempt_ms).Bind(8, r.expires_ms).Bind(9, static_cast<int64_t>(footprint));
-  s.Bind(10, codec).BindBlob(11, body);
+  s.Bind(10, codec).BindBlob(11, body).Bind(12, r.owner);
   return OkStatus();
 }
 
@@ -89,7 +103,8 @@ Status RecordTable::Update(Record& r) {
   r.updated_ms = clock_.WallMillis();
   Stmt s(db_,
          "UPDATE records SET task_id=?2, idem_key=?3, upstream=?4, priority=?5, state=?6, "
-         "next_attempt_ms=?7, expires_ms=?8, footprint=?9, codec=?10, body=?11 WHERE seq=?1");
+         "next_attempt_ms=?7, expires_ms=?8, footprint=?9, codec=?10, body=?11, owner=?12 "
+         "WHERE seq=?1");
   int64_t footprint = 0;
   {
     Stmt f(db_, "SELECT footprint FROM records WHERE seq = ?");

@@ -36,6 +36,8 @@ class RecordTable {
   uint64_t bytes = 0;
 
   Status Exec(const char* sql);
+  // Brings a file of an older schema up to this one (the owner column of record version 2).
+  Status Migrate();
   // Errors that name SQLite's reason: a full disk is an exhausted budget (the client is told
   // to try later), any other I/O error the storage being unavailable.
   Error Failed(const char* what);

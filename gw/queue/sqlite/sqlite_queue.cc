@@ -27,13 +27,14 @@ Status SqliteQueue::Init() {
   GW_RETURN_IF_ERROR(table_.Exec(options_.sync == SyncMode::kFull ? "PRAGMA synchronous=FULL"
                                                                   : "PRAGMA synchronous=NORMAL"));
   GW_RETURN_IF_ERROR(table_.Exec(kSqliteQueueSchema));
+  GW_RETURN_IF_ERROR(table_.Migrate());
   select_key_ =
       std::make_unique<Stmt>(db_, "SELECT seq, codec, body FROM records WHERE idem_key = ?");
   insert_ =
       std::make_unique<Stmt>(db_,
                              "INSERT INTO records(seq, task_id, idem_key, upstream, priority, "
-                             "state, next_attempt_ms, expires_ms, footprint, codec, body) "
-                             "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+                             "state, next_attempt_ms, expires_ms, footprint, codec, body, owner) "
+                             "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!select_key_->ok() || !insert_->ok()) return table_.Failed("prepare statements");
   Stmt s(db_,
          "SELECT count(*), coalesce(sum(footprint), 0), coalesce(max(seq), 0) FROM records "

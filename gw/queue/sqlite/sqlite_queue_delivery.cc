@@ -175,11 +175,13 @@ Result<std::vector<Record>> SqliteQueue::List(const ListFilter& filter) {
   std::string sql = "SELECT seq, codec, body FROM records WHERE seq > ?";
   if (filter.state) sql += " AND state = " + std::to_string(static_cast<int>(*filter.state));
   if (!filter.upstream.empty()) sql += " AND upstream = ?";
+  if (filter.owner) sql += " AND owner = ?";
   sql += " ORDER BY seq LIMIT ?";
   Stmt s(db_, sql.c_str());
   int i = 1;
   s.Bind(i++, static_cast<int64_t>(filter.after_seq));
   if (!filter.upstream.empty()) s.Bind(i++, filter.upstream);
+  if (filter.owner) s.Bind(i++, *filter.owner);
   s.Bind(i, static_cast<int64_t>(filter.limit));
   std::vector<Record> out;
   while (s.Step() == SQLITE_ROW) {

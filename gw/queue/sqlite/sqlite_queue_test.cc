@@ -65,6 +65,39 @@ TEST(SqliteQueue, EverythingSurvivesAReopen) {
             Code::kResourceExhausted);  // budget recounted
 }
 
+TEST(SqliteQueue, AFileFromBeforeOwnersIsMigratedAndKeepsItsRecords) {
+  std::string path = TempDb();
+  {
+    // The schema of record version 1: no owner column.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE records(seq INTEGER PRIMARY KEY, task_id TEXT NOT NULL "
+                           "UNIQUE, idem_key TEXT UNIQUE, upstream TEXT NOT NULL, priority "
+                           "INTEGER NOT NULL, state INTEGER NOT NULL, next_attempt_ms INTEGER NOT "
+                           "NULL, expires_ms INTEGER NOT NULL, footprint INTEGER NOT NULL, codec "
+                           "INTEGER NOT NULL, body BLOB NOT NULL)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto q = Open(path);
+  ASSERT_NE(q, nullptr);
+  Record mine = MakeRecord("mine");
+  mine.owner = "session:a";
+  Record theirs = MakeRecord("theirs");
+  theirs.owner = "session:b";
+  ASSERT_TRUE(q->Append(mine));
+  ASSERT_TRUE(q->Append(theirs));
+  ListFilter f;
+  f.owner = "session:a";
+  auto listed = q->List(f);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].task_id, "mine");
+  EXPECT_EQ(q->GetByTask("theirs")->owner, "session:b");
+}
+
 TEST(SqliteQueue, LargePayloadsAreCompressedAndComeBackWhole) {
   std::string path = TempDb();
   auto q = Open(path);
