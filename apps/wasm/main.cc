@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "apps/wasm/generate_command.h"
+#include "gw/base/version.h"
 #include "gw/catalog/catalog.h"
 #include "gw/catalog/core_pack.h"
 #include "gw/transport/stdio/stdio_transport.h"
@@ -15,7 +16,7 @@ int main(int argc, char** argv) {
   gw::catalog::CatalogOptions options;
   options.info.name = "edgegw-wasm";
   options.info.title = "edgegw (wasm32-wasi)";
-  options.info.version = "0.1.0";
+  options.info.version = std::string(gw::kVersion);
   gw::catalog::Catalog catalog(options);
   if (gw::Status s = gw::catalog::AddCorePack(catalog); !s) {
     std::fprintf(stderr, "edgegw-wasm: %s\n", s.error().ToString().c_str());

@@ -20,6 +20,7 @@
 
 #include "gw/base/clock.h"
 #include "gw/base/mutex.h"
+#include "gw/base/version.h"
 #include "gw/protocol/internal/pending_requests.h"
 #include "gw/protocol/jsonrpc.h"
 #include "gw/protocol/service.h"
@@ -40,7 +41,7 @@ class MessageSink {
 
 struct ClientSessionOptions {
   std::string client_name = "edgegw";
-  std::string client_version = "0.1.0";
+  std::string client_version{kVersion};
   std::string capabilities = "{}";  // the client capabilities object (serialized JSON)
   std::string protocol_version = "2025-11-25";
   Clock::Duration request_timeout = std::chrono::seconds(60);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "gw/base/check.h"
+#include "gw/base/version.h"
 #include "gw/catalog/catalog.h"
 #include "gw/catalog/conformance_pack.h"
 #include "gw/catalog/core_pack.h"
@@ -37,8 +38,8 @@
 namespace gw::server {
 
 const std::string& GatewayVersion() {
-  static const std::string kVersion = "0.1.0";
-  return kVersion;
+  static const std::string version(gw::kVersion);
+  return version;
 }
 
 namespace {

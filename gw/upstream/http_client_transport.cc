@@ -5,6 +5,7 @@
 #include <boost/beast/http.hpp>
 
 #include "gw/base/log.h"
+#include "gw/base/version.h"
 #include "gw/protocol/jsonrpc.h"
 #include "gw/upstream/internal/http_transport.h"
 
@@ -76,7 +77,7 @@ std::string HttpTransport::Wire(std::string_view method, std::string_view body,
                                 std::string_view last_event_id) const {
   HeaderList h;
   h.reserve(8 + options_.headers.size());
-  h.emplace_back("User-Agent", "edgegw/0.1.0");
+  h.emplace_back("User-Agent", "edgegw/" + std::string(kVersion));
   if (method == "POST") {
     h.emplace_back("Accept", "application/json, text/event-stream");
     h.emplace_back("Content-Type", "application/json");

@@ -21,6 +21,7 @@
 
 #include "gw/base/clock.h"
 #include "gw/base/random.h"
+#include "gw/base/version.h"
 #include "gw/protocol/service.h"
 #include "gw/resilience/circuit_breaker.h"
 #include "gw/resilience/retry_policy.h"
@@ -39,7 +40,7 @@ struct UpstreamOptions {
   std::chrono::milliseconds reconnect_base{250};
   std::chrono::milliseconds reconnect_max{30000};
   std::string client_name = "edgegw";
-  std::string client_version = "0.1.0";
+  std::string client_version{kVersion};
   // When set, the upstream's sampling/createMessage requests are answered here (by the
   // gateway's local model) instead of by the client: called with the request's params, it
   // calls `done` with the CreateMessageResult JSON or an error, from any thread.

@@ -172,7 +172,6 @@ class BeastHttpServer final : public HttpServer {
   }
 
   uint16_t port() const override { return port_; }
-  size_t session_count() const override { return ctx_.sessions.size(); }
 
   void Stop() override {
     if (ctx_.stopping.exchange(true)) return;

@@ -64,7 +64,6 @@ class HttpServer {
   virtual ~HttpServer() = default;
   // The bound port (useful with port 0).
   virtual uint16_t port() const = 0;
-  virtual size_t session_count() const = 0;
   // Stops accepting, closes sessions and connections; Wait() then returns.
   virtual void Stop() = 0;
   // Blocks until Stop() has finished.
