@@ -1,7 +1,9 @@
 #include "gw/pipeline/executor.h"
 
 #include "gw/base/log.h"
+#include "gw/base/random.h"
 #include "gw/protocol/jsonrpc.h"
+#include "gw/telemetry/tracing.h"
 
 namespace gw::pipeline {
 
@@ -17,6 +19,21 @@ std::string_view RouteLabel(router::TargetKind kind) {
   }
   return "none";
 }
+
+namespace {
+
+StepRecord Record(std::string_view route, std::string target, std::string reason,
+                  std::string outcome, router::TargetKind kind) {
+  StepRecord r;
+  r.route = std::string(route);
+  r.target = std::move(target);
+  r.reason = std::move(reason);
+  r.outcome = std::move(outcome);
+  r.kind = kind;
+  return r;
+}
+
+}  // namespace
 
 Executor::Executor(protocol::Service& service, router::RouteTable routes, ExecutorTargets targets)
     : service_(service), routes_(std::move(routes)), targets_(std::move(targets)) {}
@@ -76,7 +93,7 @@ void Executor::RunStep(const protocol::CallPtr& call, const RequestContextPtr& c
   std::string reason = reasons.empty() ? s.reason : router::FallbackReason(reasons.back());
   Target* target = TargetOf(s, context->name);
   if (!target) {  // the decision named a target this executor does not have: a stale plan
-    context->SetRan({std::string(RouteLabel(s.kind)), s.target, reason, ""});
+    context->SetRan(Record(RouteLabel(s.kind), s.target, reason, "", s.kind));
     context->Passed(s.target + ": not configured");
     return RunStep(call, context, step + 1);
   }
@@ -87,7 +104,14 @@ void Executor::RunStep(const protocol::CallPtr& call, const RequestContextPtr& c
     w.Field("reason", reason).EndObject();
     call->AddResultMeta(kRouteMetaKey, w.str());
   }
-  context->SetRan({std::string(RouteLabel(s.kind)), s.target, std::move(reason), ""});
+  StepRecord record = Record(RouteLabel(s.kind), s.target, std::move(reason), "", s.kind);
+  if (context->trace.valid()) {
+    // The step is a span of its own, and what it calls (an upstream) continues from it.
+    record.span_id = telemetry::NewSpanId(RealRandom());
+    record.start_unix_ns = telemetry::UnixNanos();
+    call->SetTrace({context->trace.trace_id, record.span_id, context->trace.sampled});
+  }
+  context->SetRan(std::move(record));
   Hop hop;
   hop.has_next = step + 1 < d.plan.size();
   hop.alone = !hop.has_next && reasons.empty() && d.skipped.empty();
@@ -103,7 +127,7 @@ void Executor::RunStep(const protocol::CallPtr& call, const RequestContextPtr& c
 void Executor::FailAll(const protocol::CallPtr& call, const RequestContextPtr& context) {
   std::vector<std::string> reasons = context->decision->skipped;
   for (std::string& r : context->reasons()) reasons.push_back(std::move(r));
-  context->SetRan({"none", "none", "", "failed"});
+  context->SetRan(Record("none", "none", "", "failed", router::TargetKind::kCatalog));
   call->Fail(protocol::rpc::kServerUnavailable, router::NoRouteMessage(context->name, reasons));
 }
 

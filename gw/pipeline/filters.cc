@@ -1,11 +1,16 @@
 #include "gw/pipeline/filters.h"
 
+#include "gw/telemetry/tracing.h"
+
 namespace gw::pipeline {
 
 Verdict RoutingFilter::OnRequest(RequestContext& context, const protocol::CallPtr& call) {
   (void)call;
   if (context.method == "tools/call" && !context.name.empty()) {
+    const bool traced = context.trace.valid();
+    if (traced) context.decide_start_ns = telemetry::UnixNanos();
     context.decision = executor_.Decide(context);
+    if (traced) context.decide_end_ns = telemetry::UnixNanos();
   }
   return Verdict::kContinue;
 }

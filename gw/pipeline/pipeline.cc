@@ -2,6 +2,7 @@
 
 #include "gw/base/check.h"
 #include "gw/protocol/jsonrpc.h"
+#include "gw/telemetry/tracing.h"
 
 namespace gw::pipeline {
 
@@ -19,6 +20,7 @@ void RequestContext::Passed(std::string why) {
   MutexLock lock(mu_);
   if (ran_) {
     if (ran_->outcome.empty()) ran_->outcome = "failed";
+    if (ran_->start_unix_ns) ran_->end_unix_ns = telemetry::UnixNanos();
     passed_.push_back(std::move(*ran_));
     ran_.reset();
   }

@@ -19,17 +19,10 @@
 #include <vector>
 
 #include "gw/base/mutex.h"
+#include "gw/base/trace_context.h"
 #include "gw/router/decision.h"
 
 namespace gw::pipeline {
-
-// W3C trace context of the request: its trace, its own span, the caller's span.
-struct TraceContext {
-  std::string trace_id;        // 32 lowercase hex digits; "" when not traced
-  std::string span_id;         // 16 hex digits: the span of this request in this gateway
-  std::string parent_span_id;  // 16 hex digits from the caller's traceparent, or ""
-  bool sampled = false;
-};
 
 // The step that is running (or ran) the call, as metrics and _meta name it.
 struct StepRecord {
@@ -39,6 +32,11 @@ struct StepRecord {
   // Set when the call's outcome does not say how this step ended: "failed" (the target could
   // not be reached), "queued".
   std::string outcome;
+  router::TargetKind kind = router::TargetKind::kCatalog;
+  // Tracing, when the request is traced: the step's span and its times.
+  std::string span_id;
+  int64_t start_unix_ns = 0;
+  int64_t end_unix_ns = 0;  // 0 while it runs (the request's end closes it)
 };
 
 class RequestContext {
@@ -55,7 +53,12 @@ class RequestContext {
   bool wants_task = false;  // tools/call with params.task
   Clock::time_point received = Clock::now();
   std::optional<Clock::time_point> deadline;  // when the answer stops being useful
+  // Tracing, set by the tracing filter when the request is traced: the request's own span
+  // (trace id, span id, sampled), the caller's span, when it began; the decision's times.
   TraceContext trace;
+  std::string parent_span_id;
+  int64_t start_unix_ns = 0;
+  int64_t decide_start_ns = 0, decide_end_ns = 0;
   std::optional<router::Decision> decision;  // tools/call, set by the routing filter
 
   // How many filters saw the request on its way in (the pipeline's bookkeeping).

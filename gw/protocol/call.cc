@@ -32,6 +32,16 @@ const std::string& Call::transport() const { return session_->transport(); }
 
 std::shared_ptr<SessionChannel> Call::session() const { return session_; }
 
+void Call::SetTrace(TraceContext trace) {
+  MutexLock lock(mu_);
+  trace_ = std::move(trace);
+}
+
+TraceContext Call::trace() const {
+  MutexLock lock(mu_);
+  return trace_;
+}
+
 void Call::AddResultMeta(std::string_view key, std::string_view json) {
   JsonWriter w;
   w.StartObject().Key(key).Raw(json).EndObject();

@@ -18,6 +18,7 @@
 
 #include "gw/base/mutex.h"
 #include "gw/base/result.h"
+#include "gw/base/trace_context.h"
 #include "gw/protocol/jsonrpc.h"
 
 namespace gw::protocol {
@@ -88,6 +89,12 @@ class Call {
   // A server-to-client request made while serving this call (sampling, elicitation, roots).
   void Request(std::string_view method, std::string_view params, ResponseCallback callback);
 
+  // The trace the work for this call continues (W3C trace context): the pipeline's tracing
+  // filter sets the request's span, the executor narrows it to the step running the call,
+  // and an upstream hop sends it on as its traceparent. Empty (invalid) when not traced.
+  void SetTrace(TraceContext trace);
+  TraceContext trace() const;
+
   // Asks the transport to drop the connection that carries this call's stream, keeping the
   // stream for the client to resume (used for long calls and by the conformance pack).
   void InterruptStream();
@@ -116,6 +123,7 @@ class Call {
   // key -> "\"key\":json", to merge into the result's _meta.
   std::vector<std::pair<std::string, std::string>> result_meta_ GW_GUARDED_BY(mu_);
   std::function<void()> cancel_handler_ GW_GUARDED_BY(mu_);
+  TraceContext trace_ GW_GUARDED_BY(mu_);
   std::vector<std::function<void(CallOutcome)>> complete_handlers_ GW_GUARDED_BY(mu_);
 };
 using CallPtr = std::shared_ptr<Call>;

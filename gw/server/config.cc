@@ -79,6 +79,15 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
                       {"max_records", Integer(&c.queue_max_records, 1, 100000000)},
                       {"max_bytes", Integer(&c.queue_max_bytes, 4096, int64_t{1} << 40)},
                       {"max_attempts", Integer(&c.queue_max_attempts, 1, 1000)}}};
+  tables["telemetry"] = {
+      source,
+      "telemetry.",
+      {{"otlp_endpoint", String(&c.otlp_endpoint)},
+       {"otlp_traces_endpoint", String(&c.otlp_traces_endpoint)},
+       {"service_name", String(&c.otlp_service_name)},
+       {"resource_attributes", StringMap(&c.otlp_resource_attributes)},
+       {"export_interval_ms", Integer(&c.otlp_export_interval_ms, 10, 3600 * 1000)},
+       {"max_buffered_spans", Integer(&c.otlp_max_buffered_spans, 1, 1 << 24)}}};
   tables["models"] = {
       source,
       "models.",

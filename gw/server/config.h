@@ -78,6 +78,15 @@ struct Config {
   size_t queue_max_records = 100000;
   int64_t queue_max_bytes = 256ll << 20;
   int queue_max_attempts = 8;
+  // [telemetry]: traces over OTLP/HTTP (docs/telemetry.md). Empty endpoints: the
+  // OTEL_EXPORTER_OTLP_* variables, else no tracing.
+  std::string otlp_endpoint;
+  std::string otlp_traces_endpoint;
+  std::string otlp_service_name;  // empty: OTEL_SERVICE_NAME, else "edgegw"
+  std::map<std::string, std::string> otlp_resource_attributes;  // beside OTEL_RESOURCE_ATTRIBUTES
+  int64_t otlp_export_interval_ms = 1000;
+  int64_t otlp_max_buffered_spans = 2048;
+
   // [models]: local GGUF models (docs/models.md)
   bool models_enabled = true;
   std::string models_dir;                // empty: <data_dir>/models

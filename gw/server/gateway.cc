@@ -18,6 +18,7 @@
 #include "gw/pipeline/executor.h"
 #include "gw/pipeline/filters.h"
 #include "gw/pipeline/pipeline.h"
+#include "gw/pipeline/tracing_filter.h"
 #include "gw/platform/process.h"
 #include "gw/platform/secure_random.h"
 #include "gw/platform/system_info.h"
@@ -27,6 +28,7 @@
 #include "gw/server/local_models.h"
 #include "gw/server/route_targets.h"
 #include "gw/telemetry/metrics.h"
+#include "gw/telemetry/otlp/otlp_exporter.h"
 #include "gw/transport/http/http_server.h"
 #include "gw/transport/stdio/stdio_transport.h"
 #include "gw/upstream/federation.h"
@@ -82,6 +84,7 @@ class GatewayImpl final : public Gateway {
       return InvalidArgument("[[route]] needs at least one upstream to route to");
     }
     GW_ASSIGN_OR_RETURN(routes_, MakeRoutes());
+    GW_RETURN_IF_ERROR(StartTracing());
     if (!config_.upstreams.empty()) GW_RETURN_IF_ERROR(StartUpstreams());
     BuildPipeline();
     return OkStatus();
@@ -167,6 +170,26 @@ class GatewayImpl final : public Gateway {
     return o;
   }
 
+  // Traces go out over OTLP/HTTP when an endpoint is configured ([telemetry] or the
+  // OTEL_EXPORTER_OTLP_* variables); without one there is no tracing filter at all.
+  Status StartTracing() {
+    telemetry::OtlpOptions o;
+    o.endpoint = config_.otlp_endpoint;
+    o.traces_url = config_.otlp_traces_endpoint;
+    if (!config_.otlp_service_name.empty()) o.service_name = config_.otlp_service_name;
+    o.service_version = GatewayVersion();
+    for (const auto& [key, value] : config_.otlp_resource_attributes)
+      o.resource_attributes.emplace_back(key, value);
+    o.interval = std::chrono::milliseconds(config_.otlp_export_interval_ms);
+    o.max_buffered_spans = static_cast<size_t>(config_.otlp_max_buffered_spans);
+    GW_RETURN_IF_ERROR(telemetry::OtlpOptionsFromEnv(o));
+    if (o.endpoint.empty() && o.traces_url.empty()) return OkStatus();
+    const std::string where = o.traces_url.empty() ? o.endpoint : o.traces_url;
+    GW_ASSIGN_OR_RETURN(tracer_, telemetry::OtlpExporter::Start(std::move(o), &registry_));
+    GW_LOG_INFO("traces: OTLP/HTTP to %s", where.c_str());
+    return OkStatus();
+  }
+
   Result<router::RouteTable> MakeRoutes() const {
     std::vector<router::Route> routes;
     std::vector<std::string> names;
@@ -207,6 +230,9 @@ class GatewayImpl final : public Gateway {
     executor_ = std::make_unique<pipeline::Executor>(inner, routes_, std::move(t));
     std::vector<std::unique_ptr<pipeline::Filter>> filters;
     filters.push_back(std::make_unique<pipeline::MetricsFilter>(registry_));
+    if (tracer_) {
+      filters.push_back(std::make_unique<pipeline::TracingFilter>(*tracer_, RealRandom()));
+    }
     filters.push_back(std::make_unique<pipeline::RoutingFilter>(*executor_));
     pipeline_ = std::make_unique<pipeline::Pipeline>(inner, *executor_, std::move(filters));
   }
@@ -409,6 +435,7 @@ class GatewayImpl final : public Gateway {
   std::unique_ptr<upstream::Federation> federation_;
 
   // The request pipeline and the targets its executor runs tool calls on.
+  std::unique_ptr<telemetry::OtlpExporter> tracer_;  // null without an OTLP endpoint
   router::RouteTable routes_;
   std::unique_ptr<CatalogTarget> catalog_target_;
   std::unique_ptr<pipeline::Target> engine_target_;

@@ -31,22 +31,31 @@ bool IsTraceparent(std::string_view v) {
 }
 
 // The params to send upstream: _meta.progressToken replaced by ours (when the client asked
-// for progress), and _meta.traceparent continued with a new parent id for this hop (when the
-// client sent one). Returns `params` unchanged when neither applies.
-std::string RewriteMeta(const std::string& params, const std::string& token, Random& random) {
+// for progress), and _meta.traceparent set to `trace` (the hop's span, when the gateway
+// traces the call), else continued with a new parent id for this hop (when the client sent
+// one). Returns `params` unchanged when none applies.
+std::string RewriteMeta(const std::string& params, const std::string& token,
+                        const TraceContext& trace, Random& random) {
   auto doc = protocol::ParseJson(params);
   if (!doc || !doc->IsObject()) return params;
+  auto& alloc = doc->GetAllocator();
   auto it = doc->FindMember("_meta");
+  if (it == doc->MemberEnd() && trace.valid()) {
+    doc->AddMember("_meta", protocol::JsonValue(rapidjson::kObjectType), alloc);
+    it = doc->FindMember("_meta");
+  }
   if (it == doc->MemberEnd() || !it->value.IsObject()) return params;
   protocol::JsonValue& meta = it->value;
-  auto& alloc = doc->GetAllocator();
   bool changed = false;
   if (!token.empty()) {
     protocol::SetStringMember(meta, "progressToken", token, alloc);
     changed = true;
   }
   auto tp = protocol::StringMember(meta, "traceparent");
-  if (tp && IsTraceparent(*tp)) {
+  if (trace.valid()) {
+    protocol::SetStringMember(meta, "traceparent", trace.Traceparent(), alloc);
+    changed = true;
+  } else if (tp && IsTraceparent(*tp)) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string next(*tp);
     uint64_t span = random.Next() | 1;  // never all zeros
@@ -76,7 +85,9 @@ void UpstreamImpl::Forward(const protocol::CallPtr& call, std::string method, st
     ex->progress_token = "edgegw-" + std::to_string(next_token_++);
     by_token_[ex->progress_token] = ex;
   }
-  ex->params = meta ? RewriteMeta(params, ex->progress_token, random_) : std::move(params);
+  const TraceContext trace = call ? call->trace() : TraceContext();
+  ex->params = meta || trace.valid() ? RewriteMeta(params, ex->progress_token, trace, random_)
+                                     : std::move(params);
   if (call) {
     std::weak_ptr<UpstreamImpl> weak = weak_from_this();
     call->OnCancel([weak, ex] {
