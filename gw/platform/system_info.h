@@ -24,7 +24,8 @@ struct SystemInfo {
 struct ProcessStats {
   uint64_t resident_bytes = 0;
   uint64_t virtual_bytes = 0;
-  int open_fds = -1;  // -1 when unknown
+  int open_fds = -1;       // -1 when unknown
+  double cpu_seconds = 0;  // user + system time used so far
 };
 
 // kUnavailable when the OS does not provide the numbers.

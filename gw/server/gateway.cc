@@ -63,6 +63,20 @@ class GatewayImpl final : public Gateway {
         "edgegw_bugs_total",
         "Should-not-happen paths reached (GW_BUG); above 0 is a bug to report.",
         [] { return static_cast<double>(gw::internal::BugCount()); });
+    registry_.AddCounterFunction("edgegw_process_cpu_seconds_total",
+                                 "CPU time (user and system) the gateway has used.", [] {
+                                   auto s = platform::ReadProcessStats();
+                                   return s ? s->cpu_seconds : 0.0;
+                                 });
+    registry_.AddGaugeFunction("edgegw_system_load1", "The device's 1-minute load average.", [] {
+      auto s = platform::ReadSystemInfo();
+      return s ? s->load_1m : 0.0;
+    });
+    registry_.AddGaugeFunction("edgegw_system_memory_available_bytes",
+                               "Memory the device can still give out (MemAvailable).", [] {
+                                 auto s = platform::ReadSystemInfo();
+                                 return s ? static_cast<double>(s->memory_available_bytes) : 0.0;
+                               });
     registry_.AddGaugeFunction("edgegw_catalog_tools", "Tools in the local catalog.",
                                [this] { return static_cast<double>(catalog_.tool_count()); });
   }

@@ -161,6 +161,11 @@ test('health, readiness and metrics endpoints', async () => {
   assert.match(metrics, /edgegw_request_duration_seconds_bucket\{method="tools\/call",le="\+Inf"\} \d+/);
   assert.match(metrics, /edgegw_active_sessions\{transport="http"\} \d+/);
   assert.match(metrics, /edgegw_process_resident_memory_bytes \d+/);
+  // The device's resources: CPU used, load, memory left.
+  const value = (name) => Number(metrics.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
+  assert.ok(value('edgegw_process_cpu_seconds_total') > 0, metrics);
+  assert.ok(value('edgegw_system_memory_available_bytes') > 0);
+  assert.ok(value('edgegw_system_load1') >= 0);
   // Nothing that should not happen did, after all the bad input above.
   assert.match(metrics, /# TYPE edgegw_bugs_total counter\nedgegw_bugs_total 0\n/);
   assert.match(metrics, /edgegw_http_rejected_total\{status="413"\} 1/);

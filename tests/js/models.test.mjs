@@ -100,6 +100,11 @@ test('cancelling a generation stops it, and the engine serves the next request',
   assert.ok(generated < 4000, `the cancelled generation ran on: ${generated} tokens`);
 });
 
+test('the loaded models\' memory is a gauge', async () => {
+  // tiny was loaded by the generations above.
+  assert.ok(await metric('edgegw_model_resident_bytes') > 0);
+});
+
 test('models are resources with their shape', async () => {
   const { resources } = await client.listResources();
   const uris = resources.map((r) => r.uri);
