@@ -62,7 +62,10 @@ router::Decision Executor::Decide(const RequestContext& context) const {
 
 bool Executor::Handle(const protocol::CallPtr& call, const RequestContextPtr& context) {
   // Anything but a well-formed tools/call is the service's: it also explains what is wrong.
-  if (context->method != "tools/call" || context->name.empty()) return service_.Handle(call);
+  if (context->method != "tools/call" || context->name.empty()) {
+    if (targets_.methods && targets_.methods(call)) return true;
+    return service_.Handle(call);
+  }
   if (!context->decision) context->decision = Decide(*context);
   RunStep(call, context, 0);
   return true;

@@ -31,6 +31,9 @@ struct ExecutorTargets {
   Target* queue = nullptr;         // the offline queue, or null
   // The upstream that lists `tool` in the federated view, or "" (local, or nobody).
   std::function<std::string(std::string_view tool)> owner;
+  // Serves other methods before the service does (tasks/* from the offline queue's task
+  // book); false when the method is not its.
+  std::function<bool(const protocol::CallPtr& call)> methods;
 };
 
 class Executor final : public Handler {

@@ -23,6 +23,10 @@
 
 namespace gw::protocol {
 
+// What a server that queues tool calls as tasks announces under "capabilities" (MCP Tasks).
+inline constexpr std::string_view kTasksCapability =
+    R"({"list":{},"cancel":{},"requests":{"tools":{"call":{}}}})";
+
 class SessionCore;
 
 // What the client told us at initialize.

@@ -14,8 +14,8 @@
 #include "gw/protocol/json.h"
 #include "gw/server/config.h"
 #include "gw/server/gateway.h"
-#include "gw/upstream/http_client_transport.h"
-#include "gw/upstream/stdio_client_transport.h"
+#include "gw/transport/client/http_client_transport.h"
+#include "gw/transport/client/stdio_client_transport.h"
 
 namespace gw::server {
 namespace {
@@ -64,14 +64,14 @@ class Connection {
     if (target.rfind("stdio:", 0) == 0) {
       auto u = ParseUpstreamFlag(target, 1);
       if (!u) return u.error();
-      upstream::StdioTransportOptions o;
+      transport::StdioTransportOptions o;
       o.process.argv = u->command;
-      transport_ = upstream::MakeStdioTransport(io_, platform::SystemProcessSpawner(), o);
+      transport_ = transport::MakeStdioTransport(io_, platform::SystemProcessSpawner(), o);
     } else {
-      upstream::HttpTransportOptions o;
-      GW_ASSIGN_OR_RETURN(o.url, upstream::ParseUrl(target));
+      transport::HttpTransportOptions o;
+      GW_ASSIGN_OR_RETURN(o.url, transport::ParseUrl(target));
       o.header_timeout = timeout_;
-      GW_ASSIGN_OR_RETURN(transport_, upstream::MakeHttpTransport(io_, o));
+      GW_ASSIGN_OR_RETURN(transport_, transport::MakeHttpTransport(io_, o));
     }
     protocol::ClientSessionOptions so;
     so.client_name = "edgegw-client";
@@ -89,7 +89,7 @@ class Connection {
     session_->SetNotificationHandler([](const Message& n) {
       std::fprintf(stderr, "%s %s\n", n.method().c_str(), protocol::Serialize(n.params()).c_str());
     });
-    upstream::TransportEvents events;
+    transport::TransportEvents events;
     // Weak: the session owns the transport (its sink), so the events must not own the session.
     std::weak_ptr<ClientSession> weak = session_;
     events.on_message = [weak](std::string_view text, std::string_view) {
@@ -133,7 +133,7 @@ class Connection {
       io_.get_executor()};
   std::thread thread_;
   std::promise<void> finished_;  // set when the I/O loop has run out of work
-  std::shared_ptr<upstream::UpstreamTransport> transport_;
+  std::shared_ptr<transport::UpstreamTransport> transport_;
   std::shared_ptr<ClientSession> session_;
 };
 

@@ -3,8 +3,8 @@
 
 #include "gw/server/config.h"
 #include "gw/server/internal/config_reader.h"
+#include "gw/transport/client/url.h"
 #include "gw/upstream/namespacing.h"
-#include "gw/upstream/url.h"
 
 namespace gw::server {
 
@@ -18,7 +18,7 @@ Status FinishUpstream(UpstreamConfig& u, bool explicit_prefix, bool explicit_uri
                            ": give exactly one of url (Streamable HTTP) or command (stdio)");
   }
   if (!u.url.empty()) {
-    if (auto url = upstream::ParseUrl(u.url); !url)
+    if (auto url = transport::ParseUrl(u.url); !url)
       return InvalidArgument(where + ": url: " + url.error().message());
   }
   if (!explicit_prefix) u.prefix = u.name + "__";

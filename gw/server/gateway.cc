@@ -27,14 +27,17 @@
 #include "gw/server/device_pack.h"
 #include "gw/server/local_models.h"
 #include "gw/server/route_targets.h"
+#include "gw/tasks/queue_drain.h"
+#include "gw/tasks/queue_metrics.h"
+#include "gw/tasks/tasks.h"
 #include "gw/telemetry/metrics.h"
 #include "gw/telemetry/otlp/otlp_exporter.h"
+#include "gw/transport/client/http_client_transport.h"
+#include "gw/transport/client/stdio_client_transport.h"
 #include "gw/transport/http/http_server.h"
 #include "gw/transport/stdio/stdio_transport.h"
 #include "gw/upstream/federation.h"
-#include "gw/upstream/http_client_transport.h"
 #include "gw/upstream/listing_codec.h"
-#include "gw/upstream/stdio_client_transport.h"
 #include "gw/upstream/upstream.h"
 
 namespace gw::server {
@@ -237,6 +240,9 @@ class GatewayImpl final : public Gateway {
       if (tasks_) {
         queue_target_ = std::make_unique<QueueTarget>(*tasks_, *federation_);
         t.queue = queue_target_.get();
+        t.methods = [tasks = tasks_.get()](const protocol::CallPtr& call) {
+          return tasks->Handle(call);
+        };
       }
     }
     protocol::Service& inner = federation_ ? static_cast<protocol::Service&>(*federation_)
@@ -256,6 +262,11 @@ class GatewayImpl final : public Gateway {
     upstream::FederationOptions fo;
     fo.page_size = config_.page_size;
     fo.routes = routes_;
+    fo.tasks = config_.queue_enabled;
+    // Set before the upstreams start (OpenQueue runs first), read on the I/O threads after.
+    fo.on_ready = [this](const std::string& name) {
+      if (drain_) drain_->Kick(name);
+    };
     fo.save_listing = [this](const std::string& name, const upstream::UpstreamListing& listing) {
       SaveListing(name, listing);
     };
@@ -346,17 +357,16 @@ class GatewayImpl final : public Gateway {
     qo.limits.max_bytes = static_cast<uint64_t>(config_.queue_max_bytes);
     qo.sync = config_.queue_sync == "normal" ? queue::SyncMode::kNormal : queue::SyncMode::kFull;
     GW_ASSIGN_OR_RETURN(queue_, queue::OpenSqliteQueue(qo));
-    queue_metrics_ = std::make_unique<upstream::QueueMetrics>(registry_);
-    tasks_ = std::make_unique<upstream::TaskBook>(*queue_, RealClock(), platform::SecureRandom(),
-                                                  queue_metrics_.get());
-    upstream::QueueDrainOptions dro;
+    queue_metrics_ = std::make_unique<tasks::QueueMetrics>(registry_);
+    tasks_ = std::make_unique<tasks::TaskBook>(*queue_, RealClock(), platform::SecureRandom(),
+                                               queue_metrics_.get());
+    tasks::QueueDrainOptions dro;
     dro.max_attempts = static_cast<uint32_t>(config_.queue_max_attempts);
-    drain_ = std::make_shared<upstream::QueueDrain>(io_, *queue_, dro, RealClock(), RealRandom(),
-                                                    queue_metrics_.get());
+    drain_ = std::make_shared<tasks::QueueDrain>(io_, *queue_, dro, RealClock(), RealRandom(),
+                                                 queue_metrics_.get());
     for (const auto& up : upstreams_) drain_->Add(up);
     drain_->SetListener([this](const queue::Record& r) { tasks_->Finished(r); });
     tasks_->SetOnQueued([this](const std::string& upstream) { drain_->Kick(upstream); });
-    federation_->UseQueue(tasks_.get(), drain_);
     GW_LOG_INFO("offline queue: %s (sync %s)", file.c_str(), config_.queue_sync.c_str());
     return OkStatus();
   }
@@ -370,17 +380,17 @@ class GatewayImpl final : public Gateway {
 
   Result<upstream::TransportFactory> TransportsFor(const UpstreamConfig& u) {
     if (!u.command.empty()) {
-      upstream::StdioTransportOptions so;
+      transport::StdioTransportOptions so;
       so.process.argv = u.command;
       so.process.env.assign(u.env.begin(), u.env.end());
       so.process.cwd = u.cwd;
       so.max_line_bytes = config_.max_line_bytes;
       return upstream::TransportFactory([this, so] {
-        return upstream::MakeStdioTransport(io_, platform::SystemProcessSpawner(), so);
+        return transport::MakeStdioTransport(io_, platform::SystemProcessSpawner(), so);
       });
     }
-    upstream::HttpTransportOptions ho;
-    GW_ASSIGN_OR_RETURN(ho.url, upstream::ParseUrl(u.url));
+    transport::HttpTransportOptions ho;
+    GW_ASSIGN_OR_RETURN(ho.url, transport::ParseUrl(u.url));
     ho.headers.assign(u.headers.begin(), u.headers.end());
     ho.bearer_token = u.bearer_token;
     if (!u.bearer_token_env.empty()) {
@@ -396,8 +406,9 @@ class GatewayImpl final : public Gateway {
     ho.connect_timeout = std::chrono::seconds(u.connect_timeout_seconds);
     ho.header_timeout = std::chrono::seconds(u.timeout_seconds);
     // Validate TLS settings now, so a bad CA file fails at startup rather than per connect.
-    GW_RETURN_IF_ERROR(upstream::MakeHttpTransport(io_, ho));
-    return upstream::TransportFactory([this, ho] { return *upstream::MakeHttpTransport(io_, ho); });
+    GW_RETURN_IF_ERROR(transport::MakeHttpTransport(io_, ho));
+    return upstream::TransportFactory(
+        [this, ho] { return *transport::MakeHttpTransport(io_, ho); });
   }
 
   std::optional<transport::PlainResponse> Route(std::string_view method, std::string_view path) {
@@ -443,9 +454,9 @@ class GatewayImpl final : public Gateway {
   Mutex save_mu_;  // one listing write at a time (guards the files, no field)
 
   queue::OfflineQueuePtr queue_;
-  std::unique_ptr<upstream::QueueMetrics> queue_metrics_;
-  std::unique_ptr<upstream::TaskBook> tasks_;
-  std::shared_ptr<upstream::QueueDrain> drain_;
+  std::unique_ptr<tasks::QueueMetrics> queue_metrics_;
+  std::unique_ptr<tasks::TaskBook> tasks_;
+  std::shared_ptr<tasks::QueueDrain> drain_;
   std::unique_ptr<upstream::Federation> federation_;
 
   // The request pipeline and the targets its executor runs tool calls on.

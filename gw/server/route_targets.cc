@@ -56,7 +56,7 @@ router::TargetState QueueTarget::State(std::string_view tool) const {
 void QueueTarget::Run(const protocol::CallPtr& call, const pipeline::RequestContextPtr& context,
                       const router::Step& step, pipeline::Hop hop) {
   (void)hop;
-  upstream::TaskPolicy policy;
+  tasks::TaskPolicy policy;
   if (const router::Route* route = context->decision ? context->decision->route : nullptr) {
     policy.priority = static_cast<queue::Priority>(route->priority);
     policy.ttl = std::chrono::seconds(route->ttl_seconds);

@@ -13,8 +13,8 @@
 
 #include "gw/catalog/catalog.h"
 #include "gw/pipeline/target.h"
+#include "gw/tasks/tasks.h"
 #include "gw/upstream/federation.h"
-#include "gw/upstream/tasks.h"
 #include "gw/upstream/upstream.h"
 
 namespace gw::server {
@@ -50,14 +50,14 @@ class UpstreamTarget final : public pipeline::Target {
 // (or, for a client that did not ask for one, with the result once delivered; docs/queue.md).
 class QueueTarget final : public pipeline::Target {
  public:
-  QueueTarget(upstream::TaskBook& tasks, upstream::Federation& federation)
+  QueueTarget(tasks::TaskBook& tasks, upstream::Federation& federation)
       : tasks_(tasks), federation_(federation) {}
   router::TargetState State(std::string_view tool) const override;
   void Run(const protocol::CallPtr& call, const pipeline::RequestContextPtr& context,
            const router::Step& step, pipeline::Hop hop) override;
 
  private:
-  upstream::TaskBook& tasks_;
+  tasks::TaskBook& tasks_;
   upstream::Federation& federation_;
 };
 

@@ -31,16 +31,11 @@ Federation::~Federation() { Stop(); }
 
 void Federation::Add(Mount mount) { mounts_.push_back(std::move(mount)); }
 
-void Federation::UseQueue(TaskBook* tasks, std::shared_ptr<QueueDrain> drain) {
-  tasks_ = tasks;
-  drain_ = std::move(drain);
-}
-
 std::string Federation::Capabilities() const {
   std::string caps = local_.Capabilities();
-  if (!tasks_ || caps.size() < 2) return caps;
+  if (!options_.tasks || caps.size() < 2) return caps;
   caps.pop_back();  // '}'
-  return caps + R"(,"tasks":)" + std::string(kTasksCapability) + "}";
+  return caps + R"(,"tasks":)" + std::string(protocol::kTasksCapability) + "}";
 }
 
 void Federation::Start() {
@@ -128,7 +123,7 @@ void Federation::Rebuild(bool notify) {
     auto doc = protocol::ParseJson(item);
     auto name = doc ? protocol::StringMember(*doc, "name") : std::nullopt;
     const router::Route* route = name ? options_.routes.Match(*name) : nullptr;
-    if (!route || !route->queueable || !tasks_) continue;
+    if (!route || !route->queueable || !options_.tasks) continue;
     auto& alloc = doc->GetAllocator();
     doc->RemoveMember("execution");
     JsonValue execution(rapidjson::kObjectType);
@@ -168,7 +163,7 @@ void Federation::ListingChanged(Upstream& upstream) {
   if (options_.save_listing) {
     if (auto listing = upstream.listing()) options_.save_listing(upstream.name(), *listing);
   }
-  if (drain_) drain_->Kick(upstream.name());  // connected again: deliver what waited
+  if (options_.on_ready) options_.on_ready(upstream.name());  // deliver what waited
   MutexLock lock(ready_mu_);
   ready_cv_.SignalAll();
 }
@@ -243,7 +238,6 @@ bool Federation::Handle(const CallPtr& call) {
     return catalog::ReplyPage(call, v->templates, "resourceTemplates", options_.page_size), true;
   }
   if (m == "tools/call") return local_.Handle(call);  // malformed: the catalog explains
-  if (tasks_ && tasks_->Handle(call)) return true;
   if (m == "prompts/get") {
     auto name = protocol::StringMember(params, "name");
     auto it = name ? v->prompt_owner.find(*name) : v->prompt_owner.end();

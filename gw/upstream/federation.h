@@ -26,8 +26,6 @@
 #include "gw/protocol/service.h"
 #include "gw/router/route_table.h"
 #include "gw/upstream/namespacing.h"
-#include "gw/upstream/queue_drain.h"
-#include "gw/upstream/tasks.h"
 #include "gw/upstream/upstream.h"
 
 namespace gw::upstream {
@@ -43,6 +41,11 @@ struct FederationOptions {
   // Called with an upstream's listing whenever it changes (the gateway saves it).
   std::function<void(const std::string& upstream, const UpstreamListing& listing)> save_listing;
   router::RouteTable routes;  // tool calls that follow a fallback chain
+  // The offline queue is on (gw/tasks serves tasks/*): queueable tools are listed as
+  // task-capable and the tasks capability is announced.
+  bool tasks = false;
+  // An upstream (re)connected: what waited for it may go now (the queue drain's kick).
+  std::function<void(const std::string& upstream)> on_ready;
 };
 
 class Federation final : public protocol::Service, public UpstreamListener {
@@ -52,9 +55,6 @@ class Federation final : public protocol::Service, public UpstreamListener {
 
   // Before Start.
   void Add(Mount mount);
-  // Turns on the offline queue: queueable routes end in it, and tasks/* are served.
-  // Borrowed; must outlive the federation's Stop().
-  void UseQueue(TaskBook* tasks, std::shared_ptr<QueueDrain> drain);
   void Start();
   void Stop();
 
@@ -104,9 +104,7 @@ class Federation final : public protocol::Service, public UpstreamListener {
 
   catalog::Catalog& local_;
   const FederationOptions options_;
-  TaskBook* tasks_ = nullptr;          // set before Start
-  std::shared_ptr<QueueDrain> drain_;  // set before Start
-  std::vector<Mount> mounts_;          // fixed after Start; source i+1 of the view is mounts_[i]
+  std::vector<Mount> mounts_;  // fixed after Start; source i+1 of the view is mounts_[i]
 
   mutable Mutex mu_;
   std::shared_ptr<const FederatedView> view_ GW_GUARDED_BY(mu_);

@@ -25,10 +25,14 @@
 #include "gw/protocol/service.h"
 #include "gw/resilience/circuit_breaker.h"
 #include "gw/resilience/retry_policy.h"
+#include "gw/transport/client/upstream_transport.h"
 #include "gw/upstream/upstream_metrics.h"
-#include "gw/upstream/upstream_transport.h"
 
 namespace gw::upstream {
+
+// The client transports live in gw/transport/client; an upstream runs its session over one.
+using transport::TransportEvents;
+using transport::UpstreamTransport;
 
 struct UpstreamOptions {
   std::string name;

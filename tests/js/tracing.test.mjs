@@ -119,8 +119,10 @@ test('gateway -> upstream gateway is one trace, the upstream a child of the hop'
   const r = await client.callTool({ name: 'cloud__echo', arguments: { text: 'far' },
     _meta: { traceparent: `00-${trace}-${PARENT}-01` } });
   assert.equal(r.content[0].text, 'far');
+  // Each gateway exports on its own schedule: wait for both.
   await until(() => collector.spans.some((s) => s.traceId === trace && s.service === 'cloud' &&
-    s.name === 'tools/call echo'), 'the upstream gateway\'s span');
+    s.name === 'tools/call echo') && collector.spans.some((s) => s.traceId === trace &&
+    s.name === 'upstream cloud'), 'the spans of both gateways');
   const hop = collector.spans.find((s) => s.traceId === trace && s.name === 'upstream cloud');
   assert.ok(hop, JSON.stringify(collector.spans.filter((s) => s.traceId === trace).map((s) => s.name)));
   assert.equal(hop.kind, 3);

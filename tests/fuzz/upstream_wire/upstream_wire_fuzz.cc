@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "gw/base/check.h"
+#include "gw/transport/client/http_wire.h"
+#include "gw/transport/client/url.h"
 #include "gw/transport/http/sse_codec.h"
-#include "gw/upstream/http_wire.h"
-#include "gw/upstream/url.h"
 
 namespace {
 
@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (ok_whole && ok_split) GW_CHECK(whole == split);
 
   // HTTP response reader with a small bound.
-  gw::upstream::ResponseReader reader(4096);
+  gw::transport::ResponseReader reader(4096);
   std::string pending;
   for (size_t i = 0; i < text.size(); i += step) {
     pending.append(text.substr(i, step));
@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // URL parsing: either an error or a URL whose parts are sane.
-  if (auto url = gw::upstream::ParseUrl(text)) {
+  if (auto url = gw::transport::ParseUrl(text)) {
     GW_CHECK(!url->host.empty());
     GW_CHECK(url->port > 0);
     GW_CHECK(!url->target.empty() && url->target[0] == '/');

@@ -1,15 +1,15 @@
 // Streamable HTTP client: connections (keep-alive pool, TLS), one request/response exchange
 // with stale-connection detection, body reading, and the transport's public face.
-#include "gw/upstream/http_client_transport.h"
+#include "gw/transport/client/http_client_transport.h"
 
 #include <boost/beast/http.hpp>
 
 #include "gw/base/log.h"
 #include "gw/base/version.h"
 #include "gw/protocol/jsonrpc.h"
-#include "gw/upstream/internal/http_transport.h"
+#include "gw/transport/client/internal/http_transport.h"
 
-namespace gw::upstream {
+namespace gw::transport {
 namespace internal {
 
 namespace http = beast::http;
@@ -306,4 +306,4 @@ Result<std::shared_ptr<UpstreamTransport>> MakeHttpTransport(boost::asio::io_con
       std::make_shared<internal::HttpTransport>(io, std::move(options), std::move(tls)));
 }
 
-}  // namespace gw::upstream
+}  // namespace gw::transport

@@ -8,7 +8,7 @@
 
 #include "gw/base/result.h"
 
-namespace gw::upstream {
+namespace gw::transport {
 
 struct Url {
   bool tls = false;
@@ -24,4 +24,4 @@ struct Url {
 // reason for anything else (other schemes, userinfo, fragments, bad ports).
 Result<Url> ParseUrl(std::string_view text);
 
-}  // namespace gw::upstream
+}  // namespace gw::transport

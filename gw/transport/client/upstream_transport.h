@@ -18,7 +18,7 @@
 #include "gw/protocol/client_session.h"
 #include "gw/resilience/retry_policy.h"
 
-namespace gw::upstream {
+namespace gw::transport {
 
 struct TransportEvents {
   // A message from the server. `related` is the id of our request whose exchange carried
@@ -55,4 +55,4 @@ class UpstreamTransport : public protocol::MessageSink {
   virtual std::string Describe() const = 0;
 };
 
-}  // namespace gw::upstream
+}  // namespace gw::transport

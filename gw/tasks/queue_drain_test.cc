@@ -2,7 +2,7 @@
 // requests it is given and lets the test answer them), with a FakeClock: delivery order,
 // outcomes, backoff, dead letters, and the idempotency key on the wire. No sleeping: the
 // io_context runs until it has nothing left to do.
-#include "gw/upstream/queue_drain.h"
+#include "gw/tasks/queue_drain.h"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,12 @@
 #include "gw/testing/fake_clock.h"
 #include "gw/testing/fake_random.h"
 
-namespace gw::upstream {
+namespace gw::tasks {
 namespace {
+
+using upstream::ForwardDone;
+using upstream::UpstreamListener;
+using upstream::UpstreamListing;
 
 class FakeUpstream final : public Upstream {
  public:
@@ -203,4 +207,4 @@ TEST_F(QueueDrainTest, AStaleWriteIsAConflictAndAnOlderOneIsSuperseded) {
 }
 
 }  // namespace
-}  // namespace gw::upstream
+}  // namespace gw::tasks

@@ -1,10 +1,10 @@
-#include "gw/upstream/http_wire.h"
+#include "gw/transport/client/http_wire.h"
 
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <limits>
 
-namespace gw::upstream {
+namespace gw::transport {
 
 namespace http = boost::beast::http;
 
@@ -80,4 +80,4 @@ std::size_t ResponseReader::on_chunk_body_impl(std::uint64_t, boost::beast::stri
   return on_body_impl(body, ec);
 }
 
-}  // namespace gw::upstream
+}  // namespace gw::transport

@@ -1,8 +1,8 @@
-#include "gw/upstream/url.h"
+#include "gw/transport/client/url.h"
 
 #include <gtest/gtest.h>
 
-namespace gw::upstream {
+namespace gw::transport {
 namespace {
 
 TEST(Url, ParsesHttpAndHttpsWithDefaults) {
@@ -38,4 +38,4 @@ TEST(Url, RefusesWhatItCannotUseWithAReason) {
 }
 
 }  // namespace
-}  // namespace gw::upstream
+}  // namespace gw::transport

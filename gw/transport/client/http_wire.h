@@ -15,7 +15,7 @@
 
 #include "gw/base/result.h"
 
-namespace gw::upstream {
+namespace gw::transport {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -69,4 +69,4 @@ class ResponseReader final : public boost::beast::http::basic_parser<false> {
   std::string body_;
 };
 
-}  // namespace gw::upstream
+}  // namespace gw::transport

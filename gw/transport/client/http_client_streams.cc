@@ -5,9 +5,9 @@
 
 #include "gw/base/log.h"
 #include "gw/protocol/jsonrpc.h"
-#include "gw/upstream/internal/http_transport.h"
+#include "gw/transport/client/internal/http_transport.h"
 
-namespace gw::upstream::internal {
+namespace gw::transport::internal {
 
 namespace http = beast::http;
 using resilience::Failure;
@@ -223,4 +223,4 @@ Task<void> HttpTransport::Delete(std::shared_ptr<HttpTransport> self) {
   conn->Close();
 }
 
-}  // namespace gw::upstream::internal
+}  // namespace gw::transport::internal

@@ -18,10 +18,10 @@
 #include <utility>
 #include <vector>
 
-#include "gw/upstream/upstream_transport.h"
-#include "gw/upstream/url.h"
+#include "gw/transport/client/upstream_transport.h"
+#include "gw/transport/client/url.h"
 
-namespace gw::upstream {
+namespace gw::transport {
 
 struct HttpTransportOptions {
   Url url;
@@ -42,4 +42,4 @@ struct HttpTransportOptions {
 Result<std::shared_ptr<UpstreamTransport>> MakeHttpTransport(boost::asio::io_context& io,
                                                              HttpTransportOptions options);
 
-}  // namespace gw::upstream
+}  // namespace gw::transport

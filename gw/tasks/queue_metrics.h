@@ -8,7 +8,7 @@
 #include "gw/queue/offline_queue.h"
 #include "gw/telemetry/metrics.h"
 
-namespace gw::upstream {
+namespace gw::tasks {
 
 class QueueMetrics {
  public:
@@ -28,4 +28,4 @@ class QueueMetrics {
   telemetry::Family<telemetry::Counter>& delivered_;
 };
 
-}  // namespace gw::upstream
+}  // namespace gw::tasks

@@ -1,10 +1,10 @@
-#include "gw/upstream/http_wire.h"
+#include "gw/transport/client/http_wire.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/buffer.hpp>
 
-namespace gw::upstream {
+namespace gw::transport {
 namespace {
 
 // Feeds `text` to `reader` in pieces of `step` bytes, as reads from a socket would.
@@ -69,4 +69,4 @@ TEST(HttpWire, ReaderBoundsTheBody) {
 }
 
 }  // namespace
-}  // namespace gw::upstream
+}  // namespace gw::transport

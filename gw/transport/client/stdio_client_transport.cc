@@ -1,4 +1,4 @@
-#include "gw/upstream/stdio_client_transport.h"
+#include "gw/transport/client/stdio_client_transport.h"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include "gw/base/log.h"
 #include "gw/transport/asio_types.h"
 
-namespace gw::upstream {
+namespace gw::transport {
 namespace {
 
 using namespace transport::asio_types;  // NOLINT: the shared Asio vocabulary
@@ -185,4 +185,4 @@ std::shared_ptr<UpstreamTransport> MakeStdioTransport(asio::io_context& io, Proc
   return std::make_shared<StdioTransport>(io, spawner, std::move(options));
 }
 
-}  // namespace gw::upstream
+}  // namespace gw::transport

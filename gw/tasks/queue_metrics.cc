@@ -1,8 +1,8 @@
-#include "gw/upstream/queue_metrics.h"
+#include "gw/tasks/queue_metrics.h"
 
 #include <string>
 
-namespace gw::upstream {
+namespace gw::tasks {
 
 QueueMetrics::QueueMetrics(telemetry::Registry& r)
     : depth_(r.AddGauge("edgegw_queue_depth", "Requests waiting in the offline queue, by priority.",
@@ -33,4 +33,4 @@ void QueueMetrics::RecordDelivery(std::string_view outcome) {
   delivered_.With({std::string(outcome)}).Add();
 }
 
-}  // namespace gw::upstream
+}  // namespace gw::tasks

@@ -31,12 +31,10 @@
 #include "gw/protocol/service.h"
 #include "gw/queue/offline_queue.h"
 
-namespace gw::upstream {
+namespace gw::tasks {
 
 inline constexpr std::string_view kRelatedTaskMetaKey = "io.modelcontextprotocol/related-task";
-// What a server that queues tool calls announces under "capabilities".
-inline constexpr std::string_view kTasksCapability =
-    R"({"list":{},"cancel":{},"requests":{"tools":{"call":{}}}})";
+using protocol::kTasksCapability;
 
 struct TaskPolicy {
   queue::Priority priority = queue::Priority::kNormal;
@@ -91,4 +89,4 @@ class TaskBook {
   std::function<void(const std::string&)> on_queued_ GW_GUARDED_BY(mu_);
 };
 
-}  // namespace gw::upstream
+}  // namespace gw::tasks

@@ -1,12 +1,12 @@
-#include "gw/upstream/tasks.h"
+#include "gw/tasks/tasks.h"
 
 #include <charconv>
 
 #include "gw/base/log.h"
 #include "gw/protocol/jsonrpc.h"
-#include "gw/upstream/queue_metrics.h"
+#include "gw/tasks/queue_metrics.h"
 
-namespace gw::upstream {
+namespace gw::tasks {
 
 using protocol::CallPtr;
 using protocol::JsonWriter;
@@ -360,4 +360,4 @@ void TaskBook::Finished(const Record& r) {
   if (owner && !owner->closed()) owner->Notify("notifications/tasks/status", TaskJson(r));
 }
 
-}  // namespace gw::upstream
+}  // namespace gw::tasks

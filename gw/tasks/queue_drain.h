@@ -30,10 +30,13 @@
 #include "gw/base/mutex.h"
 #include "gw/base/random.h"
 #include "gw/queue/offline_queue.h"
-#include "gw/upstream/queue_metrics.h"
+#include "gw/tasks/queue_metrics.h"
 #include "gw/upstream/upstream.h"
 
-namespace gw::upstream {
+namespace gw::tasks {
+
+using upstream::Upstream;
+using upstream::UpstreamState;
 
 inline constexpr std::string_view kIdempotencyMetaKey = "io.edgegw/idempotency-key";
 
@@ -91,4 +94,4 @@ class QueueDrain : public std::enable_shared_from_this<QueueDrain> {
   bool stopped_ GW_GUARDED_BY(mu_) = false;
 };
 
-}  // namespace gw::upstream
+}  // namespace gw::tasks

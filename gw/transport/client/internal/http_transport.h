@@ -17,11 +17,11 @@
 #include <vector>
 
 #include "gw/transport/asio_types.h"
+#include "gw/transport/client/http_client_transport.h"
+#include "gw/transport/client/http_wire.h"
 #include "gw/transport/http/sse_codec.h"
-#include "gw/upstream/http_client_transport.h"
-#include "gw/upstream/http_wire.h"
 
-namespace gw::upstream::internal {
+namespace gw::transport::internal {
 
 using namespace transport::asio_types;  // NOLINT: the shared Asio vocabulary
 namespace ssl = asio::ssl;
@@ -97,4 +97,4 @@ class HttpTransport final : public UpstreamTransport,
   bool lost_ = false;
 };
 
-}  // namespace gw::upstream::internal
+}  // namespace gw::transport::internal

@@ -1,4 +1,4 @@
-#include "gw/upstream/queue_drain.h"
+#include "gw/tasks/queue_drain.h"
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -7,7 +7,7 @@
 #include "gw/base/log.h"
 #include "gw/protocol/json.h"
 
-namespace gw::upstream {
+namespace gw::tasks {
 
 using protocol::JsonWriter;
 
@@ -252,4 +252,4 @@ void QueueDrain::Outcome(const std::string& upstream, const queue::Record& recor
   queue_.RescheduleAsync(record.seq, next, response.error().message(), after(false));
 }
 
-}  // namespace gw::upstream
+}  // namespace gw::tasks

@@ -1,6 +1,6 @@
-#include "gw/upstream/url.h"
+#include "gw/transport/client/url.h"
 
-namespace gw::upstream {
+namespace gw::transport {
 
 std::string Url::HostHeader() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -68,4 +68,4 @@ Result<Url> ParseUrl(std::string_view text) {
   return url;
 }
 
-}  // namespace gw::upstream
+}  // namespace gw::transport

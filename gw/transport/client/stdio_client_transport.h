@@ -13,9 +13,9 @@
 #include <memory>
 
 #include "gw/base/process.h"
-#include "gw/upstream/upstream_transport.h"
+#include "gw/transport/client/upstream_transport.h"
 
-namespace gw::upstream {
+namespace gw::transport {
 
 struct StdioTransportOptions {
   ProcessSpec process;
@@ -27,4 +27,4 @@ std::shared_ptr<UpstreamTransport> MakeStdioTransport(boost::asio::io_context& i
                                                       ProcessSpawner& spawner,
                                                       StdioTransportOptions options);
 
-}  // namespace gw::upstream
+}  // namespace gw::transport
