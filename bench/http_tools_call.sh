@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark (issue 2): tools/call of a trivial local tool over Streamable HTTP with
+# Benchmark (issues 2 and 13): tools/call of a trivial local tool over Streamable HTTP with
 # keep-alive at concurrency 1, 16 and 64, side by side in one run with
+#   - edgegw with traces on: every request's spans exported over OTLP/HTTP to a local
+#     receiver (bench/otlp_sink.mjs), to show what tracing costs,
 #   - @modelcontextprotocol/server-everything (Node) serving its echo tool, and
 #   - nginx answering a fixed JSON-RPC body (the HTTP ceiling on this machine).
 # Also reports idle RSS and the stripped release binary size.
@@ -22,6 +24,18 @@ gw_port=$(free_port)
 build/release/bin/edgegw serve --listen "127.0.0.1:$gw_port" --log-level warning 2>"$work/gw.log" &
 pids+=($!); gw_pid=$!
 wait_http "http://127.0.0.1:$gw_port/healthz"
+
+# The same with traces on, exported to a local receiver.
+sink_log=$work/sink.log
+node bench/otlp_sink.mjs >"$sink_log" 2>"$work/sink.err" &
+pids+=($!); sink_pid=$!
+for _ in $(seq 1 200); do grep -q "^listening" "$sink_log" && break; sleep 0.05; done
+sink_port=$(awk '/^listening/ {print $2}' "$sink_log")
+gt_port=$(free_port)
+OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_SERVICE_NAME=edgegw-bench \
+  build/release/bin/edgegw serve --listen "127.0.0.1:$gt_port" --log-level warning 2>"$work/gt.log" &
+pids+=($!)
+wait_http "http://127.0.0.1:$gt_port/healthz"
 
 # server-everything over Streamable HTTP.
 se_port=$(free_port)
@@ -74,24 +88,31 @@ run() {
     END {printf "%d %.3f %.3f %d\n", rps, ms(p50), ms(p99), errs}' "$work/wrk.out"
 }
 
-echo "| concurrency | edgegw req/s | p50 ms | p99 ms | server-everything req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | edgegw / server-everything | edgegw / nginx |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| concurrency | edgegw req/s | p50 ms | p99 ms | edgegw traced req/s | p50 ms | p99 ms | server-everything req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | edgegw / server-everything | edgegw / nginx | traced / server-everything | traced / nginx | tracing cost us/req |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for conc in 1 16 64; do
   threads=$(( conc < 2 ? 1 : 2 ))
   gw_sessions=$(node bench/open_sessions.mjs "http://127.0.0.1:$gw_port/mcp" "$threads")
+  gt_sessions=$(node bench/open_sessions.mjs "http://127.0.0.1:$gt_port/mcp" "$threads")
   se_sessions=$(node bench/open_sessions.mjs "http://127.0.0.1:$se_port/mcp" "$threads")
   read -r g_rps g_p50 g_p99 g_err < <(run "$gw_port" echo '{"text":"hi"}' "$conc" "$gw_sessions")
+  read -r t_rps t_p50 t_p99 t_err < <(run "$gt_port" echo '{"text":"hi"}' "$conc" "$gt_sessions")
   read -r s_rps s_p50 s_p99 s_err < <(run "$se_port" echo '{"message":"hi"}' "$conc" "$se_sessions")
   read -r n_rps n_p50 n_p99 n_err < <(run "$ng_port" echo '{}' "$conc" "")
-  if [ "$g_err" != 0 ] || [ "$s_err" != 0 ] || [ "$n_err" != 0 ]; then
-    echo "non-2xx answers: edgegw=$g_err server-everything=$s_err nginx=$n_err" >&2
+  if [ "$g_err" != 0 ] || [ "$t_err" != 0 ] || [ "$s_err" != 0 ] || [ "$n_err" != 0 ]; then
+    echo "non-2xx answers: edgegw=$g_err traced=$t_err server-everything=$s_err nginx=$n_err" >&2
   fi
-  awk -v c="$conc" -v g="$g_rps" -v gp="$g_p50" -v g9="$g_p99" -v s="$s_rps" -v sp="$s_p50" -v s9="$s_p99" \
-      -v n="$n_rps" -v np="$n_p50" -v n9="$n_p99" \
-      'BEGIN {printf "| %d | %d | %.3f | %.3f | %d | %.3f | %.3f | %d | %.3f | %.3f | %.1fx | %.0f%% |\n",
-              c, g, gp, g9, s, sp, s9, n, np, n9, (s > 0 ? g / s : 0), (n > 0 ? 100 * g / n : 0)}'
+  # Tracing's cost per request: the machine time of one request traced minus untraced
+  # (both CPUs busy from c=16 on, so 1/rps is time per request on the whole machine).
+  awk -v c="$conc" -v g="$g_rps" -v gp="$g_p50" -v g9="$g_p99" -v t="$t_rps" -v tp="$t_p50" -v t9="$t_p99" \
+      -v s="$s_rps" -v sp="$s_p50" -v s9="$s_p99" -v n="$n_rps" -v np="$n_p50" -v n9="$n_p99" \
+      'BEGIN {printf "| %d | %d | %.3f | %.3f | %d | %.3f | %.3f | %d | %.3f | %.3f | %d | %.3f | %.3f | %.1fx | %.0f%% | %.1fx | %.0f%% | %.1f |\n",
+              c, g, gp, g9, t, tp, t9, s, sp, s9, n, np, n9, (s > 0 ? g / s : 0), (n > 0 ? 100 * g / n : 0),
+              (s > 0 ? t / s : 0), (n > 0 ? 100 * t / n : 0), (g > 0 && t > 0 ? 1e6 / t - 1e6 / g : 0)}'
 done
 echo
 echo "idle RSS: edgegw $((idle_gw / 1024)).$(( (idle_gw % 1024) * 10 / 1024 )) MiB, server-everything $((idle_se / 1024)) MiB"
 echo "stripped release binary: $((bin_size / 1024)) KiB ($(ldd build/release/bin/edgegw | wc -l) shared libraries)"
+kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null || true
+echo "spans received by the local OTLP receiver: $(awk '/^spans/ {print $2}' "$work/sink.err")"
 echo "machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d); ${duration}s per point, wrk $(( 1 )) run each"
