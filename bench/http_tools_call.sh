@@ -113,6 +113,15 @@ done
 echo
 echo "idle RSS: edgegw $((idle_gw / 1024)).$(( (idle_gw % 1024) * 10 / 1024 )) MiB, server-everything $((idle_se / 1024)) MiB"
 echo "stripped release binary: $((bin_size / 1024)) KiB ($(ldd build/release/bin/edgegw | wc -l) shared libraries)"
+# CPU per request inside each gateway (its own counters), which leaves the load generator and
+# the receiver out.
+cpu_per_request() {  # PORT -> microseconds of gateway CPU per tools/call served
+  curl -s "http://127.0.0.1:$1/metrics" | awk '
+    /^edgegw_process_cpu_seconds_total / {cpu=$2}
+    /^edgegw_requests_total\{method="tools\/call",outcome="ok"\}/ {n=$2}
+    END {if (n > 0) printf "%.1f", 1e6 * cpu / n; else print "-"}'
+}
+echo "gateway CPU per tools/call: untraced $(cpu_per_request "$gw_port") us, traced $(cpu_per_request "$gt_port") us"
 kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null || true
 echo "spans received by the local OTLP receiver: $(awk '/^spans/ {print $2}' "$work/sink.err")"
 echo "machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d); ${duration}s per point, wrk $(( 1 )) run each"
