@@ -24,6 +24,7 @@
 #include "gw/protocol/internal/pending_requests.h"
 #include "gw/protocol/jsonrpc.h"
 #include "gw/protocol/service.h"
+#include "gw/protocol/version.h"
 
 namespace gw::protocol {
 
@@ -43,7 +44,7 @@ struct ClientSessionOptions {
   std::string client_name = "edgegw";
   std::string client_version{kVersion};
   std::string capabilities = "{}";  // the client capabilities object (serialized JSON)
-  std::string protocol_version = "2025-11-25";
+  std::string protocol_version{kLatestProtocolVersion};
   Clock::Duration request_timeout = std::chrono::seconds(60);
   const Clock* clock = nullptr;  // RealClock() when null
 };

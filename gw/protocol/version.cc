@@ -4,7 +4,8 @@
 
 namespace gw::protocol {
 namespace {
-constexpr std::array<std::string_view, 3> kVersions = {"2025-11-25", "2025-06-18", "2025-03-26"};
+constexpr std::array<std::string_view, 3> kVersions = {kProtocol2025_11_25, kProtocol2025_06_18,
+                                                       kProtocol2025_03_26};
 }  // namespace
 
 std::span<const std::string_view> SupportedProtocolVersions() { return kVersions; }

@@ -9,10 +9,15 @@
 
 namespace gw::protocol {
 
-inline constexpr std::string_view kLatestProtocolVersion = "2025-11-25";
+// The revisions, each written once here.
+inline constexpr std::string_view kProtocol2025_11_25 = "2025-11-25";
+inline constexpr std::string_view kProtocol2025_06_18 = "2025-06-18";
+inline constexpr std::string_view kProtocol2025_03_26 = "2025-03-26";
+
+inline constexpr std::string_view kLatestProtocolVersion = kProtocol2025_11_25;
 // Used for Streamable HTTP requests without an MCP-Protocol-Version header (spec: assume
 // 2025-03-26 when the header is absent).
-inline constexpr std::string_view kDefaultHttpProtocolVersion = "2025-03-26";
+inline constexpr std::string_view kDefaultHttpProtocolVersion = kProtocol2025_03_26;
 
 // Newest first.
 std::span<const std::string_view> SupportedProtocolVersions();
