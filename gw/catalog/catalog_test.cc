@@ -4,19 +4,12 @@
 
 #include "gw/catalog/conformance_pack.h"
 #include "gw/protocol/server_session.h"
+#include "gw/testing/protocol_doubles.h"
 
 namespace gw::catalog {
 namespace {
 
-class LastMessage : public protocol::Outbox {
- public:
-  void Send(std::string message, std::string_view, bool) override {
-    if (!message.empty()) last = std::move(message);
-  }
-  protocol::JsonDocument Doc() const { return *protocol::ParseJson(last); }
-  std::string last;
-};
-
+using gw::testing::LastMessage;
 class CatalogTest : public ::testing::Test {
  protected:
   CatalogTest() : catalog_(Options()) {

@@ -6,29 +6,13 @@
 #include <vector>
 
 #include "gw/protocol/server_session.h"
+#include "gw/testing/protocol_doubles.h"
 
 namespace gw::pipeline {
 namespace {
 
-class LastMessage : public protocol::Outbox {
- public:
-  void Send(std::string message, std::string_view, bool) override {
-    if (!message.empty()) last = std::move(message);
-  }
-  protocol::JsonDocument Doc() const { return *protocol::ParseJson(last); }
-  std::string last;
-};
-
-// A service that answers every request with {"served":true}.
-class Answering : public protocol::Service {
- public:
-  std::string Capabilities() const override { return R"({"tools":{}})"; }
-  protocol::ServerInfo Info() const override { return {}; }
-  bool Handle(const protocol::CallPtr& call) override {
-    call->Reply(R"({"served":true})");
-    return true;
-  }
-};
+using gw::testing::LastMessage;
+using Answering = gw::testing::AnsweringService;
 
 class Terminal : public Handler {
  public:
