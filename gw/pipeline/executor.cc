@@ -36,7 +36,10 @@ StepRecord Record(std::string_view route, std::string target, std::string reason
 }  // namespace
 
 Executor::Executor(protocol::Service& service, router::RouteTable routes, ExecutorTargets targets)
-    : service_(service), routes_(std::move(routes)), targets_(std::move(targets)) {}
+    : service_(service), routes_(std::move(routes)), targets_(std::move(targets)) {
+  // An upstream's name does not depend on the tool: learn them once, not on every call.
+  for (Target* u : targets_.upstreams) upstream_names_.emplace_back(u->State({}).name, u);
+}
 
 Target* Executor::Local(std::string_view tool) const {
   if (targets_.engine && targets_.engine->State(tool).has_tool) return targets_.engine;
@@ -79,8 +82,8 @@ Target* Executor::TargetOf(const router::Step& step, std::string_view tool) cons
     case router::TargetKind::kQueue:
       return targets_.queue;
     case router::TargetKind::kUpstream:
-      for (Target* u : targets_.upstreams) {
-        if (u->State(tool).name == step.target) return u;
+      for (const auto& [name, target] : upstream_names_) {
+        if (name == step.target) return target;
       }
       return nullptr;
   }

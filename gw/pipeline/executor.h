@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gw/pipeline/pipeline.h"
@@ -55,6 +56,7 @@ class Executor final : public Handler {
   protocol::Service& service_;
   const router::RouteTable routes_;
   const ExecutorTargets targets_;
+  std::vector<std::pair<std::string, Target*>> upstream_names_;  // fixed after construction
 };
 
 // The route label of a step's kind: "local" (catalog, engine), "cloud" (upstream), "queue".
