@@ -6,11 +6,14 @@
 #   - @modelcontextprotocol/server-everything (Node) serving its echo tool, and
 #   - nginx answering a fixed JSON-RPC body (the HTTP ceiling on this machine).
 # Also reports idle RSS and the stripped release binary size.
-#   bench/http_tools_call.sh [SECONDS_PER_POINT]      (default 10)
+# Each point runs REPEATS times, the four servers taking turns, and the run with the median
+# req/s is reported, so that a burst of noise on a shared machine hits every server alike.
+#   bench/http_tools_call.sh [SECONDS_PER_POINT [REPEATS]]      (default 10 3)
 # Prints a markdown table (the one in docs/BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
+repeats=${2:-3}
 source bench/lib.sh
 
 wait_http() {  # polls a URL until it answers: start-up readiness, not a timing measurement
@@ -95,10 +98,18 @@ for conc in 1 16 64; do
   gw_sessions=$(node bench/open_sessions.mjs "http://127.0.0.1:$gw_port/mcp" "$threads")
   gt_sessions=$(node bench/open_sessions.mjs "http://127.0.0.1:$gt_port/mcp" "$threads")
   se_sessions=$(node bench/open_sessions.mjs "http://127.0.0.1:$se_port/mcp" "$threads")
-  read -r g_rps g_p50 g_p99 g_err < <(run "$gw_port" echo '{"text":"hi"}' "$conc" "$gw_sessions")
-  read -r t_rps t_p50 t_p99 t_err < <(run "$gt_port" echo '{"text":"hi"}' "$conc" "$gt_sessions")
-  read -r s_rps s_p50 s_p99 s_err < <(run "$se_port" echo '{"message":"hi"}' "$conc" "$se_sessions")
-  read -r n_rps n_p50 n_p99 n_err < <(run "$ng_port" echo '{}' "$conc" "")
+  : >"$work/g" && : >"$work/t" && : >"$work/s" && : >"$work/n"
+  for _ in $(seq 1 "$repeats"); do
+    run "$gw_port" echo '{"text":"hi"}' "$conc" "$gw_sessions" >>"$work/g"
+    run "$gt_port" echo '{"text":"hi"}' "$conc" "$gt_sessions" >>"$work/t"
+    run "$se_port" echo '{"message":"hi"}' "$conc" "$se_sessions" >>"$work/s"
+    run "$ng_port" echo '{}' "$conc" "" >>"$work/n"
+  done
+  median() { sort -n -k1,1 "$1" | awk -v n="$repeats" 'NR == int((n + 1) / 2)'; }
+  read -r g_rps g_p50 g_p99 g_err < <(median "$work/g")
+  read -r t_rps t_p50 t_p99 t_err < <(median "$work/t")
+  read -r s_rps s_p50 s_p99 s_err < <(median "$work/s")
+  read -r n_rps n_p50 n_p99 n_err < <(median "$work/n")
   if [ "$g_err" != 0 ] || [ "$t_err" != 0 ] || [ "$s_err" != 0 ] || [ "$n_err" != 0 ]; then
     echo "non-2xx answers: edgegw=$g_err traced=$t_err server-everything=$s_err nginx=$n_err" >&2
   fi
@@ -124,4 +135,4 @@ cpu_per_request() {  # PORT -> microseconds of gateway CPU per tools/call served
 echo "gateway CPU per tools/call: untraced $(cpu_per_request "$gw_port") us, traced $(cpu_per_request "$gt_port") us"
 kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null || true
 echo "spans received by the local OTLP receiver: $(awk '/^spans/ {print $2}' "$work/sink.err")"
-echo "machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d); ${duration}s per point, wrk $(( 1 )) run each"
+echo "machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d); ${duration}s per point, the median of $repeats runs each"

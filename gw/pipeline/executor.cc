@@ -113,7 +113,7 @@ void Executor::RunStep(const protocol::CallPtr& call, const RequestContextPtr& c
   StepRecord record = Record(RouteLabel(s.kind), s.target, std::move(reason), "", s.kind);
   if (context->trace.valid()) {
     // The step is a span of its own, and what it calls (an upstream) continues from it.
-    record.span_id = telemetry::NewSpanId(RealRandom());
+    record.span_id = SpanId::Random(RealRandom());
     record.start_unix_ns = telemetry::UnixNanos();
     call->SetTrace({context->trace.trace_id, record.span_id, context->trace.sampled});
   }

@@ -34,7 +34,7 @@ struct StepRecord {
   std::string outcome;
   router::TargetKind kind = router::TargetKind::kCatalog;
   // Tracing, when the request is traced: the step's span and its times.
-  std::string span_id;
+  SpanId span_id;
   int64_t start_unix_ns = 0;
   int64_t end_unix_ns = 0;  // 0 while it runs (the request's end closes it)
 };
@@ -56,7 +56,7 @@ class RequestContext {
   // Tracing, set by the tracing filter when the request is traced: the request's own span
   // (trace id, span id, sampled), the caller's span, when it began; the decision's times.
   TraceContext trace;
-  std::string parent_span_id;
+  SpanId parent_span_id;
   int64_t start_unix_ns = 0;
   int64_t decide_start_ns = 0, decide_end_ns = 0;
   std::optional<router::Decision> decision;  // tools/call, set by the routing filter

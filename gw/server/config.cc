@@ -84,6 +84,7 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
       "telemetry.",
       {{"otlp_endpoint", String(&c.otlp_endpoint)},
        {"otlp_traces_endpoint", String(&c.otlp_traces_endpoint)},
+       {"otlp_protocol", String(&c.otlp_protocol)},
        {"service_name", String(&c.otlp_service_name)},
        {"resource_attributes", StringMap(&c.otlp_resource_attributes)},
        {"export_interval_ms", Integer(&c.otlp_export_interval_ms, 10, 3600 * 1000)},

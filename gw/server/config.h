@@ -82,6 +82,7 @@ struct Config {
   // OTEL_EXPORTER_OTLP_* variables, else no tracing.
   std::string otlp_endpoint;
   std::string otlp_traces_endpoint;
+  std::string otlp_protocol;      // empty: OTEL_EXPORTER_OTLP_PROTOCOL, else "http/protobuf"
   std::string otlp_service_name;  // empty: OTEL_SERVICE_NAME, else "edgegw"
   std::map<std::string, std::string> otlp_resource_attributes;  // beside OTEL_RESOURCE_ATTRIBUTES
   int64_t otlp_export_interval_ms = 1000;

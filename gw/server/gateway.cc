@@ -193,6 +193,7 @@ class GatewayImpl final : public Gateway {
     telemetry::OtlpOptions o;
     o.endpoint = config_.otlp_endpoint;
     o.traces_url = config_.otlp_traces_endpoint;
+    o.protocol = config_.otlp_protocol;
     if (!config_.otlp_service_name.empty()) o.service_name = config_.otlp_service_name;
     o.service_version = GatewayVersion();
     for (const auto& [key, value] : config_.otlp_resource_attributes)

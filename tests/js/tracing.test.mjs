@@ -1,35 +1,77 @@
 // Traces that leave the device (issue 13): the tracing filter's spans over OTLP/HTTP, received
 // by a fake collector in this test (an HTTP server that keeps what it is sent; named as a
-// fake: a real collector would add nothing the assertions look at). With the official SDK
-// client: a request's spans continue the client's traceparent; a call that crosses gateway ->
-// upstream gateway is one trace, the upstream's request span a child of the hop's span; and
-// spans made while the collector is down wait and are delivered when it is back.
+// fake: a real collector would add nothing the assertions look at). It reads protobuf bodies
+// with the OpenTelemetry JS project's decoder, generated from opentelemetry-proto, so the
+// gateway's hand-written encoding is checked against the real schema; the front gateway sends
+// protobuf (the default), the upstream one JSON. With the official SDK client: a request's
+// spans continue the client's traceparent; a call that crosses gateway -> upstream gateway is
+// one trace, the upstream's request span a child of the hop's span; and spans made while the
+// collector is down wait and are delivered when it is back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startGateway } from './lib/gateway.mjs';
 
+const otlp = createRequire(import.meta.url)(
+  '@opentelemetry/otlp-transformer/build/src/generated/root.js').opentelemetry.proto;
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'edgegw-tracing-'));
 
-// The fake collector: every span of every POST to /v1/traces, with its resource's service.
+// An OTLP protobuf request as OTLP JSON would write it (ids as hex, 64-bit integers as strings).
+function protobufAsJson(body) {
+  const message = otlp.collector.trace.v1.ExportTraceServiceRequest.decode(body);
+  const hex = (b) => Buffer.from(b).toString('hex');
+  return {
+    resourceSpans: message.resourceSpans.map((rs) => ({
+      resource: { attributes: rs.resource.attributes.map(toJsonAttribute) },
+      scopeSpans: rs.scopeSpans.map((ss) => ({
+        scope: { name: ss.scope.name },
+        spans: ss.spans.map((s) => ({
+          traceId: hex(s.traceId),
+          spanId: hex(s.spanId),
+          parentSpanId: s.parentSpanId?.length ? hex(s.parentSpanId) : undefined,
+          name: s.name,
+          kind: s.kind,
+          startTimeUnixNano: s.startTimeUnixNano.toString(),
+          endTimeUnixNano: s.endTimeUnixNano.toString(),
+          attributes: s.attributes.map(toJsonAttribute),
+          status: s.status ? { code: s.status.code, message: s.status.message } : undefined,
+        })),
+      })),
+    })),
+  };
+}
+function toJsonAttribute(a) {
+  const v = a.value;
+  return { key: a.key, value: v.stringValue != null && v.stringValue !== ''
+    ? { stringValue: v.stringValue }
+    : v.intValue != null ? { intValue: v.intValue.toString() } : { stringValue: '' } };
+}
+
+// The fake collector: every span of every POST to /v1/traces, with its resource's service and
+// the encoding it came in.
 function startCollector(port = 0) {
   const spans = [];
   const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => { body += c; });
+    const chunks = [];
+    req.on('data', (c) => { chunks.push(c); });
     req.on('end', () => {
       if (req.method !== 'POST' || req.url !== '/v1/traces') {
         res.writeHead(404).end();
         return;
       }
-      for (const rs of JSON.parse(body).resourceSpans) {
+      const body = Buffer.concat(chunks);
+      const type = req.headers['content-type'];
+      const encoding = type === 'application/x-protobuf' ? 'protobuf' : 'json';
+      const request = encoding === 'protobuf' ? protobufAsJson(body) : JSON.parse(body.toString());
+      for (const rs of request.resourceSpans) {
         const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue;
-        for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service });
+        for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service, encoding });
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
@@ -72,7 +114,7 @@ ${extra}`);
 
 before(async () => {
   collector = await startCollector();
-  cloud = await startGateway(['--config', config('cloud')]);
+  cloud = await startGateway(['--config', config('cloud', 'otlp_protocol = "http/json"')]);
   front = await startGateway(['--config', config('front', `
 [[upstream]]
 name = "cloud"
@@ -83,11 +125,15 @@ url = "${cloud.url}"
 });
 
 after(async () => {
+  // Everything is stopped before anything is asserted, so a failed start cannot leave the
+  // collector listening and the test process waiting on it.
   await client?.close();
-  assert.equal(await front.stop(), 0, front.log());
-  assert.equal(await cloud.stop(), 0, cloud.log());
-  await collector.stop();
+  const frontExit = await front?.stop();
+  const cloudExit = await cloud?.stop();
+  await collector?.stop();
   fs.rmSync(home, { recursive: true, force: true });
+  if (front) assert.equal(frontExit, 0, front.log());
+  if (cloud) assert.equal(cloudExit, 0, cloud.log());
 });
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -104,6 +150,7 @@ test('a request continues the client\'s trace: its span and its route step', asy
   assert.equal(server.parentSpanId, PARENT);
   assert.equal(server.kind, 2);
   assert.equal(server.service, 'front');
+  assert.equal(server.encoding, 'protobuf');
   assert.equal(attr(server, 'mcp.method.name'), 'tools/call');
   assert.equal(attr(server, 'gen_ai.tool.name'), 'echo');
   assert.equal(attr(server, 'network.transport'), 'tcp');
@@ -130,6 +177,7 @@ test('gateway -> upstream gateway is one trace, the upstream a child of the hop'
   const upstream = collector.spans.find((s) => s.traceId === trace && s.service === 'cloud' &&
     s.name === 'tools/call echo');
   assert.equal(upstream.parentSpanId, hop.spanId);
+  assert.equal(upstream.encoding, 'json');
   // Every span of the call, on both gateways, has the one trace id.
   const services = new Set(collector.spans.filter((s) => s.traceId === trace).map((s) => s.service));
   assert.deepEqual([...services].sort(), ['cloud', 'front']);

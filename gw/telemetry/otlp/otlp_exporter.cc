@@ -1,8 +1,5 @@
 #include "gw/telemetry/otlp/otlp_exporter.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -54,6 +51,8 @@ Result<std::string> PercentDecode(std::string_view v) {
 Status OtlpOptionsFromEnv(OtlpOptions& o) {
   if (o.endpoint.empty()) o.endpoint = Env("OTEL_EXPORTER_OTLP_ENDPOINT");
   if (o.traces_url.empty()) o.traces_url = Env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  if (o.protocol.empty()) o.protocol = Env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
+  if (o.protocol.empty()) o.protocol = Env("OTEL_EXPORTER_OTLP_PROTOCOL");
   if (std::string name = Env("OTEL_SERVICE_NAME"); !name.empty() && o.service_name == "edgegw")
     o.service_name = name;
   std::string attrs = Env("OTEL_RESOURCE_ATTRIBUTES");
@@ -109,11 +108,19 @@ Result<std::unique_ptr<OtlpExporter>> OtlpExporter::Start(OtlpOptions options, R
       !std::all_of(t.port.begin(), t.port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return InvalidArgument("OTLP endpoint '" + url + "': cannot read its host and port");
   }
-  return std::unique_ptr<OtlpExporter>(new OtlpExporter(std::move(options), t, registry));
+  GW_ASSIGN_OR_RETURN(
+      OtlpProtocol protocol,
+      ParseOtlpProtocol(options.protocol.empty() ? "http/protobuf" : options.protocol));
+  return std::unique_ptr<OtlpExporter>(new OtlpExporter(std::move(options), protocol, t, registry));
 }
 
-OtlpExporter::OtlpExporter(OtlpOptions options, Target target, Registry* registry)
-    : options_(std::move(options)), target_(std::move(target)) {
+OtlpExporter::OtlpExporter(OtlpOptions options, OtlpProtocol protocol, Target target,
+                           Registry* registry)
+    : options_(std::move(options)),
+      encoder_(protocol, OtlpResource{options_.service_name, options_.service_version,
+                                      options_.resource_attributes}),
+      target_(std::move(target)),
+      chunk_spans_(std::clamp<size_t>(options_.max_buffered_spans / 8, 1, 64)) {
   if (registry) {
     exported_ =
         &registry
@@ -130,7 +137,7 @@ OtlpExporter::OtlpExporter(OtlpOptions options, Target target, Registry* registr
     registry->AddGaugeFunction("edgegw_trace_spans_buffered", "Spans waiting to be exported.",
                                [this] {
                                  MutexLock lock(mu_);
-                                 return static_cast<double>(buffer_.size());
+                                 return static_cast<double>(buffered_);
                                });
   }
   thread_ = std::thread([this] { Loop(); });
@@ -148,76 +155,94 @@ void OtlpExporter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void OtlpExporter::Record(Span span) {
+void OtlpExporter::Record(std::span<const Span> spans) {
   bool full_batch;
   {
     MutexLock lock(mu_);
     if (stop_) return;
-    if (buffer_.size() >= options_.max_buffered_spans) {
-      buffer_.pop_front();
-      if (dropped_) dropped_->Add();
+    for (const Span& span : spans) {
+      if (chunks_.empty() || chunks_.back().spans >= chunk_spans_) {
+        chunks_.emplace_back();
+        chunks_.back().bytes.reserve(chunk_spans_ * 256);
+      }
+      encoder_.AppendSpan(span, chunks_.back().bytes);
+      ++chunks_.back().spans;
+      ++buffered_;
     }
-    buffer_.push_back(std::move(span));
-    full_batch = buffer_.size() >= options_.max_batch_spans;
+    DropOldest();
+    full_batch = buffered_ >= options_.max_batch_spans;
   }
   if (full_batch) cv_.Signal();
+}
+
+void OtlpExporter::DropOldest() {
+  while (buffered_ > options_.max_buffered_spans && chunks_.size() > 1) {
+    if (dropped_) dropped_->Add(chunks_.front().spans);
+    buffered_ -= chunks_.front().spans;
+    chunks_.pop_front();
+  }
 }
 
 void OtlpExporter::Loop() {
   std::chrono::milliseconds backoff{0};
   for (;;) {
-    std::vector<Span> batch;
+    std::vector<Chunk> batch;
+    size_t batch_spans = 0;
     bool stopping;
     {
       MutexLock lock(mu_);
       const auto wait = backoff.count() ? backoff : options_.interval;
       const auto deadline = std::chrono::steady_clock::now() + wait;
-      while (!stop_ && (backoff.count() || buffer_.size() < options_.max_batch_spans)) {
+      while (!stop_ && (backoff.count() || buffered_ < options_.max_batch_spans)) {
         if (!cv_.WaitUntil(mu_, deadline)) break;
       }
       stopping = stop_;
-      const size_t n = std::min(buffer_.size(), options_.max_batch_spans);
-      batch.assign(std::make_move_iterator(buffer_.begin()),
-                   std::make_move_iterator(buffer_.begin() + static_cast<std::ptrdiff_t>(n)));
-      buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+      while (!chunks_.empty() &&
+             (batch.empty() || batch_spans + chunks_.front().spans <= options_.max_batch_spans)) {
+        batch_spans += chunks_.front().spans;
+        batch.push_back(std::move(chunks_.front()));
+        chunks_.pop_front();
+      }
+      buffered_ -= batch_spans;
     }
     if (!batch.empty()) {
-      Status sent = Post(Encode(batch));
+      std::vector<std::string_view> pieces;
+      pieces.reserve(batch.size());
+      for (const Chunk& c : batch) pieces.emplace_back(c.bytes);
+      Status sent = Post(encoder_.Body(pieces));
       if (sent) {
-        if (exported_) exported_->Add(batch.size());
+        if (exported_) exported_->Add(batch_spans);
         backoff = std::chrono::milliseconds(0);
       } else {
         if (failures_) failures_->Add();
         GW_LOG_DEBUG("otlp: %s", sent.error().message().c_str());
         // Back to the front, still within the bound: the oldest go first if it overflows.
         MutexLock lock(mu_);
-        for (size_t i = batch.size(); i-- > 0;) {  // newest first, so the oldest drop
-          if (buffer_.size() >= options_.max_buffered_spans) {
-            if (dropped_) dropped_->Add();
-            continue;
-          }
-          buffer_.push_front(std::move(batch[i]));
+        for (size_t i = batch.size(); i-- > 0;) {
+          buffered_ += batch[i].spans;
+          chunks_.push_front(std::move(batch[i]));
         }
+        DropOldest();
         backoff = std::min(options_.max_backoff, std::max(options_.interval, backoff * 2));
         if (stopping) return;  // the collector is away: nothing more to do
       }
     }
     if (stopping) {
       MutexLock lock(mu_);
-      if (buffer_.empty()) return;
+      if (chunks_.empty()) return;
     }
   }
 }
 
-Status OtlpExporter::Post(const std::string& body) {
+Status OtlpExporter::Post(std::string body) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   asio::ip::tcp::resolver resolver(io);
   http::request<http::string_body> req{http::verb::post, target_.path, 11};
   req.set(http::field::host, target_.host + ":" + target_.port);
-  req.set(http::field::content_type, "application/json");
+  req.set(http::field::content_type, encoder_.content_type());
   req.set(http::field::user_agent, "edgegw-otlp");
-  req.body() = body;
+  req.body() = std::move(body);
   req.prepare_payload();
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
@@ -249,96 +274,6 @@ Status OtlpExporter::Post(const std::string& body) {
     return Unavailable("OTLP collector answered HTTP " + std::to_string(status));
   }
   return OkStatus();
-}
-
-std::string OtlpExporter::Encode(const std::vector<Span>& spans) const {
-  rapidjson::StringBuffer out;
-  rapidjson::Writer<rapidjson::StringBuffer> w(out);
-  auto str = [&](std::string_view s) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  };
-  auto attribute = [&](std::string_view key, const SpanAttribute* a, std::string_view text) {
-    w.StartObject();
-    str("key");
-    str(key);
-    str("value");
-    w.StartObject();
-    if (a && a->is_number) {
-      str("intValue");
-      str(std::to_string(a->number));  // OTLP JSON writes 64-bit integers as strings
-    } else {
-      str("stringValue");
-      str(a ? std::string_view(a->text) : text);
-    }
-    w.EndObject();
-    w.EndObject();
-  };
-  w.StartObject();
-  str("resourceSpans");
-  w.StartArray();
-  w.StartObject();
-  str("resource");
-  w.StartObject();
-  str("attributes");
-  w.StartArray();
-  attribute("service.name", nullptr, options_.service_name);
-  if (!options_.service_version.empty())
-    attribute("service.version", nullptr, options_.service_version);
-  for (const auto& [key, value] : options_.resource_attributes) {
-    if (key != "service.name") attribute(key, nullptr, value);
-  }
-  w.EndArray();
-  w.EndObject();
-  str("scopeSpans");
-  w.StartArray();
-  w.StartObject();
-  str("scope");
-  w.StartObject();
-  str("name");
-  str("edgegw");
-  w.EndObject();
-  str("spans");
-  w.StartArray();
-  for (const Span& s : spans) {
-    w.StartObject();
-    str("traceId");
-    str(s.trace_id);
-    str("spanId");
-    str(s.span_id);
-    if (!s.parent_span_id.empty()) {
-      str("parentSpanId");
-      str(s.parent_span_id);
-    }
-    str("name");
-    str(s.name);
-    str("kind");
-    w.Int(static_cast<int>(s.kind));
-    str("startTimeUnixNano");
-    str(std::to_string(s.start_unix_ns));
-    str("endTimeUnixNano");
-    str(std::to_string(s.end_unix_ns));
-    str("attributes");
-    w.StartArray();
-    for (const SpanAttribute& a : s.attributes) attribute(a.key, &a, {});
-    w.EndArray();
-    str("status");
-    w.StartObject();
-    str("code");
-    w.Int(s.error ? 2 : 1);  // STATUS_CODE_ERROR, STATUS_CODE_OK
-    if (s.error && !s.status_message.empty()) {
-      str("message");
-      str(s.status_message);
-    }
-    w.EndObject();
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return std::string(out.GetString(), out.GetSize());
 }
 
 }  // namespace gw::telemetry
