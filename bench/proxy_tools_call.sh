@@ -7,6 +7,8 @@
 # upstream is not the bottleneck). Each is reached:
 #   direct        client -> upstream over Streamable HTTP
 #   edgegw/http   client -> edgegw -> upstream over Streamable HTTP
+#   edgegw/http traced   the same, the proxy exporting every span over OTLP/HTTP to a local
+#                 receiver (bench/otlp_sink.mjs)
 #   edgegw/stdio  client -> edgegw -> upstream as a stdio child
 #   supergateway  client -> supergateway (stateful) -> upstream as a stdio child
 #   mcp-proxy     client -> mcp-proxy -> upstream as a stdio child
@@ -44,6 +46,12 @@ start gwb-http "$gw" serve --config bench/core.toml --listen "127.0.0.1:$gwb_por
 se_url=http://127.0.0.1:$se_port/mcp; gwb_url=http://127.0.0.1:$gwb_port/mcp
 wait_mcp "$se_url"; wait_mcp "$gwb_url"
 
+# The receiver for the traced proxy's spans.
+node bench/otlp_sink.mjs >"$work/sink.log" 2>"$work/sink.err" &
+pids+=($!)
+for _ in $(seq 1 200); do grep -q "^listening" "$work/sink.log" && break; sleep 0.05; done
+sink_url=http://127.0.0.1:$(awk '/^listening/ {print $2}' "$work/sink.log")
+
 # The proxies. Each upstream program over stdio: the same command for every proxy.
 se_cmd="$node_bin $everything stdio"
 gwb_cmd="$gw serve --stdio --config $PWD/bench/core.toml"
@@ -53,6 +61,9 @@ for up in se gwb; do
   url[$up/direct]=$up_url
   p=$(free_port); start "$up-edgegw-http" "$gw" serve --config bench/front.toml --listen "127.0.0.1:$p" --upstream "$up_url"
   url[$up/edgegw-http]=http://127.0.0.1:$p/mcp
+  p=$(free_port); OTEL_EXPORTER_OTLP_ENDPOINT=$sink_url start "$up-edgegw-traced" "$gw" serve \
+    --config bench/front.toml --listen "127.0.0.1:$p" --upstream "$up_url"
+  url[$up/edgegw-http-traced]=http://127.0.0.1:$p/mcp
   p=$(free_port); start "$up-edgegw-stdio" "$gw" serve --config bench/front.toml --listen "127.0.0.1:$p" --upstream "stdio:$up_cmd"
   url[$up/edgegw-stdio]=http://127.0.0.1:$p/mcp
   p=$(free_port); start "$up-supergateway" "$supergateway" --stdio "$up_cmd" --outputTransport streamableHttp \
@@ -77,7 +88,7 @@ run() {
     END {printf "%d %d %d %d\n", rps, us(p50), us(p99), errs+0}' "$work/wrk.out"
 }
 
-ways=(direct edgegw-http edgegw-stdio supergateway mcp-proxy)
+ways=(direct edgegw-http edgegw-http-traced edgegw-stdio supergateway mcp-proxy)
 for up in gwb se; do
   if [ $up = se ]; then title="server-everything"; args='{"message":"hi"}'; else title="edgegw (local echo)"; args='{"text":"hi"}'; fi
   echo "### upstream: $title"

@@ -115,10 +115,6 @@ class CondVar {
     return false;
 #endif
   }
-  template <class Rep, class Period>
-  bool WaitFor(Mutex& mu, const std::chrono::duration<Rep, Period>& timeout) GW_REQUIRES(mu) {
-    return WaitUntil(mu, std::chrono::steady_clock::now() + timeout);
-  }
   void Signal() {
 #if GW_HAS_THREADS
     cv_.notify_one();

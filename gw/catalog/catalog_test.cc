@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "gw/catalog/conformance_pack.h"
 #include "gw/protocol/server_session.h"
+#include "gw/testing/conformance_pack.h"
 #include "gw/testing/protocol_doubles.h"
 
 namespace gw::catalog {

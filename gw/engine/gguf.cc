@@ -337,12 +337,6 @@ void GgufWriter::SetUint32(const std::string& key, uint32_t v) {
   Put(kv_, v);
   ++kv_count_;
 }
-void GgufWriter::SetInt32(const std::string& key, int32_t v) {
-  PutString(kv_, key);
-  Put<uint32_t>(kv_, kI32);
-  Put(kv_, v);
-  ++kv_count_;
-}
 void GgufWriter::SetFloat32(const std::string& key, float v) {
   PutString(kv_, key);
   Put<uint32_t>(kv_, kF32);

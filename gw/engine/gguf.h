@@ -76,7 +76,6 @@ class GgufWriter {
  public:
   explicit GgufWriter(uint32_t alignment = 32) : alignment_(alignment) {}
   void SetUint32(const std::string& key, uint32_t v);
-  void SetInt32(const std::string& key, int32_t v);
   void SetFloat32(const std::string& key, float v);
   void SetString(const std::string& key, const std::string& v);
   void SetStringArray(const std::string& key, const std::vector<std::string>& v);

@@ -13,7 +13,4 @@ namespace gw::platform {
 
 Random& SecureRandom();
 
-// `bytes` random bytes from SecureRandom as lowercase hex (2 * bytes digits).
-std::string SecureRandomHex(size_t bytes);
-
 }  // namespace gw::platform

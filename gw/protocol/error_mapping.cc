@@ -28,23 +28,4 @@ int RpcCodeFor(Code code) {
   }
 }
 
-Code CodeForRpc(int rpc_code) {
-  switch (rpc_code) {
-    case rpc::kParseError:
-    case rpc::kInvalidRequest:
-    case rpc::kInvalidParams:
-      return Code::kInvalidArgument;
-    case rpc::kMethodNotFound:
-      return Code::kUnimplemented;
-    case rpc::kResourceNotFound:
-      return Code::kNotFound;
-    case rpc::kRequestCancelled:
-      return Code::kCancelled;
-    case rpc::kServerUnavailable:
-      return Code::kUnavailable;
-    default:
-      return Code::kInternal;
-  }
-}
-
 }  // namespace gw::protocol

@@ -25,7 +25,7 @@ std::string_view BreakerStateName(BreakerState state);
 
 struct CircuitBreakerOptions {
   size_t window = 20;
-  size_t min_calls = 5;
+  size_t min_calls = 10;
   double failure_ratio = 0.5;
   Clock::Duration cool_down = std::chrono::seconds(10);
   size_t half_open_probes = 1;

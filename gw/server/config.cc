@@ -33,17 +33,12 @@ Status ParseListenAddress(std::string_view text, std::string* host, uint16_t* po
   return OkStatus();
 }
 
-Result<Config> ParseConfig(std::string_view text, std::string_view source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(std::string(source) + ":" + std::to_string(e.source().begin.line) +
-                           ": " + std::string(e.description()));
-  }
-  Config c;
-  std::string listen;
-  std::string log_level;
+namespace {
+
+// The tables of the file and their keys: the one list that reading, errors and
+// ConfigDefaults share. `listen` and `log_level` receive those two keys' text.
+std::map<std::string, TableReader> ConfigTables(Config& c, std::string& listen,
+                                                std::string& log_level, std::string_view source) {
   std::map<std::string, TableReader> tables;
   tables["server"] = {
       source,
@@ -102,6 +97,25 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
        {"fallback_wait_ms", Integer(&c.models_fallback_wait_ms, 0, 3600 * 1000)},
        {"sampling_model", String(&c.sampling_model)}}};
 
+  return tables;
+}
+
+constexpr const char* kLogLevelNames[] = {"debug", "info", "warning", "error", "off"};
+
+}  // namespace
+
+Result<Config> ParseConfig(std::string_view text, std::string_view source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument(std::string(source) + ":" + std::to_string(e.source().begin.line) +
+                           ": " + std::string(e.description()));
+  }
+  Config c;
+  std::string listen;
+  std::string log_level;
+  std::map<std::string, TableReader> tables = ConfigTables(c, listen, log_level, source);
   for (const auto& [key, node] : root) {
     if (key.str() == "upstream") {
       GW_RETURN_IF_ERROR(ReadUpstreams(node, source, &c.upstreams));
@@ -113,9 +127,10 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
     }
     auto it = tables.find(std::string(key.str()));
     if (it == tables.end()) {
+      std::string known;
+      for (const auto& [name, table] : tables) known += name + ", ";
       return InvalidArgument(Where(source, node) + ": " + std::string(key.str()) +
-                             ": unknown section (expected server, http, stdio, catalog, storage, "
-                             "queue, models, [[upstream]] or [[route]])");
+                             ": unknown section (expected " + known + "[[upstream]] or [[route]])");
     }
     const toml::table* table = node.as_table();
     if (!table)
@@ -151,6 +166,19 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
     }
   }
   return c;
+}
+
+std::vector<std::pair<std::string, std::string>> ConfigDefaults() {
+  Config c;
+  std::string listen = c.http_host + ":" + std::to_string(c.http_port);
+  std::string log_level = kLogLevelNames[static_cast<int>(c.log_level)];
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, table] : ConfigTables(c, listen, log_level, "defaults")) table.Show(out);
+  UpstreamConfig u;
+  UpstreamFields(u, "defaults").Show(out);
+  Config::RouteConfig r;
+  RouteFields(r, "defaults").Show(out);
+  return out;
 }
 
 Result<Config> LoadConfigFile(const std::string& path) {

@@ -62,6 +62,34 @@ Result<UpstreamConfig> ParseUpstreamFlag(std::string_view text, int index) {
 
 namespace internal {
 
+TableReader UpstreamFields(UpstreamConfig& u, std::string_view source) {
+  return {source,
+          "upstream.",
+          {{"name", String(&u.name)},
+           {"url", String(&u.url)},
+           {"command", StringList(&u.command)},
+           {"env", StringMap(&u.env)},
+           {"cwd", String(&u.cwd)},
+           {"prefix", String(&u.prefix)},
+           {"uri_prefix", String(&u.uri_prefix)},
+           {"headers", StringMap(&u.headers)},
+           {"bearer_token", String(&u.bearer_token)},
+           {"bearer_token_env", String(&u.bearer_token_env)},
+           {"ca_file", String(&u.ca_file)},
+           {"tls_verify", Bool(&u.tls_verify)},
+           {"timeout_seconds", Integer(&u.timeout_seconds, 1, 86400)},
+           {"connect_timeout_seconds", Integer(&u.connect_timeout_seconds, 1, 600)},
+           {"ping_interval_seconds", Integer(&u.ping_interval_seconds, 0, 86400)},
+           {"idempotent_tools", StringList(&u.idempotent_tools)},
+           {"retry_max_attempts", Integer(&u.retry_max_attempts, 1, 20)},
+           {"retry_base_delay_ms", Integer(&u.retry_base_delay_ms, 1, 600000)},
+           {"retry_max_delay_ms", Integer(&u.retry_max_delay_ms, 1, 600000)},
+           {"breaker_window", Integer(&u.breaker_window, 1, 10000)},
+           {"breaker_min_calls", Integer(&u.breaker_min_calls, 1, 10000)},
+           {"breaker_failure_ratio", Double(&u.breaker_failure_ratio, 0.01, 1.0)},
+           {"breaker_cool_down_seconds", Integer(&u.breaker_cool_down_seconds, 1, 86400)}}};
+}
+
 Status ReadUpstreams(const toml::node& node, std::string_view source,
                      std::vector<UpstreamConfig>* out) {
   const toml::array* array = node.as_array();
@@ -72,31 +100,7 @@ Status ReadUpstreams(const toml::node& node, std::string_view source,
   for (const toml::node& item : *array) {
     const toml::table& t = *item.as_table();
     UpstreamConfig u;
-    TableReader r{source,
-                  "upstream.",
-                  {{"name", String(&u.name)},
-                   {"url", String(&u.url)},
-                   {"command", StringList(&u.command)},
-                   {"env", StringMap(&u.env)},
-                   {"cwd", String(&u.cwd)},
-                   {"prefix", String(&u.prefix)},
-                   {"uri_prefix", String(&u.uri_prefix)},
-                   {"headers", StringMap(&u.headers)},
-                   {"bearer_token", String(&u.bearer_token)},
-                   {"bearer_token_env", String(&u.bearer_token_env)},
-                   {"ca_file", String(&u.ca_file)},
-                   {"tls_verify", Bool(&u.tls_verify)},
-                   {"timeout_seconds", Integer(&u.timeout_seconds, 1, 86400)},
-                   {"connect_timeout_seconds", Integer(&u.connect_timeout_seconds, 1, 600)},
-                   {"ping_interval_seconds", Integer(&u.ping_interval_seconds, 0, 86400)},
-                   {"idempotent_tools", StringList(&u.idempotent_tools)},
-                   {"retry_max_attempts", Integer(&u.retry_max_attempts, 1, 20)},
-                   {"retry_base_delay_ms", Integer(&u.retry_base_delay_ms, 1, 600000)},
-                   {"retry_max_delay_ms", Integer(&u.retry_max_delay_ms, 1, 600000)},
-                   {"breaker_window", Integer(&u.breaker_window, 1, 10000)},
-                   {"breaker_min_calls", Integer(&u.breaker_min_calls, 1, 10000)},
-                   {"breaker_failure_ratio", Double(&u.breaker_failure_ratio, 0.01, 1.0)},
-                   {"breaker_cool_down_seconds", Integer(&u.breaker_cool_down_seconds, 1, 86400)}}};
+    TableReader r = UpstreamFields(u, source);
     GW_RETURN_IF_ERROR(r.Read(t));
     std::string where = Where(source, item) + ": upstream '" + u.name + "'";
     GW_RETURN_IF_ERROR(FinishUpstream(u, t.contains("prefix"), t.contains("uri_prefix"), where));

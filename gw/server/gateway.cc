@@ -13,7 +13,9 @@
 #include "gw/base/check.h"
 #include "gw/base/version.h"
 #include "gw/catalog/catalog.h"
-#include "gw/catalog/conformance_pack.h"
+#if GW_HAS_CONFORMANCE_PACK
+#include "gw/testing/conformance_pack.h"
+#endif
 #include "gw/catalog/core_pack.h"
 #include "gw/pipeline/executor.h"
 #include "gw/pipeline/filters.h"
@@ -89,11 +91,23 @@ class GatewayImpl final : public Gateway {
     Wait();
   }
 
+  // The conformance suite's fixtures are test code, linked into builds with tests only.
+  Status AddConformanceFixtures() {
+#if GW_HAS_CONFORMANCE_PACK
+    return catalog::AddConformancePack(catalog_);
+#else
+    return FailedPrecondition(
+        "catalog.packs: \"conformance\" holds the MCP conformance suite's fixtures, for "
+        "edgegw's own tests; this build leaves them out (configure with "
+        "-DGW_CONFORMANCE_PACK=ON, as the dev preset does)");
+#endif
+  }
+
   Status Init() {
     for (const std::string& pack : config_.packs) {
       if (pack == "core") GW_RETURN_IF_ERROR(catalog::AddCorePack(catalog_));
       if (pack == "device") GW_RETURN_IF_ERROR(AddDevicePack(catalog_, GatewayVersion()));
-      if (pack == "conformance") GW_RETURN_IF_ERROR(catalog::AddConformancePack(catalog_));
+      if (pack == "conformance") GW_RETURN_IF_ERROR(AddConformanceFixtures());
     }
     GW_ASSIGN_OR_RETURN(local_models_, LocalModels::Create(config_, registry_));
     GW_RETURN_IF_ERROR(local_models_->Register(catalog_));
@@ -214,7 +228,9 @@ class GatewayImpl final : public Gateway {
     for (const auto& r : config_.routes) {
       router::Route route{r.tool, r.prefix, r.chain};
       route.queueable = r.queueable;
-      route.priority = r.priority == "high" ? 0 : r.priority == "low" ? 2 : 1;
+      queue::Priority priority = queue::Priority::kNormal;  // the config reader checked the name
+      queue::ParsePriority(r.priority, &priority);
+      route.priority = static_cast<int>(priority);
       route.ttl_seconds = r.ttl_seconds;
       routes.push_back(std::move(route));
     }

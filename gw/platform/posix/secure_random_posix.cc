@@ -36,19 +36,4 @@ Random& SecureRandom() {
   return random;
 }
 
-std::string SecureRandomHex(size_t bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  uint64_t bits = 0;
-  for (size_t i = 0; i < bytes; ++i) {
-    if (i % 8 == 0) bits = SecureRandom().Next();
-    const auto byte = static_cast<unsigned>(bits & 0xff);
-    bits >>= 8;
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0xf]);
-  }
-  return out;
-}
-
 }  // namespace gw::platform

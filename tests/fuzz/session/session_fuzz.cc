@@ -9,9 +9,9 @@
 
 #include "gw/base/check.h"
 #include "gw/catalog/catalog.h"
-#include "gw/catalog/conformance_pack.h"
 #include "gw/catalog/core_pack.h"
 #include "gw/protocol/server_session.h"
+#include "gw/testing/conformance_pack.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "gw/catalog/conformance_pack.h"
+#include "gw/testing/conformance_pack.h"
 
 #include <utility>
 
