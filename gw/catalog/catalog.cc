@@ -197,7 +197,7 @@ std::vector<std::string> Catalog::Items(ListKind kind) const {
 }
 
 void Catalog::List(const CallPtr& call, ListKind kind) {
-  ReplyPage(call, Items(kind), ListKey(kind), options_.page_size);
+  protocol::ReplyPage(call, Items(kind), ListKey(kind), options_.page_size);
 }
 
 void Catalog::CallTool(const CallPtr& call) { CallToolWith(call, nullptr); }
@@ -243,7 +243,8 @@ void Catalog::ReadResource(const CallPtr& call) {
     }
     std::map<std::string, std::string> vars;
     for (size_t i = 0; !read && i < templates_.size(); ++i) {
-      if (MatchUriTemplate(templates_[i]->uri_template, *uri, &vars)) read = templates_[i]->read;
+      if (protocol::MatchUriTemplate(templates_[i]->uri_template, *uri, &vars))
+        read = templates_[i]->read;
     }
   }
   if (!read) {
@@ -271,7 +272,7 @@ void Catalog::Subscribe(const CallPtr& call, bool subscribe) {
     std::map<std::string, std::string> vars;
     for (const auto& r : resources_) known = known || r->uri == *uri;
     for (const auto& t : templates_)
-      known = known || MatchUriTemplate(t->uri_template, *uri, &vars);
+      known = known || protocol::MatchUriTemplate(t->uri_template, *uri, &vars);
     auto it = subscribers_.find(*uri);
     if (subscribe && !known) {
       lock.Unlock();
@@ -348,31 +349,18 @@ std::string ErrorToolResult(std::string_view text) {
   return w.str();
 }
 
-bool MatchUriTemplate(std::string_view uri_template, std::string_view uri,
-                      std::map<std::string, std::string>* vars) {
-  vars->clear();
-  size_t t = 0, u = 0;
-  while (t < uri_template.size()) {
-    if (uri_template[t] != '{') {
-      if (u >= uri.size() || uri[u] != uri_template[t]) return false;
-      ++t;
-      ++u;
-      continue;
-    }
-    size_t close = uri_template.find('}', t);
-    if (close == std::string_view::npos) return false;
-    std::string name(uri_template.substr(t + 1, close - t - 1));
-    t = close + 1;
-    // A variable runs to the next literal character of the template (or the end); it
-    // never spans '/', as in RFC 6570 simple expansion of a path segment.
-    char stop = t < uri_template.size() ? uri_template[t] : '\0';
-    size_t end = u;
-    while (end < uri.size() && uri[end] != stop && uri[end] != '/') ++end;
-    if (end == u) return false;
-    (*vars)[name] = std::string(uri.substr(u, end - u));
-    u = end;
+std::string_view ListKey(ListKind kind) {
+  switch (kind) {
+    case ListKind::kTools:
+      return "tools";
+    case ListKind::kResources:
+      return "resources";
+    case ListKind::kResourceTemplates:
+      return "resourceTemplates";
+    case ListKind::kPrompts:
+      return "prompts";
   }
-  return u == uri.size();
+  return "";
 }
 
 }  // namespace gw::catalog

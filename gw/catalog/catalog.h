@@ -17,6 +17,7 @@
 
 #include "gw/base/mutex.h"
 #include "gw/catalog/json_schema.h"
+#include "gw/protocol/listing.h"
 #include "gw/protocol/service.h"
 
 namespace gw::catalog {
@@ -148,21 +149,11 @@ class Catalog : public protocol::Service {
       GW_GUARDED_BY(mu_);  // uri -> session ids
 };
 
-// Answers a */list `call` with the page of `items` (serialized objects) that its cursor
-// names, under `key`, with nextCursor when more remain. Cursors are opaque to clients (ours
-// are "o" + offset); an unknown one is -32602.
-void ReplyPage(const CallPtr& call, const std::vector<std::string>& items, std::string_view key,
-               size_t page_size);
-
 // Builders for CallToolResult JSON.
 std::string TextToolResult(std::string_view text);
 // A result with `json` both as structuredContent and, for older clients, as text.
 std::string StructuredToolResult(std::string_view json);
 // A tool execution error the model can read and correct (isError: true).
 std::string ErrorToolResult(std::string_view text);
-
-// Matches `uri` against an RFC 6570 level-1 template ("a/{x}/b"); fills `vars` on success.
-bool MatchUriTemplate(std::string_view uri_template, std::string_view uri,
-                      std::map<std::string, std::string>* vars);
 
 }  // namespace gw::catalog

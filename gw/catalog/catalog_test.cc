@@ -97,11 +97,11 @@ TEST_F(CatalogTest, CompletesPromptArguments) {
 
 TEST(UriTemplate, MatchesSegmentsOnly) {
   std::map<std::string, std::string> vars;
-  EXPECT_TRUE(MatchUriTemplate("a://x/{id}/data", "a://x/7/data", &vars));
+  EXPECT_TRUE(protocol::MatchUriTemplate("a://x/{id}/data", "a://x/7/data", &vars));
   EXPECT_EQ(vars["id"], "7");
-  EXPECT_FALSE(MatchUriTemplate("a://x/{id}/data", "a://x/7/8/data", &vars));
-  EXPECT_FALSE(MatchUriTemplate("a://x/{id}/data", "a://x//data", &vars));
-  EXPECT_FALSE(MatchUriTemplate("a://x/{id}", "a://y/1", &vars));
+  EXPECT_FALSE(protocol::MatchUriTemplate("a://x/{id}/data", "a://x/7/8/data", &vars));
+  EXPECT_FALSE(protocol::MatchUriTemplate("a://x/{id}/data", "a://x//data", &vars));
+  EXPECT_FALSE(protocol::MatchUriTemplate("a://x/{id}", "a://y/1", &vars));
 }
 
 }  // namespace

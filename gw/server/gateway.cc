@@ -278,8 +278,22 @@ class GatewayImpl final : public Gateway {
     upstream_metrics_ = std::make_unique<upstream::UpstreamMetrics>(registry_);
     upstream::FederationOptions fo;
     fo.page_size = config_.page_size;
-    fo.routes = routes_;
+    fo.local_items = [this] {
+      upstream::SourceItems items;
+      items.tools = catalog_.Items(catalog::ListKind::kTools);
+      items.resources = catalog_.Items(catalog::ListKind::kResources);
+      items.templates = catalog_.Items(catalog::ListKind::kResourceTemplates);
+      items.prompts = catalog_.Items(catalog::ListKind::kPrompts);
+      return items;
+    };
+    for (const router::Route& r : routes_.routes()) {
+      if (!r.tool.empty()) fo.routed_tools.emplace_back(r.tool, r.chain);
+    }
     fo.tasks = config_.queue_enabled;
+    fo.task_capable = [this](std::string_view tool) {
+      const router::Route* route = routes_.Match(tool);
+      return route && route->queueable;
+    };
     // Set before the upstreams start (OpenQueue runs first), read on the I/O threads after.
     fo.on_ready = [this](const std::string& name) {
       if (drain_) drain_->Kick(name);

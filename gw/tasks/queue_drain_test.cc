@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "gw/protocol/json.h"
 #include "gw/queue/memory/memory_queue.h"
 #include "gw/testing/fake_clock.h"
 #include "gw/testing/fake_random.h"
@@ -27,12 +28,11 @@ class FakeUpstream final : public Upstream {
   const std::string& name() const override { return name_; }
   void Start(UpstreamListener*) override {}
   void Stop() override {}
-  void Forward(const protocol::CallPtr&, std::string method, std::string params, std::string,
-               ForwardDone done) override {
-    sent.push_back({std::move(method), std::move(params), std::move(done)});
+  void Forward(const protocol::CallPtr& call, ParamsEdit, std::string, ForwardDone done) override {
+    sent.push_back({call->method(), protocol::Serialize(call->params()), std::move(done)});
   }
   void Request(std::string method, std::string params, ForwardDone done) override {
-    Forward(nullptr, std::move(method), std::move(params), {}, std::move(done));
+    sent.push_back({std::move(method), std::move(params), std::move(done)});
   }
   std::shared_ptr<const UpstreamListing> listing() const override { return nullptr; }
   UpstreamState state() const override {

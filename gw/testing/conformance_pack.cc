@@ -238,21 +238,21 @@ Status AddResources(Catalog& c) {
                                       return TextContents(uri, "text/plain",
                                                           "Watched resource content.");
                                     }}));
-  return c.AddResourceTemplate({"test://template/{id}/data", "template", "Resource Template",
-                                "A resource template with parameter substitution",
-                                "application/json",
-                                [](std::string_view uri) -> Result<std::string> {
-                                  std::map<std::string, std::string> vars;
-                                  MatchUriTemplate("test://template/{id}/data", uri, &vars);
-                                  JsonWriter data;
-                                  data.StartObject()
-                                      .Field("id", vars["id"])
-                                      .Field("templateTest", true)
-                                      .Field("data", "Data for ID: " + vars["id"])
-                                      .EndObject();
-                                  return TextContents(uri, "application/json", data.str());
-                                },
-                                nullptr});
+  return c.AddResourceTemplate(
+      {"test://template/{id}/data", "template", "Resource Template",
+       "A resource template with parameter substitution", "application/json",
+       [](std::string_view uri) -> Result<std::string> {
+         std::map<std::string, std::string> vars;
+         protocol::MatchUriTemplate("test://template/{id}/data", uri, &vars);
+         JsonWriter data;
+         data.StartObject()
+             .Field("id", vars["id"])
+             .Field("templateTest", true)
+             .Field("data", "Data for ID: " + vars["id"])
+             .EndObject();
+         return TextContents(uri, "application/json", data.str());
+       },
+       nullptr});
 }
 
 void UserText(JsonWriter& w, std::string_view text) {

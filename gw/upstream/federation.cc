@@ -22,7 +22,7 @@ constexpr const char* kRouteMetaKey = "io.edgegw/route";
 
 }  // namespace
 
-Federation::Federation(catalog::Catalog& local, FederationOptions options)
+Federation::Federation(protocol::Service& local, FederationOptions options)
     : local_(local), options_(std::move(options)) {
   Rebuild(false);
 }
@@ -80,11 +80,10 @@ std::shared_ptr<const FederatedView> Federation::view() const {
 void Federation::Rebuild(bool notify) {
   std::vector<SourceItems> sources(1 + mounts_.size());
   SourceItems& local = sources[kLocal];
+  if (options_.local_items) local = options_.local_items();
   local.name = "local";
-  local.tools = local_.Items(catalog::ListKind::kTools);
-  local.resources = local_.Items(catalog::ListKind::kResources);
-  local.templates = local_.Items(catalog::ListKind::kResourceTemplates);
-  local.prompts = local_.Items(catalog::ListKind::kPrompts);
+  local.prefix.clear();
+  local.uri_prefix.clear();
   for (size_t i = 0; i < mounts_.size(); ++i) {
     SourceItems& s = sources[i + 1];
     s.name = mounts_[i].upstream->name();
@@ -101,29 +100,29 @@ void Federation::Rebuild(bool notify) {
   // A route for an exact tool name makes that name callable even where no source lists it
   // under it (say "summarize" routed to an upstream mounted with a prefix): list it too,
   // described by the first target of its chain that has it.
-  for (const router::Route& r : options_.routes.routes()) {
-    if (r.tool.empty() || built->tool_owner.count(r.tool)) continue;
-    for (const std::string& target : r.chain) {
+  for (const auto& [tool, chain] : options_.routed_tools) {
+    if (tool.empty() || built->tool_owner.count(tool)) continue;
+    for (const std::string& target : chain) {
       std::optional<size_t> source =
-          target == router::kLocalTarget ? std::optional<size_t>(0) : SourceOf(target);
+          target == sources[kLocal].name ? std::optional<size_t>(kLocal) : SourceOf(target);
       if (!source) continue;
       const std::vector<std::string>& items = sources[*source].tools;
       auto item = std::find_if(items.begin(), items.end(), [&](const std::string& json) {
         auto doc = protocol::ParseJson(json);
-        return doc && protocol::StringMember(*doc, "name") == r.tool;
+        return doc && protocol::StringMember(*doc, "name") == tool;
       });
       if (item == items.end()) continue;
       built->tools.push_back(*item);
-      built->tool_owner.emplace(r.tool, Owner{*source, r.tool});
+      built->tool_owner.emplace(tool, Owner{*source, tool});
       break;
     }
   }
   // Tools a queueable route covers may be called as tasks.
   for (std::string& item : built->tools) {
+    if (!options_.tasks || !options_.task_capable) break;
     auto doc = protocol::ParseJson(item);
     auto name = doc ? protocol::StringMember(*doc, "name") : std::nullopt;
-    const router::Route* route = name ? options_.routes.Match(*name) : nullptr;
-    if (!route || !route->queueable || !options_.tasks) continue;
+    if (!name || !options_.task_capable(*name)) continue;
     auto& alloc = doc->GetAllocator();
     doc->RemoveMember("execution");
     JsonValue execution(rapidjson::kObjectType);
@@ -228,29 +227,28 @@ bool Federation::Handle(const CallPtr& call) {
   std::shared_ptr<const FederatedView> v = view();
   const JsonValue& params = call->params();
   if (m == "tools/list")
-    return catalog::ReplyPage(call, v->tools, "tools", options_.page_size), true;
+    return protocol::ReplyPage(call, v->tools, "tools", options_.page_size), true;
   if (m == "prompts/list")
-    return catalog::ReplyPage(call, v->prompts, "prompts", options_.page_size), true;
+    return protocol::ReplyPage(call, v->prompts, "prompts", options_.page_size), true;
   if (m == "resources/list") {
-    return catalog::ReplyPage(call, v->resources, "resources", options_.page_size), true;
+    return protocol::ReplyPage(call, v->resources, "resources", options_.page_size), true;
   }
   if (m == "resources/templates/list") {
-    return catalog::ReplyPage(call, v->templates, "resourceTemplates", options_.page_size), true;
+    return protocol::ReplyPage(call, v->templates, "resourceTemplates", options_.page_size), true;
   }
   if (m == "tools/call") return local_.Handle(call);  // malformed: the catalog explains
   if (m == "prompts/get") {
     auto name = protocol::StringMember(params, "name");
     auto it = name ? v->prompt_owner.find(*name) : v->prompt_owner.end();
     if (it != v->prompt_owner.end() && it->second.source != kLocal) {
-      ForwardTo(call, it->second.source, WithStringMember(params, {}, "name", it->second.original),
-                {}, {}, true);
+      ForwardTo(call, it->second.source, {{}, "name", it->second.original}, {}, {}, true);
       return true;
     }
   } else if (m == "resources/read") {
     auto uri = protocol::StringMember(params, "uri");
     auto owner = uri ? OwnerOfUri(*v, *uri) : std::nullopt;
     if (owner && owner->source != kLocal) {
-      ForwardTo(call, owner->source, WithStringMember(params, {}, "uri", owner->original), {},
+      ForwardTo(call, owner->source, {{}, "uri", owner->original}, {},
                 v->uri_prefixes[owner->source], true);
       return true;
     }
@@ -277,8 +275,7 @@ bool Federation::Handle(const CallPtr& call) {
       if (uri) owner = OwnerOfUri(*v, *uri);
     }
     if (owner && owner->source != kLocal) {
-      ForwardTo(call, owner->source, WithStringMember(params, "ref", key, owner->original), {}, {},
-                true);
+      ForwardTo(call, owner->source, {"ref", std::string(key), owner->original}, {}, {}, true);
       return true;
     }
   }
@@ -309,8 +306,7 @@ void Federation::Subscribe(const CallPtr& call, bool subscribe) {
     }
   }
   if (!forward) return call->Reply("{}");
-  ForwardTo(call, owner->source, WithStringMember(call->params(), {}, "uri", owner->original), {},
-            {}, true);
+  ForwardTo(call, owner->source, {{}, "uri", owner->original}, {}, {}, true);
 }
 
 std::optional<size_t> Federation::SourceOf(std::string_view upstream_name) const {
@@ -346,12 +342,12 @@ void Federation::ForwardTool(const CallPtr& call, std::string_view upstream,
   }
   std::string name(protocol::StringMember(call->params(), "name").value_or(""));
   std::string original = OriginalName(name, upstream);
-  std::string params = original == name ? protocol::Serialize(call->params())
-                                        : WithStringMember(call->params(), {}, "name", original);
-  ForwardTo(call, *source, std::move(params), std::move(original), {}, false, unreachable);
+  ParamsEdit edit;
+  if (original != name) edit = {{}, "name", original};
+  ForwardTo(call, *source, std::move(edit), std::move(original), {}, false, unreachable);
 }
 
-void Federation::ForwardTo(const CallPtr& call, size_t source, std::string params, std::string tool,
+void Federation::ForwardTo(const CallPtr& call, size_t source, ParamsEdit edit, std::string tool,
                            const std::string& uri_prefix, bool owner_meta,
                            const std::function<bool(const Error&)>& unreachable) {
   Upstream& up = *mounts_[source - 1].upstream;
@@ -362,7 +358,7 @@ void Federation::ForwardTo(const CallPtr& call, size_t source, std::string param
     w.Field("reason", "owner").EndObject();
     route_json = w.str();
   }
-  up.Forward(call, call->method(), std::move(params), std::move(tool),
+  up.Forward(call, std::move(edit), std::move(tool),
              [call, uri_prefix, route_json, unreachable](Result<Message> r) {
                if (!r) {
                  // Only failures where the upstream cannot have run the call may move on; a

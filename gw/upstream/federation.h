@@ -10,11 +10,16 @@
 // answer carries its owner in the result's _meta ("io.edgegw/route": {"route": "cloud",
 // "target": NAME, "reason": "owner"}).
 //
-// Ownership: borrows the local catalog (must outlive it); owns its mounts' upstreams.
+// The gateway's own server (the local catalog) is source 0 of the view: a Service, with its
+// listings from FederationOptions::local_items. Routes reach the federation as plain facts
+// (routed tool names, task capability), so it knows neither the catalog nor the router.
+//
+// Ownership: borrows the local service (must outlive it); owns its mounts' upstreams.
 // Thread-safety: all methods are thread-safe.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -22,9 +27,7 @@
 #include <vector>
 
 #include "gw/base/mutex.h"
-#include "gw/catalog/catalog.h"
 #include "gw/protocol/service.h"
-#include "gw/router/route_table.h"
 #include "gw/upstream/namespacing.h"
 #include "gw/upstream/upstream.h"
 
@@ -40,17 +43,23 @@ struct FederationOptions {
   size_t page_size = 50;
   // Called with an upstream's listing whenever it changes (the gateway saves it).
   std::function<void(const std::string& upstream, const UpstreamListing& listing)> save_listing;
-  router::RouteTable routes;  // tool calls that follow a fallback chain
-  // The offline queue is on (gw/tasks serves tasks/*): queueable tools are listed as
-  // task-capable and the tasks capability is announced.
+  // The local service's tools, resources, templates and prompts (serialized objects).
+  std::function<SourceItems()> local_items;
+  // Exact tool names a [[route]] makes callable, each with its chain of targets ("local" or
+  // an upstream's name): a name no source lists is listed as the first target that has it
+  // describes it.
+  std::vector<std::pair<std::string, std::vector<std::string>>> routed_tools;
+  // The offline queue is on (gw/tasks serves tasks/*): the tasks capability is announced,
+  // and tools for which `task_capable` says yes are listed as task-capable.
   bool tasks = false;
+  std::function<bool(std::string_view tool)> task_capable;
   // An upstream (re)connected: what waited for it may go now (the queue drain's kick).
   std::function<void(const std::string& upstream)> on_ready;
 };
 
 class Federation final : public protocol::Service, public UpstreamListener {
  public:
-  Federation(catalog::Catalog& local, FederationOptions options);
+  Federation(protocol::Service& local, FederationOptions options);
   ~Federation() override;
 
   // Before Start.
@@ -96,13 +105,13 @@ class Federation final : public protocol::Service, public UpstreamListener {
   void Remember(const protocol::CallPtr& call);
   // Completes `call` with the upstream's answer. `owner_meta`: add the owner to the result's
   // _meta (tool calls get theirs from the executor).
-  void ForwardTo(const protocol::CallPtr& call, size_t source, std::string params, std::string tool,
+  void ForwardTo(const protocol::CallPtr& call, size_t source, ParamsEdit edit, std::string tool,
                  const std::string& uri_prefix_for_contents, bool owner_meta,
                  const std::function<bool(const Error&)>& unreachable = nullptr);
   std::optional<size_t> SourceOf(std::string_view upstream_name) const;
   void Subscribe(const protocol::CallPtr& call, bool subscribe);
 
-  catalog::Catalog& local_;
+  protocol::Service& local_;
   const FederationOptions options_;
   std::vector<Mount> mounts_;  // fixed after Start; source i+1 of the view is mounts_[i]
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "gw/catalog/catalog.h"
 #include "gw/protocol/json.h"
+#include "gw/protocol/listing.h"
 
 namespace gw::upstream {
 namespace {
@@ -77,29 +77,11 @@ std::optional<Owner> OwnerOfUri(const FederatedView& view, std::string_view uri)
   std::map<std::string, std::string> vars;
   for (const auto& [uri_template, owner] : view.template_owner) {
     if (view.uri_prefixes[owner.source].empty() &&
-        catalog::MatchUriTemplate(uri_template, uri, &vars)) {
+        protocol::MatchUriTemplate(uri_template, uri, &vars)) {
       return Owner{owner.source, std::string(uri)};
     }
   }
   return std::nullopt;
-}
-
-// A copy of `params` with member `key` (inside member `object`, when given) set to `value`.
-std::string WithStringMember(const JsonValue& params, std::string_view object, std::string_view key,
-                             std::string_view value) {
-  JsonDocument doc;
-  doc.CopyFrom(params, doc.GetAllocator());
-  JsonValue* target = &doc;
-  if (!object.empty()) {
-    auto it = doc.FindMember(rapidjson::StringRef(object.data(), object.size()));
-    if (it == doc.MemberEnd() || !it->value.IsObject()) return protocol::Serialize(params);
-    target = &it->value;
-  }
-  auto it = target->FindMember(rapidjson::StringRef(key.data(), key.size()));
-  if (it == target->MemberEnd()) return protocol::Serialize(params);
-  it->value.SetString(value.data(), static_cast<rapidjson::SizeType>(value.size()),
-                      doc.GetAllocator());
-  return protocol::Serialize(doc);
 }
 
 Status ValidateUpstreamName(std::string_view name) {

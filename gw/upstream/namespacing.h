@@ -53,12 +53,6 @@ FederatedView BuildView(const std::vector<SourceItems>& sources);
 // source, else a template match. nullopt when nobody claims it.
 std::optional<Owner> OwnerOfUri(const FederatedView& view, std::string_view uri);
 
-// A copy of the JSON object `params` with string member `key` (inside member `object`, when
-// given) set to `value`: how names and URIs are translated back for their owner. Unchanged
-// when the member is absent.
-std::string WithStringMember(const rapidjson::Value& params, std::string_view object,
-                             std::string_view key, std::string_view value);
-
 // "NAME=URL" parsing lives with the config; this checks a name used to build prefixes:
 // a letter, then letters, digits, '-' or '.', at most 64 characters.
 Status ValidateUpstreamName(std::string_view name);

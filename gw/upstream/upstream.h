@@ -65,6 +65,15 @@ struct UpstreamListing {
   std::string server_version;
 };
 
+// How a client's params change on their way to the upstream that owns what they name: string
+// member `key` (inside member `object`, when given) set to the upstream's own name or URI.
+// An empty `key`, or a member that is absent, leaves the params as they came.
+struct ParamsEdit {
+  std::string object;
+  std::string key;
+  std::string value;
+};
+
 enum class UpstreamState { kConnecting, kReady, kBackoff, kStopped };
 std::string_view UpstreamStateName(UpstreamState state);
 
@@ -93,10 +102,12 @@ class Upstream {
   // Ends the session and stops reconnecting; pending calls fail with kUnavailable.
   virtual void Stop() = 0;
 
-  // Forwards `method` with `params` (a JSON object, rewritten by the caller) on behalf of
-  // `call`. `tool` is the upstream's tool name for tools/call (retry rules), else empty.
-  virtual void Forward(const protocol::CallPtr& call, std::string method, std::string params,
-                       std::string tool, ForwardDone done) = 0;
+  // Forwards `call` (its method and parsed params) with `edit` applied, and _meta's
+  // progressToken and traceparent set to the upstream session's own, all in the one pass that
+  // writes the params for the wire. `tool` is the upstream's tool name for tools/call (retry
+  // rules), else empty.
+  virtual void Forward(const protocol::CallPtr& call, ParamsEdit edit, std::string tool,
+                       ForwardDone done) = 0;
   // A request of the gateway's own (subscribe/unsubscribe), with the same retry rules.
   virtual void Request(std::string method, std::string params, ForwardDone done) = 0;
 

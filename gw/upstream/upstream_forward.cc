@@ -1,5 +1,8 @@
 // Forwarding client calls to an upstream: retry, breaker, cancellation, and the way back for
 // progress, logging and server-to-client requests.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 
 #include "gw/base/log.h"
@@ -30,46 +33,114 @@ bool IsTraceparent(std::string_view v) {
   return v.substr(3, 32) != std::string(32, '0') && v.substr(36, 16) != std::string(16, '0');
 }
 
-// The params to send upstream: _meta.progressToken replaced by ours (when the client asked
-// for progress), and _meta.traceparent set to `trace` (the hop's span, when the gateway
-// traces the call), else continued with a new parent id for this hop (when the client sent
-// one). Returns `params` unchanged when none applies.
-std::string RewriteMeta(const std::string& params, const std::string& token,
-                        const TraceContext& trace, Random& random) {
-  auto doc = protocol::ParseJson(params);
-  if (!doc || !doc->IsObject()) return params;
-  auto& alloc = doc->GetAllocator();
-  auto it = doc->FindMember("_meta");
-  if (it == doc->MemberEnd() && trace.valid()) {
-    doc->AddMember("_meta", protocol::JsonValue(rapidjson::kObjectType), alloc);
-    it = doc->FindMember("_meta");
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void String(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+// `object` with its member `key` written as the string `value`.
+void WriteWithMember(Writer& w, const protocol::JsonValue& object, std::string_view key,
+                     std::string_view value) {
+  w.StartObject();
+  for (const auto& m : object.GetObject()) {
+    w.Key(m.name.GetString(), m.name.GetStringLength());
+    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == key) {
+      String(w, value);
+    } else {
+      m.value.Accept(w);
+    }
   }
-  if (it == doc->MemberEnd() || !it->value.IsObject()) return params;
-  protocol::JsonValue& meta = it->value;
-  bool changed = false;
+  w.EndObject();
+}
+
+// _meta with progressToken and traceparent set to ours where we have them.
+void WriteMeta(Writer& w, const protocol::JsonValue* meta, std::string_view token,
+               std::string_view traceparent) {
+  w.StartObject();
+  if (meta) {
+    for (const auto& m : meta->GetObject()) {
+      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+      if ((key == "progressToken" && !token.empty()) ||
+          (key == "traceparent" && !traceparent.empty()))
+        continue;
+      w.Key(m.name.GetString(), m.name.GetStringLength());
+      m.value.Accept(w);
+    }
+  }
   if (!token.empty()) {
-    protocol::SetStringMember(meta, "progressToken", token, alloc);
-    changed = true;
+    w.Key("progressToken");
+    String(w, token);
   }
-  auto tp = protocol::StringMember(meta, "traceparent");
+  if (!traceparent.empty()) {
+    w.Key("traceparent");
+    String(w, traceparent);
+  }
+  w.EndObject();
+}
+
+// The params to send upstream, written once from the parsed params the client sent: `edit`
+// applied; _meta.progressToken replaced by ours (when the client asked for progress);
+// _meta.traceparent set to `trace` (the hop's span, when the gateway traces the call), else
+// continued with a new parent id for this hop (when the client sent one).
+std::string EncodeParams(const protocol::JsonValue& params, const ParamsEdit& edit,
+                         std::string_view token, const TraceContext& trace, Random& random) {
+  rapidjson::StringBuffer out;
+  Writer w(out);
+  if (!params.IsObject()) {
+    params.Accept(w);
+    return std::string(out.GetString(), out.GetSize());
+  }
+  const protocol::JsonValue* meta = protocol::ObjectMember(params, "_meta");
+  std::string traceparent;
   if (trace.valid()) {
-    protocol::SetStringMember(meta, "traceparent", trace.Traceparent(), alloc);
-    changed = true;
-  } else if (tp && IsTraceparent(*tp)) {
+    traceparent = trace.Traceparent();
+  } else if (auto tp = meta ? protocol::StringMember(*meta, "traceparent") : std::nullopt;
+             tp && IsTraceparent(*tp)) {
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string next(*tp);
+    traceparent = std::string(*tp);
     uint64_t span = random.Next() | 1;  // never all zeros
-    for (int i = 0; i < 16; ++i) next[36 + i] = kHex[(span >> (60 - 4 * i)) & 0xf];
-    protocol::SetStringMember(meta, "traceparent", next, alloc);
-    changed = true;
+    for (int i = 0; i < 16; ++i) traceparent[36 + i] = kHex[(span >> (60 - 4 * i)) & 0xf];
   }
-  return changed ? protocol::Serialize(*doc) : params;
+  w.StartObject();
+  for (const auto& m : params.GetObject()) {
+    const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+    w.Key(m.name.GetString(), m.name.GetStringLength());
+    if (!edit.key.empty() && edit.object.empty() && key == edit.key) {
+      String(w, edit.value);
+    } else if (!edit.key.empty() && !edit.object.empty() && key == edit.object &&
+               m.value.IsObject()) {
+      WriteWithMember(w, m.value, edit.key, edit.value);
+    } else if (key == "_meta" && m.value.IsObject()) {
+      WriteMeta(w, &m.value, token, traceparent);
+    } else {
+      m.value.Accept(w);
+    }
+  }
+  if (!meta && !params.HasMember("_meta") && trace.valid()) {
+    w.Key("_meta");
+    WriteMeta(w, nullptr, {}, traceparent);
+  }
+  w.EndObject();
+  return std::string(out.GetString(), out.GetSize());
 }
 
 }  // namespace
 
-void UpstreamImpl::Forward(const protocol::CallPtr& call, std::string method, std::string params,
-                           std::string tool, ForwardDone done) {
+void UpstreamImpl::Forward(const protocol::CallPtr& call, ParamsEdit edit, std::string tool,
+                           ForwardDone done) {
+  const protocol::JsonValue* meta = protocol::ObjectMember(call->params(), "_meta");
+  std::string token;
+  if (meta && protocol::Member(*meta, "progressToken")) {
+    MutexLock lock(mu_);
+    token = "edgegw-" + std::to_string(next_token_++);
+  }
+  std::string params = EncodeParams(call->params(), edit, token, call->trace(), random_);
+  Send(call, call->method(), std::move(params), std::move(tool), std::move(token), std::move(done));
+}
+
+void UpstreamImpl::Send(const protocol::CallPtr& call, std::string method, std::string params,
+                        std::string tool, std::string progress_token, ForwardDone done) {
   auto ex = std::make_shared<Exchange>(mu_, call);
   ex->method = std::move(method);
   ex->idempotent = resilience::IsIdempotentMethod(ex->method) ||
@@ -78,16 +149,12 @@ void UpstreamImpl::Forward(const protocol::CallPtr& call, std::string method, st
                               tool) != options_.idempotent_tools.end());
   ex->done = std::move(done);
   ex->started = clock_.Now();
-  const protocol::JsonValue* meta =
-      call ? protocol::ObjectMember(call->params(), "_meta") : nullptr;
-  if (meta && protocol::Member(*meta, "progressToken")) {
+  if (!progress_token.empty()) {
     MutexLock lock(mu_);
-    ex->progress_token = "edgegw-" + std::to_string(next_token_++);
-    by_token_[ex->progress_token] = ex;
+    ex->progress_token = progress_token;
+    by_token_[progress_token] = ex;
   }
-  const TraceContext trace = call ? call->trace() : TraceContext();
-  ex->params = meta || trace.valid() ? RewriteMeta(params, ex->progress_token, trace, random_)
-                                     : std::move(params);
+  ex->params = std::move(params);
   if (call) {
     std::weak_ptr<UpstreamImpl> weak = weak_from_this();
     call->OnCancel([weak, ex] {
@@ -98,7 +165,7 @@ void UpstreamImpl::Forward(const protocol::CallPtr& call, std::string method, st
 }
 
 void UpstreamImpl::Request(std::string method, std::string params, ForwardDone done) {
-  Forward(nullptr, std::move(method), std::move(params), {}, std::move(done));
+  Send(nullptr, std::move(method), std::move(params), {}, {}, std::move(done));
 }
 
 void UpstreamImpl::Attempt(const ExchangePtr& ex) {
