@@ -1,5 +1,8 @@
 #include "gw/upstream/namespacing.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -82,6 +85,87 @@ std::optional<Owner> OwnerOfUri(const FederatedView& view, std::string_view uri)
     }
   }
   return std::nullopt;
+}
+
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void WriteString(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+// `object` with its member `key` written as the string `value`.
+void WriteWithMember(Writer& w, const JsonValue& object, std::string_view key,
+                     std::string_view value) {
+  w.StartObject();
+  for (const auto& m : object.GetObject()) {
+    w.Key(m.name.GetString(), m.name.GetStringLength());
+    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == key) {
+      WriteString(w, value);
+    } else {
+      m.value.Accept(w);
+    }
+  }
+  w.EndObject();
+}
+
+// _meta with progressToken and traceparent set to ours where we have them.
+void WriteMeta(Writer& w, const JsonValue* meta, std::string_view token,
+               std::string_view traceparent) {
+  w.StartObject();
+  if (meta) {
+    for (const auto& m : meta->GetObject()) {
+      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+      if ((key == "progressToken" && !token.empty()) ||
+          (key == "traceparent" && !traceparent.empty()))
+        continue;
+      w.Key(m.name.GetString(), m.name.GetStringLength());
+      m.value.Accept(w);
+    }
+  }
+  if (!token.empty()) {
+    w.Key("progressToken");
+    WriteString(w, token);
+  }
+  if (!traceparent.empty()) {
+    w.Key("traceparent");
+    WriteString(w, traceparent);
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string ParamsForUpstream(const JsonValue& params, const ParamsEdit& edit,
+                              std::string_view token, std::string_view traceparent) {
+  rapidjson::StringBuffer out;
+  Writer w(out);
+  if (!params.IsObject()) {
+    params.Accept(w);
+    return std::string(out.GetString(), out.GetSize());
+  }
+  w.StartObject();
+  for (const auto& m : params.GetObject()) {
+    const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+    w.Key(m.name.GetString(), m.name.GetStringLength());
+    if (!edit.key.empty() && edit.object.empty() && key == edit.key) {
+      WriteString(w, edit.value);
+    } else if (!edit.key.empty() && !edit.object.empty() && key == edit.object &&
+               m.value.IsObject()) {
+      WriteWithMember(w, m.value, edit.key, edit.value);
+    } else if (key == "_meta" && m.value.IsObject()) {
+      WriteMeta(w, &m.value, token, traceparent);
+    } else {
+      m.value.Accept(w);
+    }
+  }
+  if (!params.HasMember("_meta") && !traceparent.empty()) {
+    w.Key("_meta");
+    WriteMeta(w, nullptr, {}, traceparent);
+  }
+  w.EndObject();
+  return std::string(out.GetString(), out.GetSize());
 }
 
 Status ValidateUpstreamName(std::string_view name) {

@@ -53,6 +53,22 @@ FederatedView BuildView(const std::vector<SourceItems>& sources);
 // source, else a template match. nullopt when nobody claims it.
 std::optional<Owner> OwnerOfUri(const FederatedView& view, std::string_view uri);
 
+// How a client's params change on their way to the upstream that owns what they name: string
+// member `key` (inside member `object`, when given) set to the upstream's own name or URI.
+// An empty `key`, or a member that is absent, leaves the params as they came.
+struct ParamsEdit {
+  std::string object;
+  std::string key;
+  std::string value;
+};
+
+// The params to send to an upstream, written once from the parsed `params` the client sent:
+// `edit` applied; _meta.progressToken set to `progress_token` and _meta.traceparent to
+// `traceparent` where those are not empty (a _meta is added for a traceparent when there is
+// none). Members that are not edited are copied as they are.
+std::string ParamsForUpstream(const rapidjson::Value& params, const ParamsEdit& edit,
+                              std::string_view progress_token, std::string_view traceparent);
+
 // "NAME=URL" parsing lives with the config; this checks a name used to build prefixes:
 // a letter, then letters, digits, '-' or '.', at most 64 characters.
 Status ValidateUpstreamName(std::string_view name);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "gw/protocol/json.h"
+
 namespace gw::upstream {
 namespace {
 
@@ -78,6 +80,38 @@ TEST(Namespacing, UpstreamNamesMustMakeValidPrefixes) {
   EXPECT_FALSE(ValidateUpstreamName("1cloud"));
   EXPECT_FALSE(ValidateUpstreamName("a b"));
   EXPECT_FALSE(ValidateUpstreamName("a_b"));
+}
+
+TEST(ParamsForUpstream, RenamesAndSetsMetaInOnePass) {
+  auto doc = protocol::ParseJson(
+      R"({"name":"cloud__echo","arguments":{"text":"hi"},"_meta":{"progressToken":7,"x":1}})");
+  ASSERT_TRUE(doc);
+  auto out = protocol::ParseJson(ParamsForUpstream(*doc, {{}, "name", "echo"}, "edgegw-1",
+                                                   "00-4bf92f3577b34da6a3ce929d0e0e4736-"
+                                                   "00f067aa0ba902b7-01"));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(protocol::StringMember(*out, "name"), "echo");
+  EXPECT_EQ(protocol::StringMember(*protocol::ObjectMember(*out, "arguments"), "text"), "hi");
+  const auto* meta = protocol::ObjectMember(*out, "_meta");
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(protocol::StringMember(*meta, "progressToken"), "edgegw-1");
+  EXPECT_EQ(protocol::StringMember(*meta, "traceparent"),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  EXPECT_TRUE(protocol::Member(*meta, "x"));
+}
+
+TEST(ParamsForUpstream, EditsInsideAnObjectAndAddsMetaOnlyForATrace) {
+  auto doc = protocol::ParseJson(R"({"ref":{"type":"ref/prompt","name":"a__p"},"argument":{}})");
+  ASSERT_TRUE(doc);
+  EXPECT_EQ(ParamsForUpstream(*doc, {"ref", "name", "p"}, "", ""),
+            R"({"ref":{"type":"ref/prompt","name":"p"},"argument":{}})");
+  auto traced = protocol::ParseJson(ParamsForUpstream(*doc, {}, "", "00-tp"));
+  ASSERT_TRUE(traced);
+  EXPECT_EQ(protocol::StringMember(*protocol::ObjectMember(*traced, "_meta"), "traceparent"),
+            "00-tp");
+  // A member that is absent stays absent; a _meta that is not an object is left alone.
+  auto odd = protocol::ParseJson(R"({"uri":"a","_meta":3})");
+  EXPECT_EQ(ParamsForUpstream(*odd, {{}, "name", "x"}, "t", "00-tp"), R"({"uri":"a","_meta":3})");
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "gw/resilience/circuit_breaker.h"
 #include "gw/resilience/retry_policy.h"
 #include "gw/transport/client/upstream_transport.h"
+#include "gw/upstream/namespacing.h"
 #include "gw/upstream/upstream_metrics.h"
 
 namespace gw::upstream {
@@ -63,15 +64,6 @@ struct UpstreamListing {
   std::string capabilities = "{}";
   std::string server_name;
   std::string server_version;
-};
-
-// How a client's params change on their way to the upstream that owns what they name: string
-// member `key` (inside member `object`, when given) set to the upstream's own name or URI.
-// An empty `key`, or a member that is absent, leaves the params as they came.
-struct ParamsEdit {
-  std::string object;
-  std::string key;
-  std::string value;
 };
 
 enum class UpstreamState { kConnecting, kReady, kBackoff, kStopped };

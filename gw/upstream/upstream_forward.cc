@@ -1,8 +1,5 @@
 // Forwarding client calls to an upstream: retry, breaker, cancellation, and the way back for
 // progress, logging and server-to-client requests.
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 
 #include "gw/base/log.h"
@@ -22,107 +19,19 @@ namespace {
 // The id of our request whose exchange carried the message being handled (see OnMessage).
 thread_local std::string_view tl_related;
 
-// A W3C trace context header value: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>.
-bool IsTraceparent(std::string_view v) {
-  if (v.size() != 55 || v.substr(0, 3) != "00-" || v[35] != '-' || v[52] != '-') return false;
-  for (size_t i = 3; i < 55; ++i) {
-    if (i == 35 || i == 52) continue;
-    char c = v[i];
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return v.substr(3, 32) != std::string(32, '0') && v.substr(36, 16) != std::string(16, '0');
-}
-
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void String(Writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-// `object` with its member `key` written as the string `value`.
-void WriteWithMember(Writer& w, const protocol::JsonValue& object, std::string_view key,
-                     std::string_view value) {
-  w.StartObject();
-  for (const auto& m : object.GetObject()) {
-    w.Key(m.name.GetString(), m.name.GetStringLength());
-    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == key) {
-      String(w, value);
-    } else {
-      m.value.Accept(w);
-    }
-  }
-  w.EndObject();
-}
-
-// _meta with progressToken and traceparent set to ours where we have them.
-void WriteMeta(Writer& w, const protocol::JsonValue* meta, std::string_view token,
-               std::string_view traceparent) {
-  w.StartObject();
-  if (meta) {
-    for (const auto& m : meta->GetObject()) {
-      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
-      if ((key == "progressToken" && !token.empty()) ||
-          (key == "traceparent" && !traceparent.empty()))
-        continue;
-      w.Key(m.name.GetString(), m.name.GetStringLength());
-      m.value.Accept(w);
-    }
-  }
-  if (!token.empty()) {
-    w.Key("progressToken");
-    String(w, token);
-  }
-  if (!traceparent.empty()) {
-    w.Key("traceparent");
-    String(w, traceparent);
-  }
-  w.EndObject();
-}
-
-// The params to send upstream, written once from the parsed params the client sent: `edit`
-// applied; _meta.progressToken replaced by ours (when the client asked for progress);
-// _meta.traceparent set to `trace` (the hop's span, when the gateway traces the call), else
-// continued with a new parent id for this hop (when the client sent one).
-std::string EncodeParams(const protocol::JsonValue& params, const ParamsEdit& edit,
-                         std::string_view token, const TraceContext& trace, Random& random) {
-  rapidjson::StringBuffer out;
-  Writer w(out);
-  if (!params.IsObject()) {
-    params.Accept(w);
-    return std::string(out.GetString(), out.GetSize());
-  }
+// The traceparent for the upstream request: the hop's span when the gateway traces the call,
+// else the client's own continued with a new parent id for this hop, else none.
+std::string TraceparentFor(const protocol::JsonValue& params, const TraceContext& trace,
+                           Random& random) {
+  if (trace.valid()) return trace.Traceparent();
   const protocol::JsonValue* meta = protocol::ObjectMember(params, "_meta");
-  std::string traceparent;
-  if (trace.valid()) {
-    traceparent = trace.Traceparent();
-  } else if (auto tp = meta ? protocol::StringMember(*meta, "traceparent") : std::nullopt;
-             tp && IsTraceparent(*tp)) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    traceparent = std::string(*tp);
-    uint64_t span = random.Next() | 1;  // never all zeros
-    for (int i = 0; i < 16; ++i) traceparent[36 + i] = kHex[(span >> (60 - 4 * i)) & 0xf];
-  }
-  w.StartObject();
-  for (const auto& m : params.GetObject()) {
-    const std::string_view key(m.name.GetString(), m.name.GetStringLength());
-    w.Key(m.name.GetString(), m.name.GetStringLength());
-    if (!edit.key.empty() && edit.object.empty() && key == edit.key) {
-      String(w, edit.value);
-    } else if (!edit.key.empty() && !edit.object.empty() && key == edit.object &&
-               m.value.IsObject()) {
-      WriteWithMember(w, m.value, edit.key, edit.value);
-    } else if (key == "_meta" && m.value.IsObject()) {
-      WriteMeta(w, &m.value, token, traceparent);
-    } else {
-      m.value.Accept(w);
-    }
-  }
-  if (!meta && !params.HasMember("_meta") && trace.valid()) {
-    w.Key("_meta");
-    WriteMeta(w, nullptr, {}, traceparent);
-  }
-  w.EndObject();
-  return std::string(out.GetString(), out.GetSize());
+  auto tp = meta ? protocol::StringMember(*meta, "traceparent") : std::nullopt;
+  if (!tp || !ParseTraceparent(*tp)) return {};  // (kept as sent, flags and all)
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string next(*tp);
+  uint64_t span = random.Next() | 1;  // never all zeros
+  for (int i = 0; i < 16; ++i) next[36 + i] = kHex[(span >> (60 - 4 * i)) & 0xf];
+  return next;
 }
 
 }  // namespace
@@ -135,7 +44,8 @@ void UpstreamImpl::Forward(const protocol::CallPtr& call, ParamsEdit edit, std::
     MutexLock lock(mu_);
     token = "edgegw-" + std::to_string(next_token_++);
   }
-  std::string params = EncodeParams(call->params(), edit, token, call->trace(), random_);
+  std::string params = ParamsForUpstream(call->params(), edit, token,
+                                         TraceparentFor(call->params(), call->trace(), random_));
   Send(call, call->method(), std::move(params), std::move(tool), std::move(token), std::move(done));
 }
 
