@@ -28,7 +28,8 @@ class FakeUpstream final : public Upstream {
   const std::string& name() const override { return name_; }
   void Start(UpstreamListener*) override {}
   void Stop() override {}
-  void Forward(const protocol::CallPtr& call, ParamsEdit, std::string, ForwardDone done) override {
+  void Forward(const protocol::CallPtr& call, upstream::ParamsEdit, std::string,
+               ForwardDone done) override {
     sent.push_back({call->method(), protocol::Serialize(call->params()), std::move(done)});
   }
   void Request(std::string method, std::string params, ForwardDone done) override {

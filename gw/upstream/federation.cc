@@ -5,6 +5,7 @@
 
 #include "gw/base/log.h"
 #include "gw/protocol/jsonrpc.h"
+#include "gw/protocol/listing.h"
 
 namespace gw::upstream {
 
