@@ -30,7 +30,7 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
-std::string Trim(std::string s) {
+std::string Trim(const std::string& s) {
   const size_t a = s.find_first_not_of(' ');
   const size_t b = s.find_last_not_of(' ');
   return a == std::string::npos ? "" : s.substr(a, b - a + 1);
@@ -107,7 +107,7 @@ std::map<std::string, std::string> Example() {
   bool array_table = false;
   for (std::string line : Lines(ReadSource("config/edgegw.toml"))) {
     if (line.rfind("# ", 0) == 0) line = line.substr(2);
-    if (line.rfind("[", 0) == 0) {
+    if (line.rfind('[', 0) == 0) {
       section = SectionOf(line);
       array_table = line.rfind("[[", 0) == 0;
       continue;

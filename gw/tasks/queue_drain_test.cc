@@ -28,7 +28,7 @@ class FakeUpstream final : public Upstream {
   const std::string& name() const override { return name_; }
   void Start(UpstreamListener*) override {}
   void Stop() override {}
-  void Forward(const protocol::CallPtr& call, upstream::ParamsEdit, std::string,
+  void Forward(const protocol::CallPtr& call, const upstream::ParamsEdit&, const std::string&,
                ForwardDone done) override {
     sent.push_back({call->method(), protocol::Serialize(call->params()), std::move(done)});
   }

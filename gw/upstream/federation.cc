@@ -101,7 +101,9 @@ void Federation::Rebuild(bool notify) {
   // A route for an exact tool name makes that name callable even where no source lists it
   // under it (say "summarize" routed to an upstream mounted with a prefix): list it too,
   // described by the first target of its chain that has it.
-  for (const auto& [tool, chain] : options_.routed_tools) {
+  for (const auto& routed : options_.routed_tools) {
+    const std::string& tool = routed.first;  // (clang 14 lambdas cannot capture bindings)
+    const std::vector<std::string>& chain = routed.second;
     if (tool.empty() || built->tool_owner.count(tool)) continue;
     for (const std::string& target : chain) {
       std::optional<size_t> source =
@@ -345,11 +347,11 @@ void Federation::ForwardTool(const CallPtr& call, std::string_view upstream,
   std::string original = OriginalName(name, upstream);
   ParamsEdit edit;
   if (original != name) edit = {{}, "name", original};
-  ForwardTo(call, *source, std::move(edit), std::move(original), {}, false, unreachable);
+  ForwardTo(call, *source, edit, original, {}, false, unreachable);
 }
 
-void Federation::ForwardTo(const CallPtr& call, size_t source, ParamsEdit edit, std::string tool,
-                           const std::string& uri_prefix, bool owner_meta,
+void Federation::ForwardTo(const CallPtr& call, size_t source, const ParamsEdit& edit,
+                           const std::string& tool, const std::string& uri_prefix, bool owner_meta,
                            const std::function<bool(const Error&)>& unreachable) {
   Upstream& up = *mounts_[source - 1].upstream;
   std::string route_json;
@@ -359,46 +361,44 @@ void Federation::ForwardTo(const CallPtr& call, size_t source, ParamsEdit edit, 
     w.Field("reason", "owner").EndObject();
     route_json = w.str();
   }
-  up.Forward(call, std::move(edit), std::move(tool),
-             [call, uri_prefix, route_json, unreachable](Result<Message> r) {
-               if (!r) {
-                 // Only failures where the upstream cannot have run the call may move on; a
-                 // call that may have run is never sent somewhere else.
-                 if (r.error().code() == Code::kUnavailable && !call->cancelled() && unreachable &&
-                     unreachable(r.error())) {
-                   return;
-                 }
-                 return call->Fail(r.error());
-               }
-               if (r->kind() == protocol::MessageKind::kError) {
-                 const JsonValue& e = r->error();
-                 const JsonValue* data = protocol::Member(e, "data");
-                 return call->Fail(static_cast<int>(protocol::IntMember(e, "code").value_or(
-                                       protocol::rpc::kInternalError)),
-                                   protocol::StringMember(e, "message").value_or("upstream error"),
-                                   data ? protocol::Serialize(*data) : std::string());
-               }
-               const JsonValue& result = r->result();
-               if (!route_json.empty()) call->AddResultMeta(kRouteMetaKey, route_json);
-               if (uri_prefix.empty() || !result.IsObject())
-                 return call->Reply(protocol::Serialize(result));
-               // resources/read: the contents' URIs are the upstream's; give them our prefix.
-               JsonDocument doc;
-               doc.CopyFrom(result, doc.GetAllocator());
-               auto& alloc = doc.GetAllocator();
-               auto contents = doc.FindMember("contents");
-               if (contents != doc.MemberEnd() && contents->value.IsArray()) {
-                 for (auto& item : contents->value.GetArray()) {
-                   auto u = item.IsObject() ? item.FindMember("uri") : item.MemberEnd();
-                   if (item.IsObject() && u != item.MemberEnd() && u->value.IsString()) {
-                     std::string prefixed = uri_prefix + std::string(protocol::AsView(u->value));
-                     u->value.SetString(prefixed.c_str(),
-                                        static_cast<rapidjson::SizeType>(prefixed.size()), alloc);
-                   }
-                 }
-               }
-               call->Reply(protocol::Serialize(doc));
-             });
+  up.Forward(call, edit, tool, [call, uri_prefix, route_json, unreachable](Result<Message> r) {
+    if (!r) {
+      // Only failures where the upstream cannot have run the call may move on; a
+      // call that may have run is never sent somewhere else.
+      if (r.error().code() == Code::kUnavailable && !call->cancelled() && unreachable &&
+          unreachable(r.error())) {
+        return;
+      }
+      return call->Fail(r.error());
+    }
+    if (r->kind() == protocol::MessageKind::kError) {
+      const JsonValue& e = r->error();
+      const JsonValue* data = protocol::Member(e, "data");
+      return call->Fail(
+          static_cast<int>(protocol::IntMember(e, "code").value_or(protocol::rpc::kInternalError)),
+          protocol::StringMember(e, "message").value_or("upstream error"),
+          data ? protocol::Serialize(*data) : std::string());
+    }
+    const JsonValue& result = r->result();
+    if (!route_json.empty()) call->AddResultMeta(kRouteMetaKey, route_json);
+    if (uri_prefix.empty() || !result.IsObject()) return call->Reply(protocol::Serialize(result));
+    // resources/read: the contents' URIs are the upstream's; give them our prefix.
+    JsonDocument doc;
+    doc.CopyFrom(result, doc.GetAllocator());
+    auto& alloc = doc.GetAllocator();
+    auto contents = doc.FindMember("contents");
+    if (contents != doc.MemberEnd() && contents->value.IsArray()) {
+      for (auto& item : contents->value.GetArray()) {
+        auto u = item.IsObject() ? item.FindMember("uri") : item.MemberEnd();
+        if (item.IsObject() && u != item.MemberEnd() && u->value.IsString()) {
+          std::string prefixed = uri_prefix + std::string(protocol::AsView(u->value));
+          u->value.SetString(prefixed.c_str(), static_cast<rapidjson::SizeType>(prefixed.size()),
+                             alloc);
+        }
+      }
+    }
+    call->Reply(protocol::Serialize(doc));
+  });
 }
 
 }  // namespace gw::upstream

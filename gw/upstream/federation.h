@@ -105,9 +105,9 @@ class Federation final : public protocol::Service, public UpstreamListener {
   void Remember(const protocol::CallPtr& call);
   // Completes `call` with the upstream's answer. `owner_meta`: add the owner to the result's
   // _meta (tool calls get theirs from the executor).
-  void ForwardTo(const protocol::CallPtr& call, size_t source, ParamsEdit edit, std::string tool,
-                 const std::string& uri_prefix_for_contents, bool owner_meta,
-                 const std::function<bool(const Error&)>& unreachable = nullptr);
+  void ForwardTo(const protocol::CallPtr& call, size_t source, const ParamsEdit& edit,
+                 const std::string& tool, const std::string& uri_prefix_for_contents,
+                 bool owner_meta, const std::function<bool(const Error&)>& unreachable = nullptr);
   std::optional<size_t> SourceOf(std::string_view upstream_name) const;
   void Subscribe(const protocol::CallPtr& call, bool subscribe);
 

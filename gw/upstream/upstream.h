@@ -98,8 +98,8 @@ class Upstream {
   // progressToken and traceparent set to the upstream session's own, all in the one pass that
   // writes the params for the wire. `tool` is the upstream's tool name for tools/call (retry
   // rules), else empty.
-  virtual void Forward(const protocol::CallPtr& call, ParamsEdit edit, std::string tool,
-                       ForwardDone done) = 0;
+  virtual void Forward(const protocol::CallPtr& call, const ParamsEdit& edit,
+                       const std::string& tool, ForwardDone done) = 0;
   // A request of the gateway's own (subscribe/unsubscribe), with the same retry rules.
   virtual void Request(std::string method, std::string params, ForwardDone done) = 0;
 

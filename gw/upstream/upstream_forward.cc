@@ -36,8 +36,8 @@ std::string TraceparentFor(const protocol::JsonValue& params, const TraceContext
 
 }  // namespace
 
-void UpstreamImpl::Forward(const protocol::CallPtr& call, ParamsEdit edit, std::string tool,
-                           ForwardDone done) {
+void UpstreamImpl::Forward(const protocol::CallPtr& call, const ParamsEdit& edit,
+                           const std::string& tool, ForwardDone done) {
   const protocol::JsonValue* meta = protocol::ObjectMember(call->params(), "_meta");
   std::string token;
   if (meta && protocol::Member(*meta, "progressToken")) {
@@ -46,11 +46,12 @@ void UpstreamImpl::Forward(const protocol::CallPtr& call, ParamsEdit edit, std::
   }
   std::string params = ParamsForUpstream(call->params(), edit, token,
                                          TraceparentFor(call->params(), call->trace(), random_));
-  Send(call, call->method(), std::move(params), std::move(tool), std::move(token), std::move(done));
+  Send(call, call->method(), std::move(params), tool, token, std::move(done));
 }
 
 void UpstreamImpl::Send(const protocol::CallPtr& call, std::string method, std::string params,
-                        std::string tool, std::string progress_token, ForwardDone done) {
+                        const std::string& tool, const std::string& progress_token,
+                        ForwardDone done) {
   auto ex = std::make_shared<Exchange>(mu_, call);
   ex->method = std::move(method);
   ex->idempotent = resilience::IsIdempotentMethod(ex->method) ||

@@ -53,12 +53,12 @@ class UpstreamImpl final : public Upstream, public std::enable_shared_from_this<
   const std::string& name() const override { return options_.name; }
   void Start(UpstreamListener* listener) override;
   void Stop() override;
-  void Forward(const protocol::CallPtr& call, ParamsEdit edit, std::string tool,
+  void Forward(const protocol::CallPtr& call, const ParamsEdit& edit, const std::string& tool,
                ForwardDone done) override;
   void Request(std::string method, std::string params, ForwardDone done) override;
   // Sends `params` (the final JSON text) as `method`, for `call` when there is one.
-  void Send(const protocol::CallPtr& call, std::string method, std::string params, std::string tool,
-            std::string progress_token, ForwardDone done);
+  void Send(const protocol::CallPtr& call, std::string method, std::string params,
+            const std::string& tool, const std::string& progress_token, ForwardDone done);
   std::shared_ptr<const UpstreamListing> listing() const override;
   UpstreamState state() const override;
   resilience::BreakerState breaker_state() const override { return breaker_.state(); }
