@@ -2,6 +2,7 @@
 
 #include <rapidjson/error/en.h>
 
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -12,16 +13,34 @@ namespace gw::protocol {
 // its Writer then stops at that value, leaving truncated output. No JSON number is infinite,
 // so such a document is refused. Iterative: the nesting depth is the client's.
 bool HasNonFiniteNumber(const JsonValue& root) {
-  std::vector<const JsonValue*> pending{&root};
-  while (!pending.empty()) {
-    const JsonValue* v = pending.back();
-    pending.pop_back();
+  // The walk's stack: inline for the usual message, on the heap only past kInline pending
+  // values (a parse per request should not allocate for this check).
+  constexpr size_t kInline = 64;
+  std::array<const JsonValue*, kInline> stack;
+  size_t inline_size = 0;
+  std::vector<const JsonValue*> spill;  // used only while the inline part is full
+  auto push = [&](const JsonValue* v) {
+    if (inline_size < kInline) {
+      stack[inline_size++] = v;
+    } else {
+      spill.push_back(v);
+    }
+  };
+  push(&root);
+  while (inline_size > 0 || !spill.empty()) {
+    const JsonValue* v;
+    if (!spill.empty()) {
+      v = spill.back();
+      spill.pop_back();
+    } else {
+      v = stack[--inline_size];
+    }
     if (v->IsDouble()) {
       if (!std::isfinite(v->GetDouble())) return true;
     } else if (v->IsObject()) {
-      for (const auto& m : v->GetObject()) pending.push_back(&m.value);
+      for (const auto& m : v->GetObject()) push(&m.value);
     } else if (v->IsArray()) {
-      for (const auto& e : v->GetArray()) pending.push_back(&e);
+      for (const auto& e : v->GetArray()) push(&e);
     }
   }
   return false;

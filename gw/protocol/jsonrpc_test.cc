@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace gw::protocol {
 namespace {
 
@@ -74,6 +76,32 @@ TEST(Builders, ProduceValidJsonRpc) {
   auto round = ParseMessage(MakeRequest("9", "tools/list", R"({"cursor":"c"})"));
   ASSERT_TRUE(round);
   EXPECT_EQ(*StringMember(round->params(), "cursor"), "c");
+}
+
+TEST(Json, NonFiniteNumbersAreFoundAtAnyWidthAndDepth) {
+  // Past the walk's inline stack both ways: 200 members, then a value nested 200 deep.
+  JsonDocument wide;
+  wide.SetObject();
+  auto& a = wide.GetAllocator();
+  for (int i = 0; i < 200; ++i) {
+    JsonValue key(("k" + std::to_string(i)).c_str(), a);
+    wide.AddMember(key, JsonValue(i), a);
+  }
+  EXPECT_FALSE(HasNonFiniteNumber(wide));
+  wide["k150"].SetDouble(std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(HasNonFiniteNumber(wide));
+
+  JsonDocument deep;
+  deep.SetArray();
+  JsonValue* at = &deep;
+  for (int i = 0; i < 200; ++i) {
+    at->PushBack(JsonValue(rapidjson::kArrayType), deep.GetAllocator());
+    at = &(*at)[at->Size() - 1];
+  }
+  at->PushBack(JsonValue(1.5), deep.GetAllocator());
+  EXPECT_FALSE(HasNonFiniteNumber(deep));
+  (*at)[0].SetDouble(-std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(HasNonFiniteNumber(deep));
 }
 
 }  // namespace
