@@ -32,9 +32,9 @@ const std::string& Call::transport() const { return session_->transport(); }
 
 std::shared_ptr<SessionChannel> Call::session() const { return session_; }
 
-void Call::SetTrace(TraceContext trace) {
+void Call::SetTrace(const TraceContext& trace) {
   MutexLock lock(mu_);
-  trace_ = std::move(trace);
+  trace_ = trace;
 }
 
 TraceContext Call::trace() const {

@@ -96,7 +96,7 @@ class Call {
   // The trace the work for this call continues (W3C trace context): the pipeline's tracing
   // filter sets the request's span, the executor narrows it to the step running the call,
   // and an upstream hop sends it on as its traceparent. Empty (invalid) when not traced.
-  void SetTrace(TraceContext trace);
+  void SetTrace(const TraceContext& trace);
   TraceContext trace() const;
 
   // Asks the transport to drop the connection that carries this call's stream, keeping the

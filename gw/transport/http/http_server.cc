@@ -54,7 +54,7 @@ Task<void> ServeConnection(Socket socket, ServerContext& ctx) {
   Stream stream(std::move(socket));
   beast::flat_buffer buffer;
   while (!ctx.stopping.load()) {
-    http::request_parser<http::string_body> parser;
+    http::request_parser<http::string_body, FieldAllocator<char>> parser;
     parser.body_limit(ctx.options.max_body_bytes);
     parser.header_limit(64 * 1024);
     stream.expires_after(std::chrono::seconds(120));  // idle keep-alive limit

@@ -14,6 +14,7 @@
 #include "gw/transport/asio_types.h"
 #include "gw/transport/http/http_server.h"
 #include "gw/transport/http/http_session.h"
+#include "gw/transport/http/internal/field_allocator.h"
 
 namespace gw::transport::internal {
 
@@ -21,8 +22,10 @@ using namespace asio_types;  // NOLINT: the shared vocabulary (gw/transport/asio
 namespace http = beast::http;
 using Socket = asio::basic_stream_socket<tcp, Executor>;
 using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
-using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
+// Header fields allocate through FieldAllocator (recycled per thread, field_allocator.h).
+using Fields = http::basic_fields<FieldAllocator<char>>;
+using Request = http::request<http::string_body, Fields>;
+using Response = http::response<http::string_body, Fields>;
 
 struct ServerContext {
   ServerContext(const HttpServerOptions& o, protocol::Service& service, TransportMetrics* m,
