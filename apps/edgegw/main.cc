@@ -121,6 +121,13 @@ int main(int argc, char** argv) {
                    "NAME prefixes its tools (NAME__tool); without NAME it is mounted as is. "
                    "Repeatable; adds to [[upstream]] in the config")
       ->allow_extra_args(false);
+  serve->footer(
+      "Endpoints: POST/GET/DELETE <http.path> (MCP), /healthz, /readyz, /metrics.\n"
+      "Traces: set [telemetry] otlp_endpoint, or the OpenTelemetry variables\n"
+      "  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,\n"
+      "  OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf or http/json), OTEL_SERVICE_NAME,\n"
+      "  OTEL_RESOURCE_ATTRIBUTES (docs/telemetry.md).\n"
+      "Every config key and its default: docs/configuration.md.");
   gw::server::ClientFlags client_flags;
   CLI::App* client = app.add_subcommand(
       "client", "Send one MCP request to a server and print the result as JSON on stdout");

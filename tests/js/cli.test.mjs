@@ -20,6 +20,7 @@ test('--help lists the subcommands; version prints the version', () => {
   const serveHelp = run(['serve', '--help']);
   assert.match(serveHelp.stdout, /--listen/);
   assert.match(serveHelp.stdout, /--stdio/);
+  assert.match(serveHelp.stdout, /OTEL_EXPORTER_OTLP_ENDPOINT/);  // how to turn traces on
   const version = run(['version']);
   assert.equal(version.status, 0);
   assert.match(version.stdout, /^edgegw \d+\.\d+\.\d+\n$/);
