@@ -27,10 +27,8 @@ std::string TraceparentFor(const protocol::JsonValue& params, const TraceContext
   const protocol::JsonValue* meta = protocol::ObjectMember(params, "_meta");
   auto tp = meta ? protocol::StringMember(*meta, "traceparent") : std::nullopt;
   if (!tp || !ParseTraceparent(*tp)) return {};  // (kept as sent, flags and all)
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string next(*tp);
-  uint64_t span = random.Next() | 1;  // never all zeros
-  for (int i = 0; i < 16; ++i) next[36 + i] = kHex[(span >> (60 - 4 * i)) & 0xf];
+  next.replace(36, 16, SpanId::Random(random).Hex());  // this hop's parent id
   return next;
 }
 
